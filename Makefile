@@ -1,0 +1,58 @@
+# The two commands of the README: `make run` and `make test`. Nothing to install but Python 3.11+.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test lint format install migrate demo worker beat clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(MANAGE) migrate --noinput
+
+demo: migrate
+	$(MANAGE) load_demo
+
+## Serve the portal with demo data on http://127.0.0.1:8000, with its Celery worker and beat.
+run: demo
+	@echo ""
+	@echo "Portail : http://$(HOST):$(PORT)/   Administration : http://$(HOST):$(PORT)/admin/"
+	@echo "E-mails envoyés : $(CURDIR)/var/outbox/ (un fichier .eml par message)"
+	@echo "Arrêt : Ctrl+C"
+	@echo ""
+	@trap 'kill 0' INT TERM EXIT; \
+	$(VENV)/bin/celery -A chorus worker --loglevel=INFO --concurrency=2 --without-gossip --without-mingle & \
+	$(VENV)/bin/celery -A chorus beat --loglevel=INFO & \
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+worker: install
+	$(VENV)/bin/celery -A chorus worker --loglevel=INFO
+
+beat: install
+	$(VENV)/bin/celery -A chorus beat --loglevel=INFO
+
+## Run the whole test suite (SQLite and in-process tasks by default; see .ci/run for PostgreSQL/Redis).
+test: install
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(MANAGE) makemigrations --check --dry-run
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var staticfiles

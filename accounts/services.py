@@ -1,0 +1,62 @@
+"""Writes about accounts that matter, shared by views, admin and commands."""
+
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.tasks import send_email
+
+
+def email_enqueue(*, message: EmailMessage) -> None:
+    """Hand a rendered message to the ``accounts.send_email`` task once the transaction commits.
+
+    Rendering happens here, with the request's context; the worker only sends.
+    """
+    html = None
+    if isinstance(message, EmailMultiAlternatives):
+        for content, mimetype in message.alternatives:
+            if mimetype == "text/html":
+                html = content
+    body = message.body
+    if message.content_subtype == "html" and html is None:
+        html, body = body, ""
+    send_email.delay_on_commit(
+        subject=message.subject,
+        body=body,
+        html=html,
+        to=list(message.to),
+        from_email=message.from_email,
+        headers=dict(message.extra_headers),
+    )
+
+
+def user_update_profile(*, user: User, first_name: str, last_name: str, phone: str, contact_email: str) -> User:
+    user.first_name = first_name
+    user.last_name = last_name
+    user.phone = phone
+    user.contact_email = contact_email
+    user.save(update_fields=["first_name", "last_name", "phone", "contact_email"])
+    return user
+
+
+@transaction.atomic
+def user_accept_cgu(*, user: User) -> None:
+    if user.cgu_accepted_at is None:
+        user.cgu_accepted_at = timezone.now()
+        user.save(update_fields=["cgu_accepted_at"])
+
+
+def activation_resend(*, request, email: str) -> bool:
+    """Send a new activation link to a not yet activated account; rate limited per address.
+
+    Returns whether a message was sent. The caller shows the same answer either way, so the page
+    does not reveal which addresses have an account.
+    """
+    from allauth.account.internal.flows.email_verification import send_verification_email_to_address
+    from allauth.account.models import EmailAddress
+
+    address = EmailAddress.objects.filter(email__iexact=email.strip(), verified=False, user__is_active=True).first()
+    if address is None:
+        return False
+    return send_verification_email_to_address(request, address)

@@ -1,0 +1,46 @@
+"""Health check for operators and load balancers: database and broker, as JSON.
+
+200 when both answer, 503 otherwise. Cheap enough to be polled every few seconds.
+"""
+
+import time
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+def _check_database() -> dict:
+    start = time.perf_counter()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # noqa: BLE001 - any failure is reported, never raised
+        return {"status": "erreur", "detail": exc.__class__.__name__}
+    return {"status": "ok", "vendor": connection.vendor, "ms": round((time.perf_counter() - start) * 1000, 1)}
+
+
+def _check_broker() -> dict:
+    from chorus.celery import app
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return {"status": "ok", "mode": "en processus"}
+    start = time.perf_counter()
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+            transport = conn.transport_cls
+    except Exception as exc:  # noqa: BLE001
+        return {"status": "erreur", "detail": exc.__class__.__name__}
+    return {"status": "ok", "transport": str(transport), "ms": round((time.perf_counter() - start) * 1000, 1)}
+
+
+@never_cache
+@require_GET
+def health(request):
+    checks = {"database": _check_database(), "broker": _check_broker()}
+    healthy = all(check["status"] == "ok" for check in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "erreur", **checks}, status=200 if healthy else 503)

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from accounts import views as accounts_views
+from chorus.health import health
+
+admin.site.site_header = "Chorus Pro — services financiers"
+admin.site.site_title = "Chorus Pro"
+admin.site.index_title = "Administration"
+
+urlpatterns = [
+    path("", accounts_views.home, name="home"),
+    path("pages/<slug:slug>/", accounts_views.page, name="page"),
+    path("sante/", health, name="health"),
+    path("compte/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("favicon.ico", RedirectView.as_view(url="/static/dsfr/dist/favicon/favicon.ico", permanent=True)),
+]

@@ -1,0 +1,46 @@
+import factory
+from allauth.account.models import EmailAddress
+
+from accounts.models import News, User
+
+PASSWORD = "Un-mot-de-passe-solide-42"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """An activated user (verified e-mail) with the password ``PASSWORD``."""
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"utilisateur{n}@entreprise.example")
+    first_name = factory.Faker("first_name", locale="fr_FR")
+    last_name = factory.Faker("last_name", locale="fr_FR")
+    password = factory.django.Password(PASSWORD)
+
+    class Params:
+        staff = factory.Trait(is_staff=True)
+        superuser = factory.Trait(is_staff=True, is_superuser=True)
+        unverified = factory.Trait(verified_email=False)
+        verified_email = True
+
+    @factory.post_generation
+    def email_address(obj, create, extracted, **kwargs):
+        if create:
+            verified = obj._verified if hasattr(obj, "_verified") else True
+            EmailAddress.objects.create(user=obj, email=obj.email, primary=True, verified=verified)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        verified = kwargs.pop("verified_email", True)
+        obj = super()._create(model_class, *args, **kwargs)
+        obj._verified = verified
+        return obj
+
+
+class NewsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = News
+
+    title = factory.Sequence(lambda n: f"Actualité {n}")
+    body = "Texte de l'actualité."
