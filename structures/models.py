@@ -1,0 +1,286 @@
+"""Structures (companies and public bodies), their services, bank details, members and EJ.
+
+Writes go through ``structures/services.py``; reads that carry access rules through
+``structures/selectors.py``.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from structures.validators import validate_bic, validate_iban, validate_siret
+
+
+class StructureKind(models.TextChoices):
+    PRIVATE = "PRIVEE", _("Fournisseur (structure privée)")
+    PUBLIC = "PUBLIQUE", _("Destinataire public")
+
+
+class IdentifierType(models.TextChoices):
+    SIRET = "SIRET", _("SIRET")
+    UE_HORS_FRANCE = "UE_HORS_FRANCE", _("Structure européenne hors France")
+    HORS_UE = "HORS_UE", _("Structure hors Union européenne")
+    RIDET = "RIDET", _("RIDET (Nouvelle-Calédonie)")
+    TAHITI = "TAHITI", _("Numéro Tahiti (Polynésie française)")
+    AUTRE = "AUTRE", _("Autre")
+
+
+class AddressMixin(models.Model):
+    address_line1 = models.CharField(_("adresse"), max_length=255, blank=True)
+    address_line2 = models.CharField(_("complément d'adresse 1"), max_length=255, blank=True)
+    address_line3 = models.CharField(_("complément d'adresse 2"), max_length=255, blank=True)
+    postal_code = models.CharField(_("code postal"), max_length=20, blank=True)
+    city = models.CharField(_("ville"), max_length=150, blank=True)
+    country_code = models.CharField(_("code pays"), max_length=2, default="FR", blank=True)
+    country_label = models.CharField(_("pays"), max_length=100, default="France", blank=True)
+    phone = models.CharField(_("téléphone"), max_length=40, blank=True)
+    email = models.EmailField(_("adresse e-mail"), max_length=254, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class StructureQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(kind=StructureKind.PUBLIC)
+
+    def private(self):
+        return self.filter(kind=StructureKind.PRIVATE)
+
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Structure(AddressMixin):
+    """A fiche structure: a supplier company or a public recipient of the directory."""
+
+    kind = models.CharField(_("type de structure"), max_length=10, choices=StructureKind.choices, db_index=True)
+    identifier_type = models.CharField(
+        _("type d'identifiant"), max_length=20, choices=IdentifierType.choices, default=IdentifierType.SIRET
+    )
+    identifier = models.CharField(_("identifiant"), max_length=80)
+    name = models.CharField(_("raison sociale"), max_length=255)
+    vat_number = models.CharField(_("numéro de TVA intracommunautaire"), max_length=20, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    # Recipient flags of the directory (see the reference doc §3).
+    ej_required = models.BooleanField(_("n° d'engagement obligatoire"), default=False)
+    service_required = models.BooleanField(_("code service obligatoire"), default=False)
+    service_or_ej_required = models.BooleanField(_("code service ou n° d'engagement obligatoire"), default=False)
+    reports_payment_status = models.BooleanField(_("gère le statut de mise en paiement"), default=False)
+    edi_sender = models.BooleanField(_("émetteur EDI"), default=False)
+    edi_receiver = models.BooleanField(_("récepteur EDI"), default=False)
+    is_moa = models.BooleanField(_("maître d'ouvrage"), default=False)
+    is_moa_only = models.BooleanField(_("maître d'ouvrage uniquement"), default=False)
+    # Manual entry needs the billing mandate and the CGU accepted once (who and when).
+    mandate_accepted_at = models.DateTimeField(_("mandat de facturation accepté le"), null=True, blank=True)
+    mandate_accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("mandat de facturation accepté par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    objects = StructureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("structure")
+        verbose_name_plural = _("structures")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["identifier_type", "identifier"], name="structure_identifier_unique"),
+            models.CheckConstraint(
+                condition=~Q(identifier_type="SIRET") | Q(identifier__regex=r"^[0-9]{14}$"),
+                name="structure_siret_14_digits",
+                violation_error_message=_("Un SIRET comporte 14 chiffres."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["identifier"], name="structure_identifier_idx"),
+            models.Index(fields=["name"], name="structure_name_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.identifier})"
+
+    def clean(self):
+        super().clean()
+        if self.identifier_type == IdentifierType.SIRET:
+            from structures.validators import normalize_siret
+
+            self.identifier = normalize_siret(self.identifier)
+            validate_siret(self.identifier)
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind == StructureKind.PUBLIC
+
+
+class Service(AddressMixin):
+    """A service of a structure (for a public recipient, its "code service")."""
+
+    RESERVED_CODE = "FACTURES_PUBLIQUES"
+
+    structure = models.ForeignKey(Structure, verbose_name=_("structure"), on_delete=models.CASCADE, related_name="services")
+    code = models.CharField(_("code service"), max_length=100)
+    name = models.CharField(_("nom du service"), max_length=255)
+    is_active = models.BooleanField(_("actif"), default=True)
+    ej_required = models.BooleanField(_("n° d'engagement obligatoire"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["structure", "code"], name="service_code_unique_per_structure")]
+
+    def __str__(self):
+        return f"{self.code} — {self.name}"
+
+
+class BankAccount(models.Model):
+    """Bank details (coordonnées bancaires) of a supplier."""
+
+    structure = models.ForeignKey(
+        Structure, verbose_name=_("structure"), on_delete=models.CASCADE, related_name="bank_accounts"
+    )
+    label = models.CharField(_("libellé"), max_length=100)
+    iban = models.CharField(_("IBAN"), max_length=34, validators=[validate_iban])
+    bic = models.CharField(_("BIC"), max_length=11, validators=[validate_bic])
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("coordonnées bancaires")
+        verbose_name_plural = _("coordonnées bancaires")
+        ordering = ["label"]
+        constraints = [models.UniqueConstraint(fields=["structure", "iban"], name="bank_account_iban_unique_per_structure")]
+
+    def __str__(self):
+        return f"{self.label} ({self.iban[:4]}…{self.iban[-4:]})"
+
+
+class MembershipRole(models.TextChoices):
+    MAIN_MANAGER = "GESTIONNAIRE_PRINCIPAL", _("Gestionnaire principal")
+    USER = "UTILISATEUR", _("Utilisateur")
+
+
+class MembershipStatus(models.TextChoices):
+    PENDING = "EN_ATTENTE", _("En attente de validation")
+    ACTIVE = "ACTIF", _("Actif")
+    REFUSED = "REFUSE", _("Refusé")
+    REVOKED = "RETIRE", _("Détaché")
+
+
+class Membership(models.Model):
+    """A user's attachment to a structure; a pending one is a demande de rattachement."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("utilisateur"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    structure = models.ForeignKey(
+        Structure, verbose_name=_("structure"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("rôle"), max_length=30, choices=MembershipRole.choices, default=MembershipRole.USER)
+    status = models.CharField(
+        _("statut"), max_length=20, choices=MembershipStatus.choices, default=MembershipStatus.PENDING, db_index=True
+    )
+    message = models.TextField(_("message du demandeur"), blank=True)
+    requested_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("décidé le"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("décidé par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decision_comment = models.TextField(_("commentaire de la décision"), blank=True)
+
+    class Meta:
+        verbose_name = _("rattachement")
+        verbose_name_plural = _("rattachements")
+        ordering = ["-requested_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "structure"], name="membership_unique_per_user_structure")]
+        indexes = [models.Index(fields=["structure", "status"], name="membership_struct_status_idx")]
+
+    def __str__(self):
+        return f"{self.user} → {self.structure} ({self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == MembershipStatus.ACTIVE
+
+    @property
+    def is_main_manager(self) -> bool:
+        return self.is_active and self.role == MembershipRole.MAIN_MANAGER
+
+
+class MembershipEvent(models.Model):
+    """Append-only history of a membership: request, approval, refusal, detachment, role change."""
+
+    class Action(models.TextChoices):
+        REQUESTED = "DEMANDE", _("Demande de rattachement")
+        CREATED_STRUCTURE = "CREATION", _("Création de la structure")
+        APPROVED = "VALIDATION", _("Validation")
+        REFUSED = "REFUS", _("Refus")
+        REVOKED = "DETACHEMENT", _("Détachement")
+        ROLE_CHANGED = "ROLE", _("Changement de rôle")
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("par"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.TextField(_("commentaire"), blank=True)
+    created_at = models.DateTimeField(_("le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("événement de rattachement")
+        verbose_name_plural = _("historique des rattachements")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} — {self.created_at:%d/%m/%Y %H:%M}"
+
+
+class EngagementStatus(models.TextChoices):
+    ACTIVE = "ACTIF", _("Actif")
+    CLOSED = "CLOTURE", _("Clôturé")
+    CANCELLED = "ANNULE", _("Annulé")
+
+
+class EngagementJuridique(models.Model):
+    """A legal commitment (EJ, n° de commande) of a public recipient towards a supplier."""
+
+    number = models.CharField(_("n° d'engagement"), max_length=50)
+    recipient = models.ForeignKey(
+        Structure, verbose_name=_("destinataire"), on_delete=models.CASCADE, related_name="engagements"
+    )
+    supplier_identifier = models.CharField(_("identifiant du fournisseur"), max_length=80, db_index=True)
+    supplier_name = models.CharField(_("raison sociale du fournisseur"), max_length=255, blank=True)
+    amount = models.DecimalField(_("montant"), max_digits=15, decimal_places=2, null=True, blank=True)
+    status = models.CharField(_("statut"), max_length=10, choices=EngagementStatus.choices, default=EngagementStatus.ACTIVE)
+    start_date = models.DateField(_("date de début"), null=True, blank=True)
+    end_date = models.DateField(_("date de fin"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("engagement juridique")
+        verbose_name_plural = _("engagements juridiques")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "number"], name="engagement_number_unique_per_recipient")
+        ]
+        indexes = [models.Index(fields=["number"], name="engagement_number_idx")]
+
+    def __str__(self):
+        return self.number
