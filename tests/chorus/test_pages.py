@@ -1,0 +1,97 @@
+"""Public pages, layout, error pages and the health check."""
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from tests.accounts.factories import NewsFactory, UserFactory
+from tests.conftest import html
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_page_is_dsfr_with_login_box_and_news(client):
+    NewsFactory(title="Nouvelle version du portail")
+    NewsFactory(title="Brouillon non publié", is_published=False)
+    response = client.get(reverse("home"))
+    content = html(response)
+    assert response.status_code == 200
+    assert '<html lang="fr"' in content
+    assert 'class="fr-header"' in content and 'class="fr-footer"' in content
+    assert 'href="#contenu"' in content  # skip link
+    assert "/static/dsfr/dist/dsfr.min.css" in content or "/static/dsfr/dist/dsfr/dsfr.min.css" in content
+    assert "Connexion à votre espace" in content and 'name="login"' in content
+    assert "Nouvelle version du portail" in content
+    assert "Brouillon non publié" not in content
+    assert "réservé aux sites des services de l'État" in content
+
+
+def test_dsfr_assets_are_served_locally(client):
+    content = html(client.get(reverse("home")))
+    assert "cdn" not in content.lower()
+    assert "https://" not in content.split("<body")[0]  # no external asset in <head>
+
+
+def test_connected_user_is_sent_to_dashboard_with_navigation(client):
+    client.force_login(UserFactory())
+    response = client.get(reverse("home"))
+    assert response["Location"] == reverse("accounts:dashboard")
+    content = html(client.get(reverse("accounts:dashboard")))
+    assert "Accueil connecté" in content and "Mon compte" in content
+    assert 'aria-current="page"' in content
+
+
+@pytest.mark.parametrize("slug", ["cgu", "mentions-legales", "accessibilite", "donnees-personnelles"])
+def test_footer_pages(client, slug):
+    response = client.get(reverse("page", kwargs={"slug": slug}))
+    assert response.status_code == 200
+    assert "<h1>" in html(response)
+
+
+def test_404_page_is_dsfr_and_french(client):
+    response = client.get("/cette-page-n-existe-pas/")
+    assert response.status_code == 404
+    content = html(response)
+    assert "Page non trouvée" in content and 'class="fr-header"' in content
+
+
+def test_500_page_renders_without_request_context():
+    from django.test import RequestFactory
+    from django.views.defaults import server_error
+
+    response = server_error(RequestFactory().get("/"))
+    assert response.status_code == 500
+    assert "Erreur inattendue" in response.content.decode()
+
+
+@override_settings(DEBUG=False)
+def test_csrf_failure_page_is_dsfr(client):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(reverse("account_login"), {"login": "a@b.example", "password": "x"})
+    assert response.status_code == 403
+    assert "La session a expiré" in html(response)
+
+
+def test_health_check_reports_database_and_broker(client):
+    response = client.get(reverse("health"))
+    assert response.status_code == 200
+    data = response.json()
+    assert data["status"] == "ok"
+    assert data["database"]["status"] == "ok"
+    assert data["broker"]["status"] == "ok"
+
+
+def test_health_check_fails_when_broker_is_down(client, settings, monkeypatch):
+    from kombu import Connection
+
+    from chorus.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # Nothing listens on port 1: the broker is down.
+    monkeypatch.setattr(app, "connection_for_write", lambda *a, **k: Connection("redis://127.0.0.1:1/0"))
+    response = client.get(reverse("health"))
+    assert response.status_code == 503
+    assert response.json()["broker"]["status"] == "erreur"
+    assert response.json()["database"]["status"] == "ok"
