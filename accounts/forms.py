@@ -18,9 +18,10 @@ phone_validator = RegexValidator(
 
 def _cgu_label():
     return format_html(
-        'J\'accepte les <a href="{}" target="_blank" rel="noopener">conditions générales '
-        "d'utilisation</a> (nouvelle fenêtre)",
+        "<span>J'accepte les <a href=\"{}\" target=\"_blank\" rel=\"noopener\" title=\"{}\">{}</a></span>",
         reverse_lazy("page", kwargs={"slug": "cgu"}),
+        "Conditions générales d'utilisation - nouvelle fenêtre",
+        "conditions générales d'utilisation",
     )
 
 

@@ -205,7 +205,7 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 # Default: Kombu's filesystem transport under var/broker, consumed by a real worker (make run
 # starts it). With CELERY_BROKER_URL=redis://... the same tasks run on Redis workers and beat.
 # CELERY_TASK_ALWAYS_EAGER=true runs tasks in process (after the commit, as everywhere).
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost/")
 CELERY_BROKER_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
