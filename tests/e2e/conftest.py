@@ -4,14 +4,16 @@ Playwright cannot download its own browser here; CHROMIUM_PATH or `chromium` on 
 Locally the tests skip when no Chromium is installed; in CI they fail instead.
 """
 
+
 import os
 
 import pytest
 
 from tests.conftest import chromium_path, require
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls made by the tests between
-# browser steps are synchronous and safe.
+# Playwright's sync API keeps an event loop running in the main thread for the whole session; the
+# ORM calls made by this and later tests are synchronous and safe. (The check --deploy test removes
+# this variable from the environment of its subprocess.)
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM_ARGS = [
