@@ -18,7 +18,7 @@ app.autodiscover_tasks()
 def ensure_broker_folders() -> None:
     """Create the folders of Kombu's filesystem transport (the embedded broker)."""
     options = app.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             os.makedirs(options[key], exist_ok=True)
 
