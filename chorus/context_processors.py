@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import import_string
 
 SITE_CONFIG = SimpleNamespace(
     site_title="Chorus Pro",
@@ -32,23 +33,28 @@ SITE_CONFIG = SimpleNamespace(
 )
 
 
-# The connected navigation of the real portal; an entry shows once its URL exists.
+# The connected navigation of the real portal: (label, URL name, optional predicate taking the
+# request). An entry shows once its URL exists and, when it has one, its predicate holds; the
+# predicate is named by its dotted path so this package imports no app.
 NAVIGATION = [
-    ("Accueil connecté", "accounts:dashboard"),
-    ("Activités du gestionnaire", "structures:activities"),
-    ("Factures émises", "invoices:list"),
-    ("Mon compte", "accounts:profile"),
+    ("Accueil connecté", "accounts:dashboard", None),
+    ("Ma structure", "structures:home", None),
+    ("Activités du gestionnaire", "structures:activities", "structures.selectors.is_current_manager"),
+    ("Factures émises", "invoices:list", None),
+    ("Mon compte", "accounts:profile", None),
 ]
 
 
-def _navigation(path: str) -> list[dict]:
+def _navigation(request) -> list[dict]:
     items = []
-    for label, url_name in NAVIGATION:
+    for label, url_name, predicate in NAVIGATION:
         try:
             url = reverse(url_name)
         except NoReverseMatch:
             continue
-        items.append({"label": label, "url": url, "active": path.startswith(url)})
+        if predicate and not import_string(predicate)(request):
+            continue
+        items.append({"label": label, "url": url, "active": request.path.startswith(url)})
     return items
 
 
@@ -56,7 +62,7 @@ def portal(request):
     user = getattr(request, "user", None)
     return {
         "SITE_CONFIG": SITE_CONFIG,
-        "main_navigation": _navigation(request.path) if user and user.is_authenticated else [],
+        "main_navigation": _navigation(request) if user and user.is_authenticated else [],
         "DEMO_MODE": settings.DEBUG,
         "activation_minutes": settings.ACCOUNT_ACTIVATION_MINUTES,
     }

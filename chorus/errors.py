@@ -1,4 +1,4 @@
-"""DSFR error page for a failed CSRF check (Django's own is unstyled English)."""
+"""DSFR error pages whose Django defaults would not show the French reason."""
 
 from django.shortcuts import render
 
@@ -12,3 +12,9 @@ def csrf_failure(request, reason=""):
         },
         status=403,
     )
+
+
+def permission_denied(request, exception=None):
+    """403 with the French reason given to PermissionDenied, when there is one."""
+    reason = str(exception) if exception is not None else ""
+    return render(request, "403.html", {"reason": reason}, status=403)

@@ -15,6 +15,9 @@ urlpatterns = [
     path("sante/", health, name="health"),
     path("compte/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("structures/", include("structures.urls")),
     path("admin/", admin.site.urls),
     path("favicon.ico", RedirectView.as_view(url="/static/dsfr/dist/favicon/favicon.ico", permanent=True)),
 ]
+
+handler403 = "chorus.errors.permission_denied"

@@ -125,7 +125,9 @@ class Service(AddressMixin):
 
     RESERVED_CODE = "FACTURES_PUBLIQUES"
 
-    structure = models.ForeignKey(Structure, verbose_name=_("structure"), on_delete=models.CASCADE, related_name="services")
+    structure = models.ForeignKey(
+        Structure, verbose_name=_("structure"), on_delete=models.CASCADE, related_name="services"
+    )
     code = models.CharField(_("code service"), max_length=100)
     name = models.CharField(_("nom du service"), max_length=255)
     is_active = models.BooleanField(_("actif"), default=True)
@@ -160,7 +162,9 @@ class BankAccount(models.Model):
         verbose_name = _("coordonnées bancaires")
         verbose_name_plural = _("coordonnées bancaires")
         ordering = ["label"]
-        constraints = [models.UniqueConstraint(fields=["structure", "iban"], name="bank_account_iban_unique_per_structure")]
+        constraints = [
+            models.UniqueConstraint(fields=["structure", "iban"], name="bank_account_iban_unique_per_structure")
+        ]
 
     def __str__(self):
         return f"{self.label} ({self.iban[:4]}…{self.iban[-4:]})"
@@ -208,7 +212,9 @@ class Membership(models.Model):
         verbose_name = _("rattachement")
         verbose_name_plural = _("rattachements")
         ordering = ["-requested_at"]
-        constraints = [models.UniqueConstraint(fields=["user", "structure"], name="membership_unique_per_user_structure")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "structure"], name="membership_unique_per_user_structure")
+        ]
         indexes = [models.Index(fields=["structure", "status"], name="membership_struct_status_idx")]
 
     def __str__(self):
@@ -237,7 +243,12 @@ class MembershipEvent(models.Model):
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("par"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     comment = models.TextField(_("commentaire"), blank=True)
     created_at = models.DateTimeField(_("le"), auto_now_add=True)
@@ -267,7 +278,9 @@ class EngagementJuridique(models.Model):
     supplier_identifier = models.CharField(_("identifiant du fournisseur"), max_length=80, db_index=True)
     supplier_name = models.CharField(_("raison sociale du fournisseur"), max_length=255, blank=True)
     amount = models.DecimalField(_("montant"), max_digits=15, decimal_places=2, null=True, blank=True)
-    status = models.CharField(_("statut"), max_length=10, choices=EngagementStatus.choices, default=EngagementStatus.ACTIVE)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=EngagementStatus.choices, default=EngagementStatus.ACTIVE
+    )
     start_date = models.DateField(_("date de début"), null=True, blank=True)
     end_date = models.DateField(_("date de fin"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

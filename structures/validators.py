@@ -6,7 +6,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
-from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError as StdnumError
+from stdnum.eu import vat as stdnum_vat
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
+from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siret as stdnum_siret
 
 _SPACES = re.compile(r"[\s.\-]")
@@ -59,4 +61,23 @@ def validate_bic(value: str) -> None:
     except StdnumError:
         raise ValidationError(
             _("Ce BIC n'est pas valide : il comporte 8 ou 11 caractères (ex. : BNPAFRPPXXX)."), code="bic_invalid"
+        ) from None
+
+
+def normalize_vat_number(value: str) -> str:
+    """Strip spaces and dots and upper-case an intra-community VAT number (``fr 40 303…`` → ``FR40303…``)."""
+    return stdnum_vat.compact(value or "") if value else ""
+
+
+def validate_vat_number(value: str) -> None:
+    """An EU VAT number with a valid country prefix and check digits (offline check, no VIES call)."""
+    try:
+        stdnum_vat.validate(value)
+    except StdnumError:
+        raise ValidationError(
+            _(
+                "Ce numéro de TVA intracommunautaire n'est pas valide. Il commence par le code pays "
+                "(ex. : FR40303265045)."
+            ),
+            code="vat_invalid",
         ) from None

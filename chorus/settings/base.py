@@ -66,6 +66,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "chorus.context_processors.portal",
+                "structures.context_processors.current_structure",
             ],
         },
     },
@@ -260,3 +261,11 @@ LOGGING = {
 
 ADMINS = [("Exploitation", a) for a in env.list("ADMIN_EMAILS", default=[])]
 CSRF_FAILURE_VIEW = "chorus.errors.csrf_failure"
+
+# --- Invoices (issue 4: deposit, entry, drafts, sending) ------------------------------------
+# Limits of the real portal (reference §4): main PDF and each attachment ≤ 10 Mo, all files of
+# one invoice ≤ 120 Mo. The identifier shown to users is "<prefix>-<year>-<7 digits>".
+INVOICE_MAX_PDF_SIZE = env.int("INVOICE_MAX_PDF_SIZE", default=10 * 1024 * 1024)
+INVOICE_MAX_ATTACHMENT_SIZE = env.int("INVOICE_MAX_ATTACHMENT_SIZE", default=10 * 1024 * 1024)
+INVOICE_MAX_TOTAL_SIZE = env.int("INVOICE_MAX_TOTAL_SIZE", default=120 * 1024 * 1024)
+INVOICE_IDENTIFIER_PREFIX = env.str("INVOICE_IDENTIFIER_PREFIX", default="FAC")

@@ -95,3 +95,27 @@ def test_health_check_fails_when_broker_is_down(client, settings, monkeypatch):
     assert response.status_code == 503
     assert response.json()["broker"]["status"] == "erreur"
     assert response.json()["database"]["status"] == "ok"
+
+
+def test_manager_activities_appear_in_navigation_only_for_managers(client):
+    from tests.structures.factories import MembershipFactory
+
+    manager = MembershipFactory(manager=True)
+    member = MembershipFactory(structure=manager.structure)
+    client.force_login(member.user)
+    nav = html(client.get(reverse("accounts:dashboard"))).split('id="navigation-principale"')[1].split("</nav>")[0]
+    assert "Ma structure" in nav and "Activités du gestionnaire" not in nav
+    client.force_login(manager.user)
+    nav = html(client.get(reverse("accounts:dashboard"))).split('id="navigation-principale"')[1].split("</nav>")[0]
+    assert "Activités du gestionnaire" in nav
+
+
+def test_403_page_shows_the_french_reason(client):
+    from tests.structures.factories import MembershipFactory
+
+    member = MembershipFactory()
+    client.force_login(member.user)
+    response = client.get(reverse("structures:activities"))
+    assert response.status_code == 403
+    content = html(response)
+    assert "Accès refusé" in content and "gestionnaire principal" in content

@@ -1,0 +1,142 @@
+"""Reads about structures that carry rules, above all access.
+
+A user sees a structure only through an ACTIVE membership: ``structure_for_user`` is the one way a
+view turns an id from a URL into a structure, so a pending, refused or detached member, or a
+member of another structure, gets a 404.
+"""
+
+import re
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from structures.models import Membership, MembershipRole, MembershipStatus, Structure
+
+SESSION_KEY = "structures.current_structure_id"
+SEARCH_LIMIT = 20
+SEARCH_MIN_DIGITS = 3
+_CACHE_ATTR = "_structures_memberships"
+_COUNT_CACHE_ATTR = "_structures_pending_count"
+_SPACES = re.compile(r"\s+")
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def memberships_for_user(user) -> QuerySet[Membership]:
+    """The user's active memberships, with their structure, by structure name."""
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    return (
+        Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE)
+        .select_related("structure")
+        .order_by("structure__name", "structure_id")
+    )
+
+
+def structure_for_user(*, user, structure_id) -> Structure:
+    """The structure with this id if the user is an active member of it; 404 otherwise."""
+    try:
+        return Structure.objects.get(
+            pk=structure_id, memberships__user=user, memberships__status=MembershipStatus.ACTIVE
+        )
+    except (Structure.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def request_memberships(request) -> list[Membership]:
+    """Active memberships of the request's user, read once per request."""
+    cached = getattr(request, _CACHE_ATTR, None)
+    if cached is None:
+        cached = list(memberships_for_user(request.user))
+        setattr(request, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget_memberships(request) -> None:
+    """Drop the per-request cache after a write changed the user's memberships."""
+    for attr in (_CACHE_ATTR, _COUNT_CACHE_ATTR):
+        if hasattr(request, attr):
+            delattr(request, attr)
+
+
+def current_membership(request) -> Membership | None:
+    """The membership of the structure chosen in the session, else the first active one."""
+    memberships = request_memberships(request)
+    if not memberships:
+        return None
+    chosen = request.session.get(SESSION_KEY)
+    for membership in memberships:
+        if membership.structure_id == chosen:
+            return membership
+    return memberships[0]
+
+
+def current_structure(request) -> Structure | None:
+    membership = current_membership(request)
+    return membership.structure if membership else None
+
+
+def pending_requests_for_manager(user) -> QuerySet[Membership]:
+    """Pending demandes de rattachement to the structures the user is gestionnaire principal of."""
+    managed = Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE, role=MembershipRole.MAIN_MANAGER)
+    return (
+        Membership.objects.filter(status=MembershipStatus.PENDING, structure_id__in=managed.values("structure_id"))
+        .select_related("user", "structure")
+        .order_by("requested_at", "id")
+    )
+
+
+def pending_requests_count(request) -> int:
+    """How many requests await the user, from the memberships already read (one COUNT query)."""
+    cached = getattr(request, _COUNT_CACHE_ATTR, None)
+    if cached is None:
+        managed = [m.structure_id for m in request_memberships(request) if m.role == MembershipRole.MAIN_MANAGER]
+        cached = (
+            Membership.objects.filter(status=MembershipStatus.PENDING, structure_id__in=managed).count()
+            if managed
+            else 0
+        )
+        setattr(request, _COUNT_CACHE_ATTR, cached)
+    return cached
+
+
+def requests_of_user(user) -> QuerySet[Membership]:
+    """The user's own requests that are not active (pending or refused), for "Ma structure"."""
+    return (
+        Membership.objects.filter(user=user, status__in=[MembershipStatus.PENDING, MembershipStatus.REFUSED])
+        .select_related("structure")
+        .order_by("-requested_at")
+    )
+
+
+def structure_search(query: str) -> QuerySet[Structure]:
+    """Private, active structures for an attachment request.
+
+    A query made of digits (spaces ignored) of at least 3 digits is a SIRET prefix; anything else
+    is an exact raison sociale, case-insensitive. At most ``SEARCH_LIMIT`` results.
+    """
+    query = (query or "").strip()
+    compact = _SPACES.sub("", query)
+    structures = Structure.objects.private().active()
+    if _DIGITS.fullmatch(compact):
+        if len(compact) < SEARCH_MIN_DIGITS:
+            return Structure.objects.none()
+        structures = structures.filter(identifier__startswith=compact)
+    elif query:
+        structures = structures.filter(name__iexact=_SPACES.sub(" ", query))
+    else:
+        return Structure.objects.none()
+    return structures.order_by("name", "identifier")[:SEARCH_LIMIT]
+
+
+def members_of_structure(structure: Structure) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(structure=structure, status=MembershipStatus.ACTIVE)
+        .select_related("user")
+        .order_by("role", "user__last_name", "user__first_name")
+    )
+
+
+def is_current_manager(request) -> bool:
+    """Whether the user is gestionnaire principal of the current structure (for the navigation)."""
+    membership = current_membership(request)
+    return bool(membership and membership.is_main_manager)
