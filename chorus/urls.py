@@ -16,6 +16,7 @@ urlpatterns = [
     path("compte/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("structures/", include("structures.urls")),
+    path("factures/", include("invoices.urls")),
     path("admin/", admin.site.urls),
     path("favicon.ico", RedirectView.as_view(url="/static/dsfr/dist/favicon/favicon.ico", permanent=True)),
 ]

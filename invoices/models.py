@@ -1,0 +1,348 @@
+"""Invoices sent by suppliers: the invoice, its VAT breakdown, its lines, its files.
+
+Writes go through ``invoices/services.py`` (``invoice_deposit``, ``invoice_save_draft``,
+``invoice_send``…); reads that carry access rules through ``invoices/selectors.py``. The
+constraints below back the rules the services check, so a bug elsewhere cannot store a second
+sent invoice with the same number, negative totals or a sent invoice without identifier.
+
+Files (the main PDF, the attachments) go through Django's storage API under random names; they
+are never served as public media, only by the access-checked download views.
+"""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from structures.models import BankAccount, Service, Structure
+
+MAX_NUMBER_LENGTH = 20
+MAX_ENGAGEMENT_LENGTH = 50
+
+
+class Cadre(models.TextChoices):
+    """Cadre de facturation (reference §4); the others belong to works invoices."""
+
+    A1 = "A1", _("A1 — Dépôt par un fournisseur d'une facture")
+    A2 = "A2", _("A2 — Dépôt par un fournisseur d'une facture déjà payée")
+    A9 = "A9", _("A9 — Dépôt par un sous-traitant d'une facture")
+    A12 = "A12", _("A12 — Dépôt par un cotraitant d'une facture")
+
+
+class InvoiceType(models.TextChoices):
+    INVOICE = "FACTURE", _("Facture")
+    CREDIT_NOTE = "AVOIR", _("Avoir")
+
+
+class PaymentMode(models.TextChoices):
+    TRANSFER = "VIREMENT", _("Virement")
+    CHEQUE = "CHEQUE", _("Chèque")
+    CASH = "ESPECE", _("Espèces")
+    DIRECT_DEBIT = "PRELEVEMENT", _("Prélèvement")
+    OTHER = "AUTRE", _("Autre")
+
+
+class DepositMode(models.TextChoices):
+    ENTRY = "SAISIE_PORTAIL", _("Saisie sur le portail")
+    PDF = "DEPOT_PDF_PORTAIL", _("Dépôt d'un PDF non signé")
+    SIGNED_PDF = "DEPOT_PDF_SIGNE_PORTAIL", _("Dépôt d'un PDF signé")
+
+
+class InvoiceStatus(models.TextChoices):
+    """Every status of the lifecycle (reference §5); the transition table is ``workflow.py``."""
+
+    DRAFT = "BROUILLON", _("Brouillon")
+    DEPOSITED = "DEPOSEE", _("Déposée")
+    ROUTING = "EN_COURS_ACHEMINEMENT", _("En cours d'acheminement")
+    AVAILABLE = "MISE_A_DISPOSITION", _("Mise à disposition du destinataire")
+    ACKNOWLEDGED = "PRISE_EN_COMPTE_DESTINATAIRE", _("Prise en compte")
+    TO_RECYCLE = "A_RECYCLER", _("À recycler")
+    SUSPENDED = "SUSPENDUE", _("Suspendue")
+    COMPLETED = "COMPLETEE", _("Complétée")
+    REJECTED = "REJETEE", _("Rejetée")
+    SERVICE_DONE = "SERVICE_FAIT", _("Service fait")
+    MANDATED = "MANDATEE", _("Mandatée")
+    ACCOUNTING_AVAILABLE = "MISE_A_DISPOSITION_COMPTABLE", _("Mise à disposition du comptable")
+    ACCOUNTED = "COMPTABILISEE", _("Comptabilisée")
+    PAYMENT = "MISE_EN_PAIEMENT", _("Mise en paiement")
+
+
+# French VAT rates (reference §4): mainland, overseas departments, Corsica; 0 % needs a reason.
+VAT_RATES = [
+    Decimal("20.00"),
+    Decimal("10.00"),
+    Decimal("5.50"),
+    Decimal("2.10"),
+    Decimal("8.50"),
+    Decimal("13.00"),
+    Decimal("0.90"),
+    Decimal("0.00"),
+]
+VAT_RATE_CHOICES = [(rate, f"{rate.normalize():f} %".replace(".", ",")) for rate in VAT_RATES]
+
+
+def _random_name(prefix: str, filename: str, default_ext: str) -> str:
+    """A storage name that reveals nothing and cannot escape its folder: prefix/yyyy/mm/<uuid>.ext."""
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if not ext.isalnum() or len(ext) > 10:
+        ext = default_ext
+    now = timezone.now()
+    return f"{prefix}/{now:%Y/%m}/{uuid.uuid4().hex}.{ext}"
+
+
+def invoice_pdf_upload_to(instance, filename: str) -> str:
+    return _random_name("factures", "x.pdf", "pdf")
+
+
+def attachment_upload_to(instance, filename: str) -> str:
+    return _random_name("pieces-jointes", filename, "bin")
+
+
+class Sequence(models.Model):
+    """A named counter (one row per year of identifiers), incremented under a row lock."""
+
+    key = models.CharField(_("clé"), max_length=30, unique=True)
+    last_value = models.PositiveBigIntegerField(_("dernière valeur"), default=0)
+
+    class Meta:
+        verbose_name = _("séquence")
+        verbose_name_plural = _("séquences")
+
+    def __str__(self):
+        return f"{self.key}: {self.last_value}"
+
+
+class Invoice(models.Model):
+    supplier = models.ForeignKey(
+        Structure, verbose_name=_("fournisseur"), on_delete=models.PROTECT, related_name="invoices_sent"
+    )
+    supplier_service = models.ForeignKey(
+        Service,
+        verbose_name=_("service du fournisseur"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    bank_account = models.ForeignKey(
+        BankAccount,
+        verbose_name=_("coordonnées bancaires"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoices",
+    )
+    recipient = models.ForeignKey(
+        Structure,
+        verbose_name=_("destinataire"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoices_received",
+    )
+    recipient_service = models.ForeignKey(
+        Service,
+        verbose_name=_("code service du destinataire"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoices",
+    )
+    cadre = models.CharField(_("cadre de facturation"), max_length=3, choices=Cadre.choices, default=Cadre.A1)
+    invoice_type = models.CharField(
+        _("type de facture"), max_length=10, choices=InvoiceType.choices, default=InvoiceType.INVOICE
+    )
+    original_invoice_number = models.CharField(_("numéro de la facture d'origine"), max_length=20, blank=True)
+    number = models.CharField(_("numéro de facture"), max_length=MAX_NUMBER_LENGTH, blank=True)
+    invoice_date = models.DateField(_("date de facture"), null=True, blank=True)
+    # Year of invoice_date, kept by the services: backs the duplicate rule with a unique index.
+    invoice_year = models.PositiveSmallIntegerField(_("année de facture"), null=True, blank=True, editable=False)
+    market_number = models.CharField(_("numéro de marché"), max_length=50, blank=True)
+    engagement_number = models.CharField(_("numéro d'engagement"), max_length=MAX_ENGAGEMENT_LENGTH, blank=True)
+    currency = models.CharField(_("devise"), max_length=3, default="EUR", editable=False)
+    amount_ht = models.DecimalField(_("montant HT"), max_digits=15, decimal_places=2, null=True, blank=True)
+    amount_tva = models.DecimalField(_("montant TVA"), max_digits=15, decimal_places=2, null=True, blank=True)
+    amount_ttc = models.DecimalField(_("montant TTC"), max_digits=15, decimal_places=2, null=True, blank=True)
+    payment_mode = models.CharField(_("mode de paiement"), max_length=20, choices=PaymentMode.choices, blank=True)
+    comment = models.TextField(_("commentaire"), blank=True)
+    deposit_mode = models.CharField(_("mode de dépôt"), max_length=30, choices=DepositMode.choices)
+    status = models.CharField(
+        _("statut"), max_length=40, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT, db_index=True
+    )
+    identifier = models.CharField(_("identifiant"), max_length=30, unique=True, null=True, blank=True, editable=False)
+    pdf = models.FileField(_("fichier de la facture"), upload_to=invoice_pdf_upload_to, max_length=255, blank=True)
+    pdf_original_filename = models.CharField(_("nom du fichier d'origine"), max_length=500, blank=True)
+    pdf_size = models.PositiveBigIntegerField(_("taille du fichier"), default=0)
+    # What was read from the deposited PDF (Factur-X or text), as proposed to the user.
+    extracted_data = models.JSONField(_("données lues dans le fichier"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("créée par"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("envoyée par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+    sent_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
+    certificate_fingerprint = models.CharField(_("empreinte du certificat de dépôt"), max_length=64, blank=True)
+    certificate_issued_at = models.DateTimeField(_("certificat de dépôt émis le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("facture")
+        verbose_name_plural = _("factures")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_ht__isnull=True) | Q(amount_ht__gte=0),
+                name="invoice_amount_ht_positive",
+                violation_error_message=_("Le montant HT ne peut pas être négatif."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_tva__isnull=True) | Q(amount_tva__gte=0),
+                name="invoice_amount_tva_positive",
+                violation_error_message=_("Le montant de TVA ne peut pas être négatif."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_ttc__isnull=True) | Q(amount_ttc__gte=0),
+                name="invoice_amount_ttc_positive",
+                violation_error_message=_("Le montant TTC ne peut pas être négatif."),
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("number"), MAX_NUMBER_LENGTH),
+                name="invoice_number_max_length",
+                violation_error_message=_("Le numéro de facture comporte au plus 20 caractères."),
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("engagement_number"), MAX_ENGAGEMENT_LENGTH),
+                name="invoice_engagement_max_length",
+                violation_error_message=_("Le numéro d'engagement comporte au plus 50 caractères."),
+            ),
+            models.CheckConstraint(condition=Q(status__in=InvoiceStatus.values), name="invoice_status_known"),
+            models.CheckConstraint(
+                condition=Q(status=InvoiceStatus.DRAFT)
+                | (Q(identifier__isnull=False) & Q(sent_at__isnull=False) & ~Q(number="")),
+                name="invoice_sent_has_identifier",
+            ),
+            # The duplicate rule (same supplier, number and year among sent invoices).
+            models.UniqueConstraint(
+                fields=["supplier", "number", "invoice_year"],
+                condition=~Q(status=InvoiceStatus.DRAFT),
+                name="invoice_number_unique_per_supplier_year",
+                violation_error_message=_("Ce numéro de facture est déjà utilisé cette année par votre structure."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["supplier", "status", "-created_at"], name="invoice_supplier_status_idx"),
+            models.Index(fields=["supplier", "-created_at"], name="invoice_supplier_created_idx"),
+        ]
+
+    def __str__(self):
+        return self.identifier or self.number or _("Brouillon n° %(pk)s") % {"pk": self.pk}
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == InvoiceStatus.DRAFT
+
+    @property
+    def is_entry(self) -> bool:
+        return self.deposit_mode == DepositMode.ENTRY
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.invoice_type == InvoiceType.CREDIT_NOTE
+
+    @property
+    def display_reference(self) -> str:
+        return self.number or _("(sans numéro)")
+
+
+class InvoiceVatLine(models.Model):
+    """One line of the VAT breakdown (récapitulatif de TVA): a rate, its base and its amount."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="vat_lines")
+    rate = models.DecimalField(_("taux de TVA (%)"), max_digits=5, decimal_places=2, choices=VAT_RATE_CHOICES)
+    base_ht = models.DecimalField(_("base HT"), max_digits=15, decimal_places=2)
+    vat_amount = models.DecimalField(_("montant de TVA"), max_digits=15, decimal_places=2)
+    exemption_reason = models.CharField(_("motif d'exonération"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("ligne de TVA")
+        verbose_name_plural = _("récapitulatif de TVA")
+        ordering = ["-rate", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(base_ht__gte=0), name="invoice_vat_line_base_positive"),
+            models.CheckConstraint(condition=Q(vat_amount__gte=0), name="invoice_vat_line_amount_positive"),
+            models.CheckConstraint(condition=Q(rate__gte=0) & Q(rate__lt=100), name="invoice_vat_line_rate_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.rate} % : {self.base_ht} / {self.vat_amount}"
+
+
+class InvoiceLine(models.Model):
+    """A line of an invoice typed on the portal (saisie)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    designation = models.CharField(_("désignation"), max_length=255)
+    quantity = models.DecimalField(_("quantité"), max_digits=15, decimal_places=4)
+    unit = models.CharField(_("unité"), max_length=20, blank=True)
+    unit_price_ht = models.DecimalField(_("prix unitaire HT"), max_digits=15, decimal_places=4)
+    vat_rate = models.DecimalField(_("taux de TVA (%)"), max_digits=5, decimal_places=2, choices=VAT_RATE_CHOICES)
+    exemption_reason = models.CharField(_("motif d'exonération"), max_length=255, blank=True)
+    line_total_ht = models.DecimalField(_("montant HT de la ligne"), max_digits=15, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("ligne de facture")
+        verbose_name_plural = _("lignes de facture")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="invoice_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price_ht__gte=0), name="invoice_line_price_positive"),
+            models.CheckConstraint(condition=Q(line_total_ht__gte=0), name="invoice_line_total_positive"),
+        ]
+
+    def __str__(self):
+        return self.designation
+
+
+class InvoiceAttachment(models.Model):
+    """A pièce jointe: stored under a random name, its original name kept for display."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("fichier"), upload_to=attachment_upload_to, max_length=255)
+    original_filename = models.CharField(_("nom du fichier"), max_length=500)
+    size = models.PositiveBigIntegerField(_("taille"))
+    content_type = models.CharField(_("type de contenu"), max_length=100, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("déposée par"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("déposée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pièce jointe")
+        verbose_name_plural = _("pièces jointes")
+        ordering = ["created_at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(size__gt=0), name="invoice_attachment_not_empty")]
+
+    def __str__(self):
+        return self.original_filename

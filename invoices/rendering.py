@@ -1,0 +1,241 @@
+"""PDF documents made by the portal with fpdf2: the invoice typed on the portal (it becomes the
+main file at sending) and the deposit certificate.
+
+The DejaVu font of Debian's fonts-dejavu-core is used when installed (any French text); without
+it, fpdf2's core Helvetica with text reduced to what windows-1252 can show.
+"""
+
+from decimal import Decimal
+from pathlib import Path
+
+from django.utils import timezone
+from fpdf import FPDF
+
+from invoices.models import Invoice
+from invoices.totals import format_eur
+
+DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")
+_REPLACEMENTS = {"\u202f": " ", "\u00a0": " ", "’": "'", "—": "-", "–": "-", "…": "..."}
+
+
+class _Document(FPDF):
+    def __init__(self, title: str):
+        super().__init__(format="A4")
+        self.doc_title = title
+        self.set_auto_page_break(auto=True, margin=18)
+        self.set_title(title)
+        self.set_creator("Chorus Pro")
+        regular, bold = DEJAVU_DIR / "DejaVuSans.ttf", DEJAVU_DIR / "DejaVuSans-Bold.ttf"
+        if regular.exists() and bold.exists():
+            self.add_font("dejavu", "", str(regular))
+            self.add_font("dejavu", "B", str(bold))
+            self.family = "dejavu"
+            self.unicode = True
+        else:
+            self.core_fonts_encoding = "windows-1252"
+            self.family = "helvetica"
+            self.unicode = False
+        self.set_font(self.family, size=10)
+
+    def text_safe(self, value) -> str:
+        text = "" if value is None else str(value)
+        if self.unicode:
+            return text
+        for char, replacement in _REPLACEMENTS.items():
+            text = text.replace(char, replacement)
+        return text.encode("cp1252", errors="replace").decode("cp1252")
+
+    def footer(self):
+        self.set_y(-12)
+        self.set_font(self.family, size=8)
+        self.cell(0, 6, self.text_safe(f"{self.doc_title} — page {self.page_no()}/{{nb}}"), align="C")
+
+    def line_text(self, text: str, *, size: int = 10, bold: bool = False, height: float = 6):
+        self.set_font(self.family, "B" if bold else "", size)
+        self.multi_cell(0, height, self.text_safe(text), new_x="LMARGIN", new_y="NEXT")
+
+    def pair(self, label: str, value) -> None:
+        self.set_font(self.family, "B", 10)
+        self.cell(60, 6, self.text_safe(label))
+        self.set_font(self.family, "", 10)
+        self.multi_cell(0, 6, self.text_safe(value if value not in (None, "") else "—"), new_x="LMARGIN", new_y="NEXT")
+
+
+def _party(structure) -> list[str]:
+    if structure is None:
+        return ["—"]
+    lines = [structure.name, f"SIRET {structure.identifier}"]
+    address = " ".join(p for p in (structure.address_line1, structure.postal_code, structure.city) if p)
+    if address:
+        lines.append(address)
+    if getattr(structure, "vat_number", ""):
+        lines.append(f"TVA intracommunautaire {structure.vat_number}")
+    return lines
+
+
+def _rate(value) -> str:
+    return f"{value.normalize():f}".replace(".", ",") + " %"
+
+
+def _number(value) -> str:
+    text = f"{value.normalize():f}"
+    return text.replace(".", ",")
+
+
+def _price(value) -> str:
+    """A unit price: two decimals, or more when it has more (0,0125 €)."""
+    if value == value.quantize(Decimal("0.01")):
+        return format_eur(value)
+    return f"{_number(value)}\u00a0€"
+
+
+def render_invoice_pdf(invoice: Invoice) -> bytes:
+    """The invoice typed on the portal, as a PDF (lines, VAT breakdown, totals, references)."""
+    title = f"{invoice.get_invoice_type_display()} n° {invoice.number or '(brouillon)'}"
+    pdf = _Document(title)
+    pdf.alias_nb_pages()
+    pdf.add_page()
+    pdf.line_text(title, size=16, bold=True, height=9)
+    pdf.line_text(f"Date : {invoice.invoice_date:%d/%m/%Y}" if invoice.invoice_date else "Date : —")
+    if invoice.identifier:
+        pdf.line_text(f"Identifiant Chorus Pro : {invoice.identifier}")
+    pdf.ln(3)
+
+    top = pdf.get_y()
+    pdf.set_font(pdf.family, "B", 10)
+    pdf.cell(90, 6, pdf.text_safe("Fournisseur"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(pdf.family, "", 10)
+    for text in _party(invoice.supplier):
+        pdf.cell(90, 5, pdf.text_safe(text), new_x="LMARGIN", new_y="NEXT")
+    bottom = pdf.get_y()
+    pdf.set_xy(110, top)
+    pdf.set_font(pdf.family, "B", 10)
+    pdf.cell(90, 6, pdf.text_safe("Destinataire"), new_x="LEFT", new_y="NEXT")
+    pdf.set_font(pdf.family, "", 10)
+    recipient_lines = _party(invoice.recipient)
+    if invoice.recipient_service:
+        recipient_lines.append(f"Service {invoice.recipient_service.code} — {invoice.recipient_service.name}")
+    for text in recipient_lines:
+        pdf.set_x(110)
+        pdf.cell(90, 5, pdf.text_safe(text), new_x="LEFT", new_y="NEXT")
+    pdf.set_xy(pdf.l_margin, max(bottom, pdf.get_y()) + 4)
+
+    pdf.pair("Cadre de facturation", invoice.get_cadre_display())
+    if invoice.engagement_number:
+        pdf.pair("N° d'engagement", invoice.engagement_number)
+    if invoice.market_number:
+        pdf.pair("N° de marché", invoice.market_number)
+    if invoice.original_invoice_number:
+        pdf.pair("Facture d'origine", invoice.original_invoice_number)
+    pdf.ln(3)
+
+    widths = (72, 18, 16, 26, 16, 32)
+    headers = ("Désignation", "Quantité", "Unité", "Prix unit. HT", "TVA", "Montant HT")
+    pdf.set_font(pdf.family, "B", 9)
+    pdf.set_fill_color(230, 230, 240)
+    for width, header in zip(widths, headers, strict=True):
+        pdf.cell(width, 7, pdf.text_safe(header), border=1, fill=True, align="C")
+    pdf.ln()
+    pdf.set_font(pdf.family, "", 9)
+    for line in invoice.lines.all():
+        cells = (
+            line.designation,
+            _number(line.quantity),
+            line.unit,
+            _price(line.unit_price_ht),
+            _rate(line.vat_rate),
+            format_eur(line.line_total_ht),
+        )
+        aligns = ("L", "R", "L", "R", "R", "R")
+        for width, text, align in zip(widths, cells, aligns, strict=True):
+            pdf.cell(width, 7, pdf.text_safe(text)[:60], border=1, align=align)
+        pdf.ln()
+    pdf.ln(4)
+
+    pdf.set_font(pdf.family, "B", 10)
+    pdf.cell(0, 6, pdf.text_safe("Récapitulatif de TVA"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(pdf.family, "", 9)
+    for vat in invoice.vat_lines.all():
+        label = f"TVA {_rate(vat.rate)} sur {format_eur(vat.base_ht)} : {format_eur(vat.vat_amount)}"
+        if vat.exemption_reason:
+            label += f" (exonération : {vat.exemption_reason})"
+        pdf.line_text(label, size=9, height=5)
+    pdf.ln(3)
+    for label, value in (
+        ("Total HT", invoice.amount_ht),
+        ("Total TVA", invoice.amount_tva),
+        ("Total TTC", invoice.amount_ttc),
+    ):
+        pdf.set_x(110)
+        pdf.set_font(pdf.family, "B", 10)
+        pdf.cell(45, 7, pdf.text_safe(label), border=1)
+        pdf.cell(45, 7, pdf.text_safe(format_eur(value)), border=1, align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    if invoice.payment_mode:
+        pdf.pair("Mode de paiement", invoice.get_payment_mode_display())
+    if invoice.bank_account:
+        pdf.pair("IBAN", invoice.bank_account.iban)
+        pdf.pair("BIC", invoice.bank_account.bic)
+    if invoice.comment:
+        pdf.ln(2)
+        pdf.line_text("Commentaire", bold=True)
+        pdf.line_text(invoice.comment, size=9, height=5)
+    pdf.ln(4)
+    pdf.line_text(
+        "Facture saisie sur le portail Chorus Pro au nom du fournisseur, en vertu du mandat de facturation.",
+        size=8,
+        height=4,
+    )
+    return bytes(pdf.output())
+
+
+def render_certificate_pdf(invoice: Invoice) -> bytes:
+    """The deposit certificate (certificat de dépôt) of a sent invoice."""
+    pdf = _Document("Certificat de dépôt")
+    pdf.alias_nb_pages()
+    pdf.add_page()
+    pdf.line_text("Certificat de dépôt", size=16, bold=True, height=9)
+    pdf.line_text(
+        "Le portail Chorus Pro certifie avoir reçu la facture décrite ci-dessous, avec le fichier et les pièces "
+        "jointes dont l'empreinte figure en bas de page.",
+        size=9,
+        height=5,
+    )
+    pdf.ln(3)
+    sent_at = timezone.localtime(invoice.sent_at) if invoice.sent_at else None
+    rows = [
+        ("Identifiant", invoice.identifier),
+        ("Déposée le", f"{sent_at:%d/%m/%Y à %H:%M:%S}" if sent_at else "—"),
+        ("Mode de dépôt", invoice.get_deposit_mode_display()),
+        ("Type", invoice.get_invoice_type_display()),
+        ("Numéro de facture", invoice.number),
+        ("Date de facture", f"{invoice.invoice_date:%d/%m/%Y}" if invoice.invoice_date else "—"),
+        ("Cadre de facturation", invoice.get_cadre_display()),
+        ("Fournisseur", f"{invoice.supplier.name} (SIRET {invoice.supplier.identifier})"),
+        (
+            "Destinataire",
+            f"{invoice.recipient.name} (SIRET {invoice.recipient.identifier})" if invoice.recipient else "—",
+        ),
+        ("Code service", invoice.recipient_service.code if invoice.recipient_service else "—"),
+        ("N° d'engagement", invoice.engagement_number or "—"),
+        ("Montant HT", format_eur(invoice.amount_ht)),
+        ("Montant TVA", format_eur(invoice.amount_tva)),
+        ("Montant TTC", format_eur(invoice.amount_ttc)),
+        ("Fichier", f"{invoice.pdf_original_filename} ({invoice.pdf_size} octets)"),
+    ]
+    for attachment in invoice.attachments.all():
+        rows.append(("Pièce jointe", f"{attachment.original_filename} ({attachment.size} octets)"))
+    for label, value in rows:
+        pdf.pair(label, value)
+    pdf.ln(4)
+    pdf.line_text("Empreinte du dépôt (SHA-256)", bold=True)
+    pdf.set_font("courier", size=9)
+    pdf.multi_cell(0, 5, invoice.certificate_fingerprint, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    pdf.line_text(
+        "Empreinte SHA-256 des octets du fichier de la facture suivis des données du dépôt en JSON canonique "
+        "(dont l'empreinte de chaque pièce jointe).",
+        size=8,
+        height=4,
+    )
+    return bytes(pdf.output())

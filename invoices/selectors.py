@@ -1,0 +1,105 @@
+"""Reads about invoices that carry rules, above all access.
+
+An invoice is visible to the active members of its supplier structure only: ``invoice_for_user``
+is the one way a view turns an id from a URL into an invoice, so a member of another structure, or
+a pending, refused or detached member, gets a 404.
+"""
+
+import re
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from invoices.models import Invoice, InvoiceAttachment, InvoiceStatus
+from structures.models import MembershipStatus, Service, Structure
+
+RECIPIENT_SEARCH_LIMIT = 20
+_DIGITS = re.compile(r"[0-9]+")
+_SPACES = re.compile(r"\s+")
+
+
+def invoices_for_user(user) -> QuerySet[Invoice]:
+    if not user.is_authenticated:
+        return Invoice.objects.none()
+    return Invoice.objects.filter(
+        supplier__memberships__user=user, supplier__memberships__status=MembershipStatus.ACTIVE
+    )
+
+
+def invoice_for_user(*, user, invoice_id) -> Invoice:
+    """The invoice if the user is an active member of its supplier structure; 404 otherwise."""
+    try:
+        return invoices_for_user(user).select_related("supplier", "recipient", "recipient_service").get(pk=invoice_id)
+    except (Invoice.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def attachment_for_user(*, user, invoice_id, attachment_id) -> InvoiceAttachment:
+    invoice = invoice_for_user(user=user, invoice_id=invoice_id)
+    try:
+        return invoice.attachments.get(pk=attachment_id)
+    except (InvoiceAttachment.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def invoice_list(*, supplier: Structure, tab: str = "") -> QuerySet[Invoice]:
+    """The supplier's invoices for the list page ("brouillons", "envoyees" or all), newest first,
+    with only the columns the page shows."""
+    invoices = Invoice.objects.filter(supplier=supplier)
+    if tab == "brouillons":
+        invoices = invoices.filter(status=InvoiceStatus.DRAFT)
+    elif tab == "envoyees":
+        invoices = invoices.exclude(status=InvoiceStatus.DRAFT)
+    return (
+        invoices.select_related("recipient")
+        .only(
+            "id",
+            "identifier",
+            "number",
+            "invoice_type",
+            "invoice_date",
+            "amount_ttc",
+            "status",
+            "deposit_mode",
+            "created_at",
+            "sent_at",
+            "supplier_id",
+            "recipient__id",
+            "recipient__name",
+            "recipient__identifier",
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def recipient_search(query: str) -> QuerySet[Structure]:
+    """Active public recipients of the directory: a SIRET (prefix of at least 3 digits, spaces
+    ignored) or a part of the raison sociale (at least 2 characters)."""
+    query = _SPACES.sub(" ", (query or "").strip())
+    compact = query.replace(" ", "")
+    recipients = Structure.objects.public().active()
+    if _DIGITS.fullmatch(compact):
+        if len(compact) < 3:
+            return Structure.objects.none()
+        recipients = recipients.filter(identifier__startswith=compact)
+    elif len(query) >= 2:
+        recipients = recipients.filter(name__icontains=query)
+    else:
+        return Structure.objects.none()
+    return recipients.order_by("name", "identifier")[:RECIPIENT_SEARCH_LIMIT]
+
+
+def recipient_services(recipient: Structure | None) -> QuerySet[Service]:
+    """The services an invoice may be addressed to: active, never FACTURES_PUBLIQUES."""
+    if recipient is None:
+        return Service.objects.none()
+    return (
+        Service.objects.filter(structure=recipient, is_active=True).exclude(code=Service.RESERVED_CODE).order_by("code")
+    )
+
+
+def public_recipient(identifier: str) -> Structure | None:
+    identifier = (identifier or "").strip()
+    if not identifier:
+        return None
+    return Structure.objects.public().filter(Q(identifier=identifier)).first()

@@ -1,0 +1,30 @@
+from django.urls import path
+
+from invoices import views
+
+app_name = "invoices"
+
+urlpatterns = [
+    path("", views.invoice_list, name="list"),
+    path("deposer/", views.invoice_deposit, name="deposit"),
+    path("saisir/", views.invoice_create, name="create"),
+    path("mandat/", views.invoice_mandate, name="mandate"),
+    path("destinataires/", views.recipient_search, name="recipient_search"),
+    path("destinataires/<int:recipient_id>/services/", views.recipient_services, name="recipient_services"),
+    path("<int:invoice_id>/", views.invoice_detail, name="detail"),
+    path("<int:invoice_id>/modifier/", views.invoice_edit, name="edit"),
+    path("<int:invoice_id>/envoyer/", views.invoice_send, name="send"),
+    path("<int:invoice_id>/supprimer/", views.invoice_delete, name="delete"),
+    path("<int:invoice_id>/fichier/", views.invoice_file, name="file"),
+    path("<int:invoice_id>/certificat/", views.invoice_certificate, name="certificate"),
+    path(
+        "<int:invoice_id>/pieces-jointes/<int:attachment_id>/",
+        views.attachment_file,
+        name="attachment",
+    ),
+    path(
+        "<int:invoice_id>/pieces-jointes/<int:attachment_id>/retirer/",
+        views.attachment_delete,
+        name="attachment_delete",
+    ),
+]

@@ -1,0 +1,456 @@
+"""Supplier pages for invoices: "Factures émises", deposit of a PDF, manual entry, drafts,
+"Valider et envoyer", downloads.
+
+Access: every page needs a logged-in user. New invoices belong to the current structure (an
+active membership); a page taking an invoice id looks it up with
+``selectors.invoice_for_user``, so an invoice of a structure the user is not an active member of
+gives a 404. Files are only ever served here, never as public media.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header, urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from invoices import rendering, selectors, services
+from invoices.forms import (
+    FORMAT_SIGNED,
+    DepositForm,
+    InvoiceForm,
+    LineFormSet,
+    MandateForm,
+    VatLineFormSet,
+    attach_errors,
+    formset_rows,
+    initial_from_invoice,
+    line_initial,
+    vat_initial,
+)
+from invoices.models import InvoiceStatus
+from invoices.totals import compute_totals
+from structures import selectors as structure_selectors
+from structures import services as structure_services
+from structures.models import Structure, StructureKind
+
+PAGE_SIZE = 20
+TABS = [("", _("Toutes")), ("brouillons", _("Brouillons")), ("envoyees", _("Envoyées"))]
+
+
+def _supplier(request) -> Structure | None:
+    structure = structure_selectors.current_structure(request)
+    if structure is None or structure.kind != StructureKind.PRIVATE:
+        return None
+    return structure
+
+
+def _no_structure(request):
+    messages.info(request, _("Rattachez-vous d'abord à une structure fournisseur pour déposer des factures."))
+    return redirect("structures:home")
+
+
+# --- List --------------------------------------------------------------------------------------
+
+
+@login_required
+def invoice_list(request):
+    supplier = _supplier(request)
+    if supplier is None:
+        return _no_structure(request)
+    tab = request.GET.get("onglet", "")
+    if tab not in dict(TABS):
+        tab = ""
+    page = Paginator(selectors.invoice_list(supplier=supplier, tab=tab), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "invoices/invoice_list.html",
+        {
+            "page_title": _("Factures émises"),
+            "supplier": supplier,
+            "page_obj": page,
+            "tab": tab,
+            "tabs": [{"key": key, "label": label, "active": key == tab} for key, label in TABS],
+        },
+    )
+
+
+# --- Deposit of a PDF ----------------------------------------------------------------------------
+
+
+@login_required
+def invoice_deposit(request):
+    supplier = _supplier(request)
+    if supplier is None:
+        return _no_structure(request)
+    bound = request.method == "POST"
+    form = DepositForm(
+        request.POST if bound else None, request.FILES if bound else None, max_size=settings.INVOICE_MAX_PDF_SIZE
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                invoice = services.invoice_deposit(
+                    supplier=supplier,
+                    user=request.user,
+                    file=form.cleaned_data["file"],
+                    signed=form.cleaned_data["pdf_format"] == FORMAT_SIGNED,
+                    cadre=form.cleaned_data["cadre"],
+                )
+        except ValidationError as exc:
+            attach_errors(form, exc.message_dict)
+        else:
+            found = invoice.extracted_data
+            if found.get("source") == "facturx":
+                messages.success(
+                    request,
+                    _(
+                        "Le fichier est accepté : les données du Factur-X ont été reprises. Vérifiez-les, "
+                        "complétez la facture puis validez-la."
+                    ),
+                )
+            elif any(found.get(k) for k in ("number", "invoice_date", "amount_ttc", "sirets")):
+                messages.success(
+                    request,
+                    _(
+                        "Le fichier est accepté. Des valeurs lues dans le PDF vous sont proposées : vérifiez-les "
+                        "et complétez la facture."
+                    ),
+                )
+            else:
+                messages.success(request, _("Le fichier est accepté. Complétez la facture."))
+            return redirect("invoices:edit", invoice.pk)
+    return render(
+        request,
+        "invoices/invoice_deposit.html",
+        {"form": form, "supplier": supplier, "page_title": _("Déposer une facture")},
+    )
+
+
+# --- Manual entry ------------------------------------------------------------------------------
+
+
+@login_required
+def invoice_mandate(request):
+    supplier = _supplier(request)
+    if supplier is None:
+        return _no_structure(request)
+    if supplier.mandate_accepted_at is not None:
+        return redirect("invoices:create")
+    form = MandateForm(
+        request.POST if request.method == "POST" else None, needs_cgu=request.user.cgu_accepted_at is None
+    )
+    if request.method == "POST" and form.is_valid():
+        structure_services.structure_accept_mandate(structure=supplier, user=request.user)
+        messages.success(request, _("Le mandat de facturation est accepté pour %(name)s.") % {"name": supplier.name})
+        return redirect("invoices:create")
+    return render(
+        request,
+        "invoices/invoice_mandate.html",
+        {"form": form, "supplier": supplier, "page_title": _("Mandat de facturation")},
+    )
+
+
+@login_required
+def invoice_create(request):
+    supplier = _supplier(request)
+    if supplier is None:
+        return _no_structure(request)
+    if supplier.mandate_accepted_at is None:
+        return redirect("invoices:mandate")
+    return _invoice_form_page(request, supplier=supplier, invoice=None)
+
+
+@login_required
+def invoice_edit(request, invoice_id):
+    invoice = selectors.invoice_for_user(user=request.user, invoice_id=invoice_id)
+    if not invoice.is_draft:
+        messages.info(request, _("Cette facture a été envoyée : elle n'est plus modifiable."))
+        return redirect("invoices:detail", invoice.pk)
+    return _invoice_form_page(request, supplier=invoice.supplier, invoice=invoice)
+
+
+def _build_forms(request, *, supplier, invoice, entry: bool, bound: bool):
+    data = request.POST if bound else None
+    files = request.FILES if bound else None
+    initial = None
+    if not bound and request.GET.get("destinataire"):
+        initial = {**(initial_from_invoice(invoice) if invoice else {}), "recipient_query": request.GET["destinataire"]}
+    kwargs = {"supplier": supplier, "invoice": invoice, "entry": entry}
+    if initial is not None:
+        kwargs["initial"] = initial
+    form = InvoiceForm(data, files, **kwargs)
+    if entry:
+        formset = LineFormSet(data, prefix="lines", initial=line_initial(invoice) if invoice and not bound else None)
+    else:
+        formset = VatLineFormSet(data, prefix="vat", initial=vat_initial(invoice) if invoice and not bound else None)
+    return form, formset
+
+
+def _invoice_form_page(request, *, supplier, invoice, errors: dict | None = None):
+    entry = invoice.is_entry if invoice is not None else True
+    bound = request.method == "POST" and errors is None
+    form, formset = _build_forms(request, supplier=supplier, invoice=invoice, entry=entry, bound=bound)
+    extra_errors = attach_errors(form, errors) if errors else {}
+    if bound:
+        action = request.POST.get("action", "draft")
+        form.wants_search = action == "search"
+        if form.is_valid() and formset.is_valid():
+            rows = formset_rows(formset)
+            fields = form.draft_fields()
+            try:
+                with transaction.atomic():
+                    if invoice is None:
+                        invoice = services.invoice_create(supplier=supplier, user=request.user, lines=rows, **fields)
+                    elif entry:
+                        invoice = services.invoice_save_draft(invoice=invoice, user=request.user, lines=rows, **fields)
+                    else:
+                        invoice = services.invoice_save_draft(
+                            invoice=invoice, user=request.user, vat_lines=rows, **fields
+                        )
+            except ValidationError as exc:
+                extra_errors = attach_errors(form, exc.message_dict)
+            else:
+                extra_errors = _after_save(request, form, invoice, action)
+                if extra_errors is None:
+                    return _redirect_after_save(request, form, invoice, action)
+    return _render_form(request, form, formset, supplier=supplier, invoice=invoice, entry=entry, errors=extra_errors)
+
+
+def _after_save(request, form, invoice, action) -> dict | None:
+    """Attachments, then sending if asked; the errors to show (the draft is saved), or None."""
+    files = form.cleaned_data.get("attachments") or []
+    if files:
+        try:
+            with transaction.atomic():
+                services.invoice_add_attachments(invoice=invoice, user=request.user, files=files)
+        except ValidationError as exc:
+            return attach_errors(form, exc.message_dict)
+    if action == "send":
+        try:
+            with transaction.atomic():
+                services.invoice_send(invoice=invoice, user=request.user)
+        except ValidationError as exc:
+            return attach_errors(form, exc.message_dict)
+    return None
+
+
+def _redirect_after_save(request, form, invoice, action):
+    if action == "send":
+        invoice.refresh_from_db()
+        messages.success(
+            request,
+            _("La facture n° %(number)s est déposée sous l'identifiant %(identifier)s.")
+            % {"number": invoice.number, "identifier": invoice.identifier},
+        )
+        return redirect("invoices:detail", invoice.pk)
+    url = reverse("invoices:edit", args=[invoice.pk])
+    if action == "search":
+        query = (form.cleaned_data.get("recipient_query") or "").strip()
+        if query and len(form.candidates) != 1:
+            return redirect(f"{url}?{urlencode({'destinataire': query})}#destinataire")
+        return redirect(f"{url}#destinataire")
+    if action == "add_line":
+        return redirect(f"{url}#lignes")
+    messages.success(request, _("Le brouillon est enregistré."))
+    return redirect(url)
+
+
+def _render_form(request, form, formset, *, supplier, invoice, entry, errors):
+    if invoice is None:
+        action_url = reverse("invoices:create")
+        title = _("Saisir une facture")
+    else:
+        action_url = reverse("invoices:edit", args=[invoice.pk])
+        title = _("Compléter la facture") if not entry else _("Saisir une facture")
+    computed = None
+    if entry and invoice is not None:
+        computed = compute_totals(invoice.lines.all())
+    return render(
+        request,
+        "invoices/invoice_form.html",
+        {
+            "page_title": title,
+            "form": form,
+            "formset": formset,
+            "invoice": invoice,
+            "supplier": supplier,
+            "entry": entry,
+            "action_url": action_url,
+            "extra_errors": errors or {},
+            "computed": computed,
+            "attachments": list(invoice.attachments.all()) if invoice is not None else [],
+            "found": invoice.extracted_data if invoice is not None else {},
+            "max_attachment_size": settings.INVOICE_MAX_ATTACHMENT_SIZE,
+        },
+    )
+
+
+# --- Detail, send, delete ----------------------------------------------------------------------
+
+
+@login_required
+def invoice_detail(request, invoice_id):
+    invoice = selectors.invoice_for_user(user=request.user, invoice_id=invoice_id)
+    return render(
+        request,
+        "invoices/invoice_detail.html",
+        {
+            "page_title": _("Facture %(ref)s") % {"ref": invoice.identifier or invoice.display_reference},
+            "invoice": invoice,
+            "vat_lines": list(invoice.vat_lines.all()),
+            "lines": list(invoice.lines.all()) if invoice.is_entry else [],
+            "attachments": list(invoice.attachments.all()),
+        },
+    )
+
+
+@login_required
+@require_POST
+def invoice_send(request, invoice_id):
+    invoice = selectors.invoice_for_user(user=request.user, invoice_id=invoice_id)
+    if not invoice.is_draft:
+        messages.info(request, _("Cette facture a déjà été envoyée."))
+        return redirect("invoices:detail", invoice.pk)
+    try:
+        with transaction.atomic():
+            invoice = services.invoice_send(invoice=invoice, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, _("La facture ne peut pas être envoyée : corrigez les erreurs signalées."))
+        return _invoice_form_page(request, supplier=invoice.supplier, invoice=invoice, errors=exc.message_dict)
+    messages.success(
+        request,
+        _("La facture n° %(number)s est déposée sous l'identifiant %(identifier)s.")
+        % {"number": invoice.number, "identifier": invoice.identifier},
+    )
+    return redirect("invoices:detail", invoice.pk)
+
+
+@login_required
+def invoice_delete(request, invoice_id):
+    invoice = selectors.invoice_for_user(user=request.user, invoice_id=invoice_id)
+    if not invoice.is_draft:
+        messages.error(request, _("Une facture envoyée ne peut pas être supprimée."))
+        return redirect("invoices:detail", invoice.pk)
+    if request.method == "POST":
+        services.invoice_delete(invoice=invoice, user=request.user)
+        messages.success(request, _("Le brouillon est supprimé."))
+        return redirect(f"{reverse('invoices:list')}?onglet=brouillons")
+    return render(
+        request,
+        "invoices/invoice_confirm_delete.html",
+        {"invoice": invoice, "page_title": _("Supprimer le brouillon")},
+    )
+
+
+@login_required
+@require_POST
+def attachment_delete(request, invoice_id, attachment_id):
+    attachment = selectors.attachment_for_user(user=request.user, invoice_id=invoice_id, attachment_id=attachment_id)
+    try:
+        services.invoice_remove_attachment(attachment=attachment, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("invoices:detail", invoice_id)
+    messages.success(request, _("La pièce jointe « %(name)s » est retirée.") % {"name": attachment.original_filename})
+    return redirect("invoices:edit", invoice_id)
+
+
+# --- Downloads ---------------------------------------------------------------------------------
+
+
+def _download(content, *, filename: str, content_type: str):
+    """A download response: always an attachment, never cached by shared caches, sandboxed."""
+    if isinstance(content, bytes):
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+    else:
+        response = FileResponse(content, as_attachment=True, filename=filename, content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def invoice_file(request, invoice_id):
+    invoice = selectors.invoice_for_user(user=request.user, invoice_id=invoice_id)
+    if invoice.pdf:
+        handle = invoice.pdf.storage.open(invoice.pdf.name, "rb")
+        return _download(
+            handle, filename=invoice.pdf_original_filename or "facture.pdf", content_type="application/pdf"
+        )
+    if invoice.is_entry:  # a typed draft: a preview of the PDF it will become
+        return _download(
+            rendering.render_invoice_pdf(invoice),
+            filename=f"apercu-facture-{invoice.number or invoice.pk}.pdf",
+            content_type="application/pdf",
+        )
+    raise Http404
+
+
+@login_required
+@require_GET
+def attachment_file(request, invoice_id, attachment_id):
+    attachment = selectors.attachment_for_user(user=request.user, invoice_id=invoice_id, attachment_id=attachment_id)
+    handle = attachment.file.storage.open(attachment.file.name, "rb")
+    return _download(handle, filename=attachment.original_filename, content_type="application/octet-stream")
+
+
+@login_required
+@require_GET
+def invoice_certificate(request, invoice_id):
+    invoice = selectors.invoice_for_user(user=request.user, invoice_id=invoice_id)
+    if invoice.status == InvoiceStatus.DRAFT or not invoice.certificate_fingerprint:
+        raise Http404
+    return _download(
+        rendering.render_certificate_pdf(invoice),
+        filename=f"certificat-de-depot-{invoice.identifier}.pdf",
+        content_type="application/pdf",
+    )
+
+
+# --- Directory look-ups for the form (progressive enhancement) ---------------------------------
+
+
+@login_required
+@require_GET
+def recipient_search(request):
+    results = selectors.recipient_search(request.GET.get("q", ""))
+    return JsonResponse(
+        {
+            "results": [
+                {"id": s.pk, "siret": s.identifier, "name": s.name, "label": f"{s.name} — SIRET {s.identifier}"}
+                for s in results
+            ]
+        }
+    )
+
+
+@login_required
+@require_GET
+def recipient_services(request, recipient_id):
+    recipient = Structure.objects.public().filter(pk=recipient_id).first()
+    if recipient is None:
+        raise Http404
+    return JsonResponse(
+        {
+            "recipient": {
+                "id": recipient.pk,
+                "service_required": recipient.service_required,
+                "ej_required": recipient.ej_required,
+                "service_or_ej_required": recipient.service_or_ej_required,
+            },
+            "results": [
+                {"id": s.pk, "code": s.code, "name": s.name, "ej_required": s.ej_required}
+                for s in selectors.recipient_services(recipient)
+            ],
+        }
+    )
