@@ -18,7 +18,7 @@ phone_validator = RegexValidator(
 
 def _cgu_label():
     return format_html(
-        "<span>J'accepte les <a href=\"{}\" target=\"_blank\" rel=\"noopener\" title=\"{}\">{}</a></span>",
+        '<span>J\'accepte les <a href="{}" target="_blank" rel="noopener" title="{}">{}</a></span>',
         reverse_lazy("page", kwargs={"slug": "cgu"}),
         "Conditions générales d'utilisation - nouvelle fenêtre",
         "conditions générales d'utilisation",

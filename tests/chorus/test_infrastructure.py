@@ -22,7 +22,14 @@ def test_production_settings_pass_check_deploy(tmp_path):
         "ALLOWED_HOSTS": "chorus.example",
         "CHORUS_VAR_DIR": str(tmp_path),
     }
-    for key in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
+    for key in (
+        "DEBUG",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+    ):
         env.pop(key, None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

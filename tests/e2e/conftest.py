@@ -4,7 +4,6 @@ Playwright cannot download its own browser here; CHROMIUM_PATH or `chromium` on 
 Locally the tests skip when no Chromium is installed; in CI they fail instead.
 """
 
-
 import os
 
 import pytest

@@ -3,6 +3,16 @@
 from django.core.management.base import BaseCommand
 
 from accounts import demo as accounts_demo
+from structures import demo as structures_demo
+from structures import importers
+
+
+def _counts(reports) -> str:
+    return (
+        f"{sum(r.read for r in reports)} "
+        f"(créés : {sum(r.created for r in reports)}, mis à jour : {sum(r.updated for r in reports)}, "
+        f"inchangés : {sum(r.unchanged for r in reports)})"
+    )
 
 
 class Command(BaseCommand):
@@ -10,6 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         users = accounts_demo.load()
+        structures = structures_demo.load(users)
         self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
         self.stdout.write("")
         self.stdout.write(f"Comptes de démonstration (mot de passe commun : {accounts_demo.DEMO_PASSWORD})")
@@ -21,3 +32,16 @@ class Command(BaseCommand):
         }
         for key, user in users.items():
             self.stdout.write(f"  {user.email:<40} {labels[key]}")
+
+        annuaire = structures["annuaire"]
+        supplier = structures["supplier"]
+        self.stdout.write("")
+        self.stdout.write("Structures de démonstration")
+        self.stdout.write(f"  Annuaire, structures publiques : {_counts(annuaire.for_layout(importers.STRUCTURES))}")
+        self.stdout.write(f"  Annuaire, services : {_counts(annuaire.for_layout(importers.SERVICES))}")
+        self.stdout.write(f"  Engagements juridiques : {_counts(structures['engagements'].files)}")
+        self.stdout.write(
+            f"  Fournisseur : {supplier.name} (SIRET {supplier.identifier}), "
+            f"gestionnaire principal {users['gestionnaire'].email}, utilisateur {users['utilisateur'].email}"
+        )
+        self.stdout.write(f"  {users['agent'].email} est rattaché à : {structures['ministry'].name}")

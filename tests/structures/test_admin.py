@@ -1,0 +1,239 @@
+"""Admin for support staff: pages load cheaply, membership actions go through the services."""
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core import mail
+from django.urls import NoReverseMatch, reverse
+
+from structures.models import MembershipEvent, MembershipRole, MembershipStatus
+from tests.accounts.factories import UserFactory
+from tests.conftest import html
+from tests.structures.factories import (
+    BankAccountFactory,
+    EngagementFactory,
+    MembershipFactory,
+    ServiceFactory,
+    StructureFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+MODELS = ["structure", "service", "bankaccount", "engagementjuridique", "membership"]
+
+
+@pytest.fixture
+def admin_user():
+    return UserFactory(superuser=True, email="support@chorus.example")
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def data():
+    public = StructureFactory(public=True, identifier="11100000600010", name="Ministère de l'Intérieur")
+    supplier = StructureFactory(name="Fournitures SARL")
+    ServiceFactory(structure=public, code="SE001", name="Service financier")
+    BankAccountFactory(structure=supplier)
+    EngagementFactory(recipient=public, number="EJ0001", supplier_identifier=supplier.identifier)
+    manager = MembershipFactory(structure=supplier, manager=True)
+    MembershipEvent.objects.create(
+        membership=manager, action=MembershipEvent.Action.CREATED_STRUCTURE, actor=manager.user
+    )
+    return {"public": public, "supplier": supplier, "manager": manager}
+
+
+def messages_of(response):
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_changelists_and_search_load(admin_client, data, model):
+    url = reverse(f"admin:structures_{model}_changelist")
+    assert admin_client.get(url).status_code == 200
+    assert admin_client.get(url, {"q": "1110000"}).status_code == 200
+    assert admin_client.get(url, {"q": "Ministère"}).status_code == 200
+
+
+def test_structure_search_and_filters(admin_client, data):
+    url = reverse("admin:structures_structure_changelist")
+    content = html(admin_client.get(url, {"q": "11100000"}))
+    assert "Ministère de l'Intérieur" in content and "Fournitures SARL" not in content
+    content = html(admin_client.get(url, {"kind__exact": "PRIVEE"}))
+    assert "Fournitures SARL" in content and "Ministère de l'Intérieur" not in content
+    for flag in ["ej_required", "service_required", "service_or_ej_required", "reports_payment_status", "is_active"]:
+        assert admin_client.get(url, {f"{flag}__exact": "1"}).status_code == 200
+
+
+def test_service_and_engagement_search(admin_client, data):
+    content = html(admin_client.get(reverse("admin:structures_service_changelist"), {"q": "11100000600010"}))
+    assert "SE001" in content
+    content = html(admin_client.get(reverse("admin:structures_engagementjuridique_changelist"), {"q": "EJ0001"}))
+    assert "EJ0001" in content
+    content = html(
+        admin_client.get(reverse("admin:structures_engagementjuridique_changelist"), {"status__exact": "CLOTURE"})
+    )
+    assert "EJ0001" not in content
+
+
+def test_change_pages_load_with_their_inlines(admin_client, data):
+    response = admin_client.get(reverse("admin:structures_structure_change", args=[data["public"].pk]))
+    content = html(response)
+    assert response.status_code == 200
+    assert "SE001" in content  # services inline
+    response = admin_client.get(reverse("admin:structures_structure_change", args=[data["supplier"].pk]))
+    content = html(response)
+    assert "FR7630006000011234567890189" in content  # bank accounts inline
+    assert data["manager"].user.email in content  # memberships inline (read-only)
+    response = admin_client.get(reverse("admin:structures_membership_change", args=[data["manager"].pk]))
+    content = html(response)
+    assert response.status_code == 200
+    assert "Création de la structure" in content  # history inline
+    assert 'name="events-TOTAL_FORMS"' in content
+    assert 'name="status"' not in content  # decisions only through the actions
+
+
+def test_memberships_cannot_be_added_and_events_not_edited(admin_client, data):
+    assert admin_client.get(reverse("admin:structures_membership_add")).status_code == 403
+    with pytest.raises(NoReverseMatch):  # no admin page of their own: only the read-only inline
+        reverse("admin:structures_membershipevent_changelist")
+
+
+def test_changelists_do_not_query_per_row(admin_client, django_assert_max_num_queries):
+    for n in range(30):
+        structure = StructureFactory(public=n % 2 == 0)
+        ServiceFactory(structure=structure)
+        MembershipFactory(structure=structure, pending=True)
+        EngagementFactory(recipient=StructureFactory(public=True))
+        BankAccountFactory(structure=structure, iban="FR7630006000011234567890189")
+    for model in MODELS:
+        with django_assert_max_num_queries(12):
+            assert admin_client.get(reverse(f"admin:structures_{model}_changelist")).status_code == 200
+
+
+def test_bank_account_admin_normalises_iban(admin_client, data):
+    response = admin_client.post(
+        reverse("admin:structures_bankaccount_add"),
+        {
+            "structure": data["supplier"].pk,
+            "label": "Second compte",
+            "iban": "fr76 3000 4000 0312 3456 7890 143",
+            "bic": "bnpafrpp",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, html(response)
+    account = data["supplier"].bank_accounts.get(label="Second compte")
+    assert (account.iban, account.bic) == ("FR7630004000031234567890143", "BNPAFRPP")
+
+
+# --- Membership actions -----------------------------------------------------------------------
+
+
+def post_action(client, action, memberships, capture):
+    with capture(execute=True):
+        return client.post(
+            reverse("admin:structures_membership_changelist"),
+            {"action": action, "_selected_action": [m.pk for m in memberships]},
+            follow=True,
+        )
+
+
+def test_approve_action_calls_the_service(admin_client, admin_user, data, django_capture_on_commit_callbacks):
+    pending = [MembershipFactory(structure=data["supplier"], pending=True) for _ in range(2)]
+    response = post_action(admin_client, "approve_selected", pending, django_capture_on_commit_callbacks)
+    assert response.status_code == 200
+    assert "2 demandes validées." in messages_of(response)
+    for membership in pending:
+        membership.refresh_from_db()
+        assert membership.status == MembershipStatus.ACTIVE
+        assert membership.decided_by == admin_user
+        event = membership.events.get()
+        assert (event.action, event.actor) == (MembershipEvent.Action.APPROVED, admin_user)
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(m.user.email for m in pending)
+
+
+def test_refuse_action_reports_what_was_not_pending(admin_client, admin_user, data, django_capture_on_commit_callbacks):
+    pending = MembershipFactory(structure=data["supplier"], pending=True)
+    active = MembershipFactory(structure=data["supplier"])
+    response = post_action(admin_client, "refuse_selected", [pending, active], django_capture_on_commit_callbacks)
+    messages = messages_of(response)
+    assert "1 demande refusée." in messages
+    assert "1 rattachement n'a pas été traité :" in messages
+    assert any(str(active.user) in m and "n'est plus en attente" in m for m in messages), messages
+    pending.refresh_from_db()
+    active.refresh_from_db()
+    assert pending.status == MembershipStatus.REFUSED
+    assert pending.events.get().action == MembershipEvent.Action.REFUSED
+    assert active.status == MembershipStatus.ACTIVE and not active.events.exists()
+    assert [message.to for message in mail.outbox] == [[pending.user.email]]
+
+
+def test_refusing_only_processed_requests_sends_nothing(admin_client, data, django_capture_on_commit_callbacks):
+    refused = MembershipFactory(structure=data["supplier"], refused=True)
+    response = post_action(admin_client, "refuse_selected", [refused], django_capture_on_commit_callbacks)
+    messages = messages_of(response)
+    assert not any("refusée." in m for m in messages)
+    assert any("n'est plus en attente" in m for m in messages)
+    assert mail.outbox == []
+    assert not refused.events.exists()
+
+
+def test_set_main_manager_action(admin_client, admin_user, data, django_capture_on_commit_callbacks):
+    member = MembershipFactory(structure=data["supplier"])
+    pending = MembershipFactory(structure=StructureFactory(), pending=True)
+    response = post_action(admin_client, "set_main_manager", [member, pending], django_capture_on_commit_callbacks)
+    messages = messages_of(response)
+    assert "1 gestionnaire principal nommé." in messages
+    assert any("Seul un membre actif peut devenir gestionnaire principal" in m for m in messages), messages
+    member.refresh_from_db()
+    data["manager"].refresh_from_db()
+    assert member.role == MembershipRole.MAIN_MANAGER
+    assert data["manager"].role == MembershipRole.USER
+    assert member.events.get().action == MembershipEvent.Action.ROLE_CHANGED
+    assert data["manager"].events.filter(action=MembershipEvent.Action.ROLE_CHANGED, actor=admin_user).exists()
+    assert [message.to for message in mail.outbox] == [[member.user.email]]
+
+
+def test_set_main_manager_one_per_structure(admin_client, data, django_capture_on_commit_callbacks):
+    first = MembershipFactory(structure=data["supplier"])
+    second = MembershipFactory(structure=data["supplier"])
+    response = post_action(admin_client, "set_main_manager", [first, second], django_capture_on_commit_callbacks)
+    messages = messages_of(response)
+    assert "1 gestionnaire principal nommé." in messages
+    assert any("une seule personne par structure" in m for m in messages), messages
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert {first.role, second.role} == {MembershipRole.MAIN_MANAGER, MembershipRole.USER}
+
+
+def test_admin_is_in_french(admin_client, data):
+    content = html(admin_client.get(reverse("admin:structures_structure_changelist")))
+    assert "Par type de structure" in content and "Par n° d'engagement obligatoire" in content
+    content = html(admin_client.get(reverse("admin:structures_membership_changelist")))
+    for label in [
+        "Valider les demandes sélectionnées",
+        "Refuser les demandes sélectionnées",
+        "Nommer gestionnaire principal",
+    ]:
+        assert label in content
+
+
+def test_a_structure_with_many_services_links_to_them_instead_of_an_inline(admin_client, data, monkeypatch):
+    from structures import admin as structures_admin
+
+    url = reverse("admin:structures_structure_change", args=[data["public"].pk])
+    content = html(admin_client.get(url))
+    assert 'name="services-TOTAL_FORMS"' in content
+    assert f"?structure__id__exact={data['public'].pk}" in content and "1 service" in content
+
+    monkeypatch.setattr(structures_admin, "SERVICE_INLINE_MAX", 0)
+    content = html(admin_client.get(url))
+    assert 'name="services-TOTAL_FORMS"' not in content
+    listing = html(
+        admin_client.get(reverse("admin:structures_service_changelist"), {"structure__id__exact": data["public"].pk})
+    )
+    assert "SE001" in listing
