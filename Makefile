@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint format install migrate demo worker beat clean
+.PHONY: run test lint format install migrate demo worker beat bench clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ lint: install
 format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+## Benchmarks (not part of the tests): a full-size directory import; see bench/ for options.
+bench: install
+	CHORUS_VAR_DIR=$$(mktemp -d) DJANGO_SETTINGS_MODULE=chorus.settings.dev $(PY) bench/import_annuaire.py
 
 clean:
 	rm -rf $(VENV) var staticfiles

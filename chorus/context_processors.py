@@ -54,7 +54,11 @@ def _navigation(request) -> list[dict]:
             continue
         if predicate and not import_string(predicate)(request):
             continue
-        items.append({"label": label, "url": url, "active": request.path.startswith(url)})
+        items.append({"label": label, "url": url, "active": False})
+    # The current entry is the one whose URL is the longest prefix of the page's path.
+    matching = [item for item in items if request.path.startswith(item["url"])]
+    if matching:
+        max(matching, key=lambda item: len(item["url"]))["active"] = True
     return items
 
 

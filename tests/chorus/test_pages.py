@@ -119,3 +119,13 @@ def test_403_page_shows_the_french_reason(client):
     assert response.status_code == 403
     content = html(response)
     assert "Accès refusé" in content and "gestionnaire principal" in content
+
+
+def test_only_the_deepest_navigation_entry_is_current(client):
+    from tests.structures.factories import MembershipFactory
+
+    client.force_login(MembershipFactory(manager=True).user)
+    content = html(client.get(reverse("structures:activities")))
+    nav = content.split('id="navigation-principale"')[1].split("</nav>")[0]
+    assert nav.count('aria-current="page"') == 1
+    assert 'aria-current="page">Activités du gestionnaire' in nav
