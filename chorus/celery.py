@@ -15,6 +15,16 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+@app.on_after_configure.connect
+def _reuse_database_connections(sender, **kwargs):
+    """Celery's Django fixup reads the old, un-namespaced key ``CELERY_DB_REUSE_MAX`` (not
+    ``worker_db_reuse_max``): give it CELERY_WORKER_DB_REUSE_MAX so that a worker keeps its
+    database connection between tasks instead of opening one per task."""
+    reuse = sender.conf.get("worker_db_reuse_max")
+    if reuse and sender.conf.get("CELERY_DB_REUSE_MAX") is None:
+        sender.conf["CELERY_DB_REUSE_MAX"] = reuse
+
+
 def ensure_broker_folders() -> None:
     """Create the folders of Kombu's filesystem transport (the embedded broker)."""
     options = app.conf.broker_transport_options or {}

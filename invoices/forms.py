@@ -541,3 +541,81 @@ class MandateForm(forms.Form):
                 label=_("J'accepte les conditions générales d'utilisation du portail"),
                 error_messages={"required": _("Vous devez accepter les conditions générales d'utilisation.")},
             )
+
+
+# --- Supplier actions of the lifecycle -------------------------------------------------------
+
+
+class RecycleForm(forms.Form):
+    """ "Recycler": only the recipient SIRET, the code service and the EJ may change."""
+
+    recipient_siret = forms.CharField(
+        label=_("SIRET du destinataire"),
+        max_length=20,
+        help_text=_("14 chiffres, ceux de la structure publique de l'annuaire."),
+        error_messages={"required": _("Saisissez le SIRET du destinataire.")},
+    )
+    service_code = forms.CharField(
+        label=_("Code service du destinataire"),
+        max_length=100,
+        required=False,
+        help_text=_("Facultatif selon le destinataire."),
+    )
+    engagement_number = forms.CharField(
+        label=_("Numéro d'engagement (EJ, n° de commande)"),
+        max_length=MAX_ENGAGEMENT_LENGTH,
+        required=False,
+        help_text=_("50 caractères au maximum."),
+    )
+
+    def clean_recipient_siret(self):
+        siret = "".join(ch for ch in self.cleaned_data["recipient_siret"] if not ch.isspace() and ch not in _SPACES)
+        recipient = selectors.public_recipient(siret)
+        if recipient is None:
+            raise ValidationError(
+                _("Aucune structure publique de l'annuaire n'a le SIRET %(siret)s.") % {"siret": siret}
+            )
+        self.recipient = recipient
+        return siret
+
+    def clean(self):
+        data = super().clean()
+        data["recipient"] = getattr(self, "recipient", None)
+        data["recipient_service"] = None
+        code = (data.get("service_code") or "").strip()
+        if code and data["recipient"] is not None:
+            service = Service.objects.filter(structure=data["recipient"], code__iexact=code).first()
+            if service is None:
+                self.add_error(
+                    "service_code",
+                    _("Le destinataire %(name)s n'a pas de service de code %(code)s.")
+                    % {"name": data["recipient"].name, "code": code},
+                )
+            data["recipient_service"] = service
+        return data
+
+
+class CompleteForm(forms.Form):
+    """ "Compléter" a suspended invoice: attachments and/or a comment (the service requires one)."""
+
+    attachments = MultipleFileField(
+        label=_("Pièces jointes"),
+        help_text=_("Plusieurs fichiers possibles, 10 Mo chacun au maximum (PDF, images, bureautique, XML, ZIP…)."),
+    )
+    comment = forms.CharField(
+        label=_("Commentaire pour le destinataire"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class ReplacePdfForm(forms.Form):
+    file = forms.FileField(
+        label=_("Fichier PDF corrigé de la facture"),
+        error_messages={
+            "required": _("Choisissez le fichier PDF de la facture."),
+            "empty": _("Le fichier est vide : choisissez le fichier de la facture."),
+        },
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )

@@ -10,7 +10,7 @@ import re
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from invoices.models import Invoice, InvoiceAttachment, InvoiceStatus
+from invoices.models import Invoice, InvoiceAttachment, InvoiceEvent, InvoiceStatus
 from structures.models import MembershipStatus, Service, Structure
 
 RECIPIENT_SEARCH_LIMIT = 20
@@ -32,6 +32,26 @@ def invoice_for_user(*, user, invoice_id) -> Invoice:
         return invoices_for_user(user).select_related("supplier", "recipient", "recipient_service").get(pk=invoice_id)
     except (Invoice.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def invoice_history(invoice: Invoice) -> list[InvoiceEvent]:
+    """The invoice's events, oldest first, with who acted and the motif."""
+    return list(invoice.events.select_related("user", "motif").order_by("created_at", "id"))
+
+
+# Statuses in which the supplier must act on what the recipient (or the routing) said.
+ISSUE_STATUSES = frozenset({InvoiceStatus.SUSPENDED, InvoiceStatus.REJECTED, InvoiceStatus.TO_RECYCLE})
+
+
+def current_issue(invoice: Invoice, events: list[InvoiceEvent]) -> InvoiceEvent | None:
+    """The event that put the invoice in its current suspension, rejection or À recycler status
+    (its motif and comment are shown prominently)."""
+    if invoice.status not in ISSUE_STATUSES:
+        return None
+    for event in reversed(events):
+        if event.to_status == invoice.status and event.from_status != invoice.status:
+            return event
+    return None
 
 
 def attachment_for_user(*, user, invoice_id, attachment_id) -> InvoiceAttachment:
@@ -103,3 +123,24 @@ def public_recipient(identifier: str) -> Structure | None:
     if not identifier:
         return None
     return Structure.objects.public().filter(Q(identifier=identifier)).first()
+
+
+# --- Financial services of public recipients (the admin, issue 5) ------------------------------
+
+
+def recipients_for_staff(user) -> QuerySet[Structure]:
+    """Public structures (recipients) whose invoices the user handles: active memberships only."""
+    if not user.is_authenticated:
+        return Structure.objects.none()
+    return Structure.objects.public().filter(memberships__user=user, memberships__status=MembershipStatus.ACTIVE)
+
+
+def invoices_for_recipient_staff(user, invoices: QuerySet[Invoice] | None = None) -> QuerySet[Invoice]:
+    """Invoices received by the user's recipient structures, never drafts (a draft belongs to its
+    supplier alone). A superuser sees every recipient's. ``invoices`` narrows a given queryset."""
+    invoices = (Invoice.objects.all() if invoices is None else invoices).exclude(status=InvoiceStatus.DRAFT)
+    if not user.is_authenticated or not user.is_active:
+        return invoices.none()
+    if user.is_superuser:
+        return invoices
+    return invoices.filter(recipient__in=recipients_for_staff(user).values("pk"))

@@ -20,26 +20,31 @@ import os
 import re
 import unicodedata
 from collections import defaultdict
-from datetime import UTC
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from invoices import extraction, pdf, selectors, totals, workflow
+from invoices import extraction, lifecycle, pdf, selectors, totals, workflow
+from invoices.lifecycle import invoice_transition  # noqa: F401 - the public entry point, re-exported
 from invoices.models import (
     MAX_ENGAGEMENT_LENGTH,
     MAX_NUMBER_LENGTH,
+    MOTIF_CREANCIER_INCONNU,
+    MOTIF_SE_EJ_INCORRECT,
     VAT_RATES,
     Cadre,
     DepositMode,
     Invoice,
     InvoiceAttachment,
+    InvoiceEvent,
     InvoiceLine,
     InvoiceStatus,
     InvoiceType,
@@ -448,11 +453,24 @@ def attachment_extension(name: str) -> str:
 
 
 @transaction.atomic
-def invoice_add_attachments(*, invoice: Invoice, user, files: list) -> list[InvoiceAttachment]:
+def invoice_add_attachments(
+    *, invoice: Invoice, user, files: list, completing: bool = False
+) -> list[InvoiceAttachment]:
     """Add pièces jointes to a draft: each non-empty, ≤ 10 Mo, an extension of the real portal's
-    list; the invoice and all its attachments ≤ 120 Mo. All or nothing."""
+    list; the invoice and all its attachments ≤ 120 Mo. All or nothing.
+
+    ``completing=True`` is the answer to a suspension (``invoice_complete``): the invoice must then
+    be SUSPENDUE instead of a draft; the same file rules apply.
+    """
     invoice = _lock(invoice)
-    _check_draft(invoice)
+    if completing:
+        if invoice.status != InvoiceStatus.SUSPENDED:
+            raise ValidationError(
+                {"attachments": [_("Des pièces jointes ne s'ajoutent qu'à une facture suspendue, pour la compléter.")]},
+                code="not_suspended",
+            )
+    else:
+        _check_draft(invoice)
     _check_member(user, invoice.supplier)
     limit = settings.INVOICE_MAX_ATTACHMENT_SIZE
     errors = []
@@ -601,21 +619,36 @@ def send_errors(invoice: Invoice, user) -> dict[str, list[str]]:
     return dict(errors)
 
 
-def _recipient_errors(invoice: Invoice, errors) -> None:
+def _recipient_errors(invoice: Invoice, errors) -> str | None:
+    """The directory checks of the recipient, its code service and the EJ (reference §3), added
+    to ``errors``; used at sending, at recycling and again by the routing task.
+
+    Returns the code of the technical motif that describes the failure (``SE_EJ_INCORRECT``, or
+    ``CREANCIER_INCONNU`` when the EJ names another supplier), ``None`` when all is right.
+    """
+    before = sum(len(v) for v in errors.values())
+    creditor = _recipient_checks(invoice, errors)
+    if sum(len(v) for v in errors.values()) == before:
+        return None
+    return MOTIF_CREANCIER_INCONNU if creditor else MOTIF_SE_EJ_INCORRECT
+
+
+def _recipient_checks(invoice: Invoice, errors) -> bool:
+    """The checks themselves; returns True when the EJ designates another creditor."""
     recipient = invoice.recipient
     ej = invoice.engagement_number.strip()
     if recipient is None:
         errors["recipient"].append(_("Choisissez le destinataire de la facture (SIRET ou raison sociale)."))
-        return
+        return False
     if recipient.kind != StructureKind.PUBLIC:
         errors["recipient"].append(_("Le destinataire doit être une structure publique de l'annuaire."))
-        return
+        return False
     if not recipient.is_active:
         errors["recipient"].append(
             _("Le destinataire %(name)s n'est plus actif dans l'annuaire : la facture ne peut pas lui être adressée.")
             % {"name": recipient.name}
         )
-        return
+        return False
     service = invoice.recipient_service
     if service is not None:
         if service.structure_id != recipient.pk:
@@ -659,10 +692,10 @@ def _recipient_errors(invoice: Invoice, errors) -> None:
                 _("Le service %(code)s du destinataire exige un numéro d'engagement (EJ, n° de commande).")
                 % {"code": service.code}
             )
-        return
+        return False
     known = list(EngagementJuridique.objects.filter(number=ej).values_list("recipient_id", "supplier_identifier"))
     if not known:
-        return  # Not in the directory: the recipient's own checks decide later.
+        return False  # Not in the directory: the recipient's own checks decide later.
     of_recipient = [supplier_id for recipient_id, supplier_id in known if recipient_id == recipient.pk]
     if not of_recipient:
         errors["engagement_number"].append(
@@ -677,6 +710,8 @@ def _recipient_errors(invoice: Invoice, errors) -> None:
             )
             % {"ej": ej, "siret": invoice.supplier.identifier}
         )
+        return True
+    return False
 
 
 def _amount_errors(invoice: Invoice, errors) -> None:
@@ -758,8 +793,8 @@ def invoice_send(*, invoice: Invoice, user) -> Invoice:
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
+    transition = workflow.check(status=locked.status, transition="deposer", actor=workflow.Actor.SUPPLIER)
     locked.identifier = identifier_allocate(year=timezone.localdate(now).year)
-    locked.status = InvoiceStatus.DEPOSITED
     locked.sent_by = user
     locked.sent_at = now
     locked.number = locked.number.strip()
@@ -777,7 +812,8 @@ def invoice_send(*, invoice: Invoice, user) -> Invoice:
     locked.certificate_fingerprint = certificate_fingerprint(locked)
     try:
         with transaction.atomic():
-            locked.save()
+            # The same writer as every other transition: status, status_changed_at, the event.
+            lifecycle.apply_transition(locked, transition=transition, actor=workflow.Actor.SUPPLIER, user=user, now=now)
     except IntegrityError:
         # Another sending of the same number won the race between the check and the write.
         if new_file:
@@ -790,13 +826,13 @@ def invoice_send(*, invoice: Invoice, user) -> Invoice:
 
 
 def _after_send(invoice: Invoice) -> None:
-    """Hook run once a sending is committed.
+    """Hook run once a sending is committed: enqueue the routing task (``invoices.route_invoice``).
 
-    The lifecycle issue fills it: enqueue the routing task (``invoices.route_invoice``, taking the
-    invoice id) that moves the invoice to EN_COURS_ACHEMINEMENT, and notify the supplier. Until
-    that task exists there is nothing to enqueue; the deposit is only logged.
+    A broker outage is logged, never raised: the invoice is saved as DEPOSEE and
+    ``invoices.sweep_stuck_invoices`` routes it when the broker is back.
     """
     logger.info("Facture %s déposée (id %s)", invoice.identifier, invoice.pk)
+    lifecycle.enqueue_routing(invoice.pk)
 
 
 # --- Deposit certificate ----------------------------------------------------------------------
@@ -843,10 +879,19 @@ def certificate_data(invoice: Invoice) -> dict:
         },
         "pieces_jointes": [
             {"nom": a.original_filename, "taille": a.size, "sha256": _file_sha256(a.file)}
-            for a in invoice.attachments.order_by("id")
+            for a in _attachments_at_sending(invoice)
         ],
         "depose_le": invoice.sent_at.astimezone(UTC).isoformat() if invoice.sent_at else None,
     }
+
+
+def _attachments_at_sending(invoice: Invoice):
+    """The attachments the certificate covers: those sent with the invoice, not the ones added
+    later to answer a suspension (they are recorded in the history)."""
+    attachments = invoice.attachments.order_by("id")
+    if invoice.sent_at is not None:
+        attachments = attachments.filter(created_at__lte=invoice.sent_at)
+    return attachments
 
 
 def canonical_json(data: dict) -> bytes:
@@ -867,3 +912,334 @@ def certificate_fingerprint(invoice: Invoice) -> str:
 def certificate_verify(invoice: Invoice) -> bool:
     """Whether the stored files and data still match the certificate issued at sending."""
     return bool(invoice.certificate_fingerprint) and certificate_fingerprint(invoice) == invoice.certificate_fingerprint
+
+
+# --- Lifecycle: routing, supplier actions, sweeping -----------------------------------------------
+# ``invoice_transition`` (invoices/lifecycle.py, imported above) is the only writer of a status.
+
+
+def routing_errors(invoice: Invoice) -> tuple[dict[str, list[str]], str | None]:
+    """The directory checks of ``_recipient_errors`` run against the directory as it is now:
+    ({field: [messages]}, the code of the technical motif or None)."""
+    errors: dict[str, list[str]] = defaultdict(list)
+    motif = _recipient_errors(invoice, errors)
+    return dict(errors), motif
+
+
+ROUTING_RELATED = ("supplier", "recipient", "recipient_service")
+
+
+def invoice_route(*, invoice) -> str:
+    """Route a deposited invoice (``invoice`` is an Invoice or an id); return its status after.
+
+    DEPOSEE → EN_COURS_ACHEMINEMENT (``acheminer``), committed; then, in a second transaction,
+    the recipient, its code service and the EJ are checked again against the directory and the
+    invoice goes to MISE_A_DISPOSITION (``mettre_a_disposition``) or back to the supplier,
+    A_RECYCLER (``echec_acheminement``, motif SE/EJ incorrect or Créancier inconnu, the reasons in
+    the comment). A process stopped between the two steps leaves EN_COURS_ACHEMINEMENT, which the
+    next run finishes; any other status is left alone, so a repeated run changes nothing.
+    """
+    pk = invoice.pk if isinstance(invoice, Invoice) else invoice
+    system = workflow.Actor.SYSTEM
+    # A repeated delivery usually finds the work done: answer it without two locking transactions
+    # (measured with a real worker: ~390 repeated deliveries/s instead of ~60).
+    current = Invoice.objects.filter(pk=pk).values_list("status", flat=True).first()
+    if current is None:
+        raise Invoice.DoesNotExist(f"Facture {pk} introuvable")
+    if current not in (InvoiceStatus.DEPOSITED, InvoiceStatus.ROUTING):
+        return current
+    with transaction.atomic():
+        locked = lifecycle.lock_invoice(pk)
+        if locked.status == InvoiceStatus.DEPOSITED:
+            lifecycle.transition_locked(locked, transition="acheminer", actor=system)
+    with transaction.atomic():
+        locked = lifecycle.lock_invoice(pk, related=ROUTING_RELATED)
+        if locked.status != InvoiceStatus.ROUTING:
+            return locked.status
+        errors, motif = routing_errors(locked)
+        if motif is None:
+            lifecycle.transition_locked(locked, transition="mettre_a_disposition", actor=system)
+        else:
+            comment = "\n".join(message for messages in errors.values() for message in messages)
+            lifecycle.transition_locked(
+                locked, transition="echec_acheminement", actor=system, motif=motif, comment=comment
+            )
+            logger.info("Facture %s renvoyée au fournisseur : %s", locked.identifier, comment)
+        return locked.status
+
+
+RECYCLE_FIELDS = ("recipient", "recipient_service", "engagement_number")
+
+
+@transaction.atomic
+def invoice_recycle(
+    *, invoice: Invoice, user, recipient: Structure | None, recipient_service: Service | None, engagement_number: str
+) -> InvoiceEvent:
+    """ "Recycler" an invoice À recycler: the supplier may change only the recipient SIRET, the
+    code service and the EJ (same number, same files). The directory checks run first (a refusal
+    is ``ValidationError`` and changes nothing); then ``recycler`` → EN_COURS_ACHEMINEMENT and the
+    routing task is enqueued on commit (it continues from there). The deposit certificate is
+    issued again, since the data it covers changed."""
+    locked = lifecycle.lock_invoice(invoice, related=ROUTING_RELATED)
+    _check_member(user, locked.supplier)
+    if locked.status != InvoiceStatus.TO_RECYCLE:
+        raise ValidationError(
+            {NON_FIELD_ERRORS: [_("Seule une facture « À recycler » peut être recyclée.")]}, code="not_to_recycle"
+        )
+    engagement_number = (engagement_number or "").strip()
+    if len(engagement_number) > MAX_ENGAGEMENT_LENGTH:
+        raise ValidationError({"engagement_number": [_("Le numéro d'engagement comporte au plus 50 caractères.")]})
+    before = {
+        "recipient": locked.recipient.identifier if locked.recipient else "",
+        "recipient_service": locked.recipient_service.code if locked.recipient_service else "",
+        "engagement_number": locked.engagement_number,
+    }
+    locked.recipient = recipient
+    locked.recipient_service = recipient_service
+    locked.engagement_number = engagement_number
+    errors, _motif = routing_errors(locked)
+    if errors:
+        raise ValidationError(errors)
+    after = {
+        "recipient": recipient.identifier if recipient else "",
+        "recipient_service": recipient_service.code if recipient_service else "",
+        "engagement_number": engagement_number,
+    }
+    labels = {
+        "recipient": _("SIRET du destinataire"),
+        "recipient_service": _("code service"),
+        "engagement_number": _("n° d'engagement"),
+    }
+    changes = [
+        _("%(label)s : %(old)s → %(new)s") % {"label": labels[k], "old": before[k] or "—", "new": after[k] or "—"}
+        for k in RECYCLE_FIELDS
+        if before[k] != after[k]
+    ]
+    locked.certificate_issued_at = timezone.now()
+    locked.certificate_fingerprint = certificate_fingerprint(locked)
+    locked.save(update_fields=[*RECYCLE_FIELDS, "certificate_issued_at", "certificate_fingerprint", "updated_at"])
+    event = lifecycle.transition_locked(
+        locked,
+        transition="recycler",
+        actor=workflow.Actor.SUPPLIER,
+        user=user,
+        comment="\n".join(changes) if changes else _("Facture recyclée sans modification."),
+    )
+    return event  # ``invoice_transition`` enqueues the routing task on commit
+
+
+@transaction.atomic
+def invoice_complete(*, invoice: Invoice, user, files: list | None = None, comment: str = "") -> InvoiceEvent:
+    """ "Compléter" a suspended invoice: attachments and/or a comment (at least one), then
+    ``completer`` → COMPLETEE, back to the recipient. All or nothing."""
+    locked = lifecycle.lock_invoice(invoice)
+    _check_member(user, locked.supplier)
+    if locked.status != InvoiceStatus.SUSPENDED:
+        raise ValidationError(
+            {NON_FIELD_ERRORS: [_("Seule une facture suspendue peut être complétée.")]}, code="not_suspended"
+        )
+    files = list(files or [])
+    comment = (comment or "").strip()
+    if not files and not comment:
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: [
+                    _("Ajoutez au moins une pièce jointe ou un commentaire pour répondre à la suspension.")
+                ]
+            },
+            code="empty",
+        )
+    added = invoice_add_attachments(invoice=locked, user=user, files=files, completing=True) if files else []
+    text = comment
+    if added:
+        names = ", ".join(a.original_filename for a in added)
+        text = "\n".join(filter(None, [comment, _("Pièces jointes ajoutées : %(names)s") % {"names": names}]))
+    return lifecycle.transition_locked(
+        locked, transition="completer", actor=workflow.Actor.SUPPLIER, user=user, comment=text
+    )
+
+
+@transaction.atomic
+def invoice_acknowledge_rejection(*, invoice: Invoice, user) -> InvoiceEvent | None:
+    """ "Traiter le rejet": the supplier acknowledges a rejection (recorded once, in the history;
+    the invoice stays REJETEE). Returns None when it was already acknowledged."""
+    locked = lifecycle.lock_invoice(invoice)
+    _check_member(user, locked.supplier)
+    if locked.status != InvoiceStatus.REJECTED:
+        raise ValidationError({NON_FIELD_ERRORS: [_("Cette facture n'est pas rejetée.")]}, code="not_rejected")
+    if locked.rejection_acknowledged_at is not None:
+        return None
+    locked.rejection_acknowledged_at = timezone.now()
+    locked.save(update_fields=["rejection_acknowledged_at", "updated_at"])
+    return lifecycle.record_event(
+        invoice=locked,
+        actor=workflow.Actor.SUPPLIER,
+        user=user,
+        comment=_("Rejet traité par le fournisseur."),
+    )
+
+
+@transaction.atomic
+def invoice_copy_as_draft(*, invoice: Invoice, user) -> Invoice:
+    """A new draft from a rejected invoice: same recipient, service, EJ, marché, amounts, VAT
+    breakdown (and lines for a typed invoice), but no number (a new invoice needs a new number),
+    no date and, for a deposited PDF, no file: the supplier deposits the corrected PDF."""
+    source = Invoice.objects.select_related("supplier").get(pk=invoice.pk)
+    _check_member(user, source.supplier)
+    if source.status != InvoiceStatus.REJECTED:
+        raise ValidationError(
+            {NON_FIELD_ERRORS: [_("Seule une facture rejetée peut servir de modèle à une nouvelle facture.")]}
+        )
+    bank_account = source.bank_account if source.bank_account and source.bank_account.is_active else None
+    copy = Invoice.objects.create(
+        supplier=source.supplier,
+        supplier_service=source.supplier_service,
+        bank_account=bank_account,
+        recipient=source.recipient,
+        recipient_service=source.recipient_service,
+        cadre=source.cadre,
+        invoice_type=source.invoice_type,
+        original_invoice_number=source.original_invoice_number,
+        market_number=source.market_number,
+        engagement_number=source.engagement_number,
+        amount_ht=source.amount_ht,
+        amount_tva=source.amount_tva,
+        amount_ttc=source.amount_ttc,
+        payment_mode=source.payment_mode,
+        comment=source.comment,
+        deposit_mode=source.deposit_mode,
+        status=InvoiceStatus.DRAFT,
+        created_by=user,
+        extracted_data={"copied_from": source.identifier},
+    )
+    InvoiceVatLine.objects.bulk_create(
+        InvoiceVatLine(
+            invoice=copy,
+            rate=line.rate,
+            base_ht=line.base_ht,
+            vat_amount=line.vat_amount,
+            exemption_reason=line.exemption_reason,
+        )
+        for line in source.vat_lines.all()
+    )
+    if source.is_entry:
+        InvoiceLine.objects.bulk_create(
+            InvoiceLine(
+                invoice=copy,
+                position=line.position,
+                designation=line.designation,
+                quantity=line.quantity,
+                unit=line.unit,
+                unit_price_ht=line.unit_price_ht,
+                vat_rate=line.vat_rate,
+                exemption_reason=line.exemption_reason,
+                line_total_ht=line.line_total_ht,
+            )
+            for line in source.lines.all()
+        )
+    return copy
+
+
+@transaction.atomic
+def invoice_replace_pdf(*, invoice: Invoice, user, file) -> Invoice:
+    """Deposit (or replace) the PDF of a draft of a deposited invoice, with the checks of
+    ``invoice_deposit`` (used by a draft created from a rejected invoice)."""
+    locked = _lock(invoice)
+    _check_draft(locked)
+    _check_member(user, locked.supplier)
+    if locked.is_entry:
+        raise ValidationError({"file": [_("Une facture saisie sur le portail n'a pas de PDF à déposer.")]})
+    try:
+        data = pdf.read_upload(file, limit=settings.INVOICE_MAX_PDF_SIZE)
+        pdf.check_pdf(data, signed=locked.deposit_mode == DepositMode.SIGNED_PDF)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from None
+    old = locked.pdf.name if locked.pdf else None
+    storage = locked.pdf.storage
+    locked.pdf.save("facture.pdf", ContentFile(data), save=False)
+    locked.pdf_original_filename = clean_filename(getattr(file, "name", ""))
+    locked.pdf_size = len(data)
+    locked.save(update_fields=["pdf", "pdf_original_filename", "pdf_size", "updated_at"])
+    if old:
+        transaction.on_commit(lambda: _delete_files(storage, [old]))
+    return locked
+
+
+def invoices_stuck(*, older_than_minutes: int):
+    """Invoices DEPOSEE or EN_COURS_ACHEMINEMENT for more than ``older_than_minutes`` (their routing
+    task was lost: broker down at sending, worker killed), oldest first."""
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    return (
+        Invoice.objects.filter(status__in=[InvoiceStatus.DEPOSITED, InvoiceStatus.ROUTING])
+        .filter(Q(status_changed_at__lte=cutoff) | Q(status_changed_at__isnull=True, sent_at__lte=cutoff))
+        .order_by("status_changed_at", "id")
+    )
+
+
+def invoices_requeue_stuck(*, older_than_minutes: int, dry_run: bool = False) -> list[int]:
+    """Enqueue ``invoices.route_invoice`` again for each stuck invoice (see ``invoices_stuck``), at
+    most ``INVOICE_SWEEP_BATCH`` a run; return their ids (only listed with ``dry_run``). Routing
+    is idempotent, so an invoice whose task was only late is not harmed by a second one."""
+    ids = list(
+        invoices_stuck(older_than_minutes=older_than_minutes).values_list("id", flat=True)[
+            : settings.INVOICE_SWEEP_BATCH
+        ]
+    )
+    if not dry_run:
+        for pk in ids:
+            lifecycle.enqueue_routing(pk)
+        if ids:
+            logger.warning("%s facture(s) bloquée(s) remise(s) en file d'acheminement : %s", len(ids), ids)
+    return ids
+
+
+def invoices_remind_suspended(*, after_days: int, now=None) -> list[int]:
+    """E-mail the supplier about each invoice SUSPENDUE for ``after_days`` days or more without an
+    answer, once per period of ``after_days`` days (``last_reminder_at``, claimed by a conditional
+    UPDATE before sending, so a second run sends nothing). Returns the ids reminded."""
+    from invoices import notifications
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=after_days)
+    due = Q(status=InvoiceStatus.SUSPENDED, status_changed_at__lte=cutoff) & (
+        Q(last_reminder_at__isnull=True) | Q(last_reminder_at__lte=cutoff)
+    )
+    reminded = []
+    candidates = Invoice.objects.filter(due).order_by("status_changed_at", "id").values_list("id", "last_reminder_at")
+    for pk, previous in list(candidates):
+        if not Invoice.objects.filter(due, pk=pk).update(last_reminder_at=now):
+            continue  # another run took it
+        invoice = Invoice.objects.select_related("supplier", "recipient").get(pk=pk)
+        try:
+            notifications.send(notifications.reminder_messages(invoice, days=after_days))
+        except BaseException:
+            Invoice.objects.filter(pk=pk, last_reminder_at=now).update(last_reminder_at=previous)
+            raise
+        reminded.append(pk)
+    return reminded
+
+
+def digest_send(*, now=None) -> int:
+    """Send the daily digests (``invoices.send_daily_digest``); return how many were sent."""
+    from invoices import notifications
+    from invoices.models import DigestDelivery
+
+    since, day = notifications.digest_window(now)
+    sent = 0
+    for user in notifications.digest_users():
+        groups = notifications.digest_groups(user, since=since)
+        if not groups:
+            continue
+        count = sum(len(g["events"]) for g in groups)
+        try:
+            with transaction.atomic():
+                delivery = DigestDelivery.objects.create(user=user, day=day, events_count=count)
+        except IntegrityError:
+            continue  # already sent today
+        try:
+            notifications.send([notifications.digest_message(user, groups=groups, since=since, day=day)])
+        except BaseException:
+            delivery.delete()
+            raise
+        sent += 1
+    return sent

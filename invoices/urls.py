@@ -9,6 +9,7 @@ urlpatterns = [
     path("deposer/", views.invoice_deposit, name="deposit"),
     path("saisir/", views.invoice_create, name="create"),
     path("mandat/", views.invoice_mandate, name="mandate"),
+    path("notifications/", views.notification_preferences, name="notifications"),
     path("destinataires/", views.recipient_search, name="recipient_search"),
     path("destinataires/<int:recipient_id>/services/", views.recipient_services, name="recipient_services"),
     path("<int:invoice_id>/", views.invoice_detail, name="detail"),
@@ -16,6 +17,10 @@ urlpatterns = [
     path("<int:invoice_id>/envoyer/", views.invoice_send, name="send"),
     path("<int:invoice_id>/supprimer/", views.invoice_delete, name="delete"),
     path("<int:invoice_id>/fichier/", views.invoice_file, name="file"),
+    path("<int:invoice_id>/fichier/deposer/", views.invoice_replace_pdf, name="replace_pdf"),
+    path("<int:invoice_id>/recycler/", views.invoice_recycle, name="recycle"),
+    path("<int:invoice_id>/completer/", views.invoice_complete, name="complete"),
+    path("<int:invoice_id>/traiter-rejet/", views.invoice_rejection, name="rejection"),
     path("<int:invoice_id>/certificat/", views.invoice_certificate, name="certificate"),
     path(
         "<int:invoice_id>/pieces-jointes/<int:attachment_id>/",

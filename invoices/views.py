@@ -20,13 +20,16 @@ from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from invoices import rendering, selectors, services
+from invoices import rendering, selectors, services, workflow
 from invoices.forms import (
     FORMAT_SIGNED,
+    CompleteForm,
     DepositForm,
     InvoiceForm,
     LineFormSet,
     MandateForm,
+    RecycleForm,
+    ReplacePdfForm,
     VatLineFormSet,
     attach_errors,
     formset_rows,
@@ -38,7 +41,7 @@ from invoices.models import InvoiceStatus
 from invoices.totals import compute_totals
 from structures import selectors as structure_selectors
 from structures import services as structure_services
-from structures.models import Structure, StructureKind
+from structures.models import Membership, MembershipStatus, Structure, StructureKind
 
 PAGE_SIZE = 20
 TABS = [("", _("Toutes")), ("brouillons", _("Brouillons")), ("envoyees", _("Envoyées"))]
@@ -298,6 +301,7 @@ def _render_form(request, form, formset, *, supplier, invoice, entry, errors):
 @login_required
 def invoice_detail(request, invoice_id):
     invoice = selectors.invoice_for_user(user=request.user, invoice_id=invoice_id)
+    events = selectors.invoice_history(invoice)
     return render(
         request,
         "invoices/invoice_detail.html",
@@ -307,6 +311,11 @@ def invoice_detail(request, invoice_id):
             "vat_lines": list(invoice.vat_lines.all()),
             "lines": list(invoice.lines.all()) if invoice.is_entry else [],
             "attachments": list(invoice.attachments.all()),
+            "events": events,
+            "issue": selectors.current_issue(invoice, events),
+            "can_recycle": invoice.status == InvoiceStatus.TO_RECYCLE,
+            "can_complete": invoice.status == InvoiceStatus.SUSPENDED,
+            "is_rejected": invoice.status == InvoiceStatus.REJECTED,
         },
     )
 
@@ -453,4 +462,190 @@ def recipient_services(request, recipient_id):
                 for s in selectors.recipient_services(recipient)
             ],
         }
+    )
+
+
+# --- Lifecycle: what the supplier does (recycle, complete, handle a rejection) ----------------
+
+
+def _wrong_status(request, invoice, message):
+    messages.info(request, message)
+    return redirect("invoices:detail", invoice.pk)
+
+
+def _action_page(request, template, invoice, form, title, **extra):
+    events = selectors.invoice_history(invoice)
+    return render(
+        request,
+        template,
+        {
+            "page_title": title,
+            "invoice": invoice,
+            "form": form,
+            "issue": selectors.current_issue(invoice, events),
+            **extra,
+        },
+    )
+
+
+@login_required
+def invoice_recycle(request, invoice_id):
+    """ "Recycler" (À recycler): change only the recipient SIRET, code service and EJ."""
+    invoice = selectors.invoice_for_user(user=request.user, invoice_id=invoice_id)
+    if invoice.status != InvoiceStatus.TO_RECYCLE:
+        return _wrong_status(request, invoice, _("Seule une facture « À recycler » peut être recyclée."))
+    initial = {
+        "recipient_siret": invoice.recipient.identifier if invoice.recipient else "",
+        "service_code": invoice.recipient_service.code if invoice.recipient_service else "",
+        "engagement_number": invoice.engagement_number,
+    }
+    form = RecycleForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                services.invoice_recycle(
+                    invoice=invoice,
+                    user=request.user,
+                    recipient=form.cleaned_data["recipient"],
+                    recipient_service=form.cleaned_data["recipient_service"],
+                    engagement_number=form.cleaned_data["engagement_number"],
+                )
+        except ValidationError as exc:
+            renamed = {"recipient": "recipient_siret", "recipient_service": "service_code"}
+            attach_errors(form, {renamed.get(k, k): v for k, v in exc.message_dict.items()})
+        except workflow.TransitionError as exc:
+            attach_errors(form, {"__all__": [str(exc)]})
+        else:
+            messages.success(
+                request,
+                _("La facture %(identifier)s est recyclée : elle est de nouveau en cours d'acheminement.")
+                % {"identifier": invoice.identifier},
+            )
+            return redirect("invoices:detail", invoice.pk)
+    return _action_page(request, "invoices/invoice_recycle.html", invoice, form, _("Recycler la facture"))
+
+
+@login_required
+def invoice_complete(request, invoice_id):
+    """ "Compléter" (Suspendue): attachments and/or a comment, then back to the recipient."""
+    invoice = selectors.invoice_for_user(user=request.user, invoice_id=invoice_id)
+    if invoice.status != InvoiceStatus.SUSPENDED:
+        return _wrong_status(request, invoice, _("Seule une facture suspendue peut être complétée."))
+    bound = request.method == "POST"
+    form = CompleteForm(request.POST if bound else None, request.FILES if bound else None)
+    if bound and form.is_valid():
+        try:
+            with transaction.atomic():
+                services.invoice_complete(
+                    invoice=invoice,
+                    user=request.user,
+                    files=form.cleaned_data["attachments"],
+                    comment=form.cleaned_data["comment"],
+                )
+        except ValidationError as exc:
+            attach_errors(form, exc.message_dict)
+        except workflow.TransitionError as exc:
+            attach_errors(form, {"__all__": [str(exc)]})
+        else:
+            messages.success(
+                request,
+                _("La facture %(identifier)s est complétée : elle est de nouveau transmise au destinataire.")
+                % {"identifier": invoice.identifier},
+            )
+            return redirect("invoices:detail", invoice.pk)
+    return _action_page(
+        request,
+        "invoices/invoice_complete.html",
+        invoice,
+        form,
+        _("Compléter la facture"),
+        attachments=list(invoice.attachments.all()),
+        max_attachment_size=settings.INVOICE_MAX_ATTACHMENT_SIZE,
+    )
+
+
+@login_required
+def invoice_rejection(request, invoice_id):
+    """ "Traiter le rejet" (Rejetée): acknowledge it; optionally start a new invoice from this one."""
+    invoice = selectors.invoice_for_user(user=request.user, invoice_id=invoice_id)
+    if invoice.status != InvoiceStatus.REJECTED:
+        return _wrong_status(request, invoice, _("Cette facture n'est pas rejetée."))
+    if request.method == "POST":
+        action = request.POST.get("action")
+        with transaction.atomic():
+            services.invoice_acknowledge_rejection(invoice=invoice, user=request.user)
+            if action == "copy":
+                draft = services.invoice_copy_as_draft(invoice=invoice, user=request.user)
+        if action == "copy":
+            if draft.is_entry:
+                text = _(
+                    "Nouvelle facture créée à partir de %(identifier)s : saisissez un nouveau numéro et une date, corrigez-la puis envoyez-la."
+                )
+            else:
+                text = _(
+                    "Nouvelle facture créée à partir de %(identifier)s : déposez le PDF corrigé, saisissez son nouveau numéro et sa date, puis envoyez-la."
+                )
+            messages.success(request, text % {"identifier": invoice.identifier})
+            return redirect("invoices:edit", draft.pk)
+        messages.success(
+            request, _("Le rejet de la facture %(identifier)s est traité.") % {"identifier": invoice.identifier}
+        )
+        return redirect("invoices:detail", invoice.pk)
+    return _action_page(request, "invoices/invoice_rejection.html", invoice, None, _("Traiter le rejet"))
+
+
+@login_required
+@require_POST
+def invoice_replace_pdf(request, invoice_id):
+    """Deposit the (corrected) PDF of a draft of a deposited invoice."""
+    invoice = selectors.invoice_for_user(user=request.user, invoice_id=invoice_id)
+    if not invoice.is_draft:
+        return _wrong_status(request, invoice, _("Cette facture a été envoyée : elle n'est plus modifiable."))
+    form = ReplacePdfForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                services.invoice_replace_pdf(invoice=invoice, user=request.user, file=form.cleaned_data["file"])
+        except ValidationError as exc:
+            for message in exc.message_dict.get("file", exc.messages):
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Le fichier de la facture est déposé."))
+    else:
+        for message in form.errors.get("file", []):
+            messages.error(request, message)
+    return redirect("invoices:edit", invoice.pk)
+
+
+# --- Notification preferences ("Mes notifications") ----------------------------------------------
+
+
+@login_required
+def notification_preferences(request):
+    """The user's own e-mail preferences, for each supplier structure they are an active member of."""
+    memberships = list(
+        Membership.objects.filter(
+            user=request.user, status=MembershipStatus.ACTIVE, structure__kind=StructureKind.PRIVATE
+        )
+        .select_related("structure")
+        .order_by("structure__name")
+    )
+    if request.method == "POST":
+        for membership in memberships:
+            structure_services.membership_set_notifications(
+                membership=membership,
+                user=request.user,
+                notify_invoice_events=request.POST.get(f"notify-{membership.pk}") == "on",
+                daily_digest=request.POST.get(f"digest-{membership.pk}") == "on",
+            )
+        messages.success(request, _("Vos préférences de notification sont enregistrées."))
+        return redirect("invoices:notifications")
+    return render(
+        request,
+        "invoices/notification_preferences.html",
+        {
+            "page_title": _("Mes notifications"),
+            "memberships": memberships,
+            "notification_email": request.user.notification_email,
+        },
     )

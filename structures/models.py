@@ -207,6 +207,11 @@ class Membership(models.Model):
         related_name="+",
     )
     decision_comment = models.TextField(_("commentaire de la décision"), blank=True)
+    # Notification preferences of the member for this structure (used by the invoices app).
+    notify_invoice_events = models.BooleanField(
+        _("Recevoir les notifications des factures de la structure"), default=False
+    )
+    daily_digest = models.BooleanField(_("Recevoir un récapitulatif quotidien"), default=False)
 
     class Meta:
         verbose_name = _("rattachement")

@@ -550,3 +550,15 @@ def bank_account_update(*, bank_account: BankAccount, actor, **fields) -> BankAc
 def bank_account_deactivate(*, bank_account: BankAccount, actor) -> BankAccount:
     """Stop offering these bank details for new invoices (past invoices keep theirs)."""
     return bank_account_update(bank_account=bank_account, actor=actor, is_active=False)
+
+
+@transaction.atomic
+def membership_set_notifications(*, membership: Membership, user, notify_invoice_events: bool, daily_digest: bool):
+    """A member's own notification preferences for one structure (only theirs, only while active)."""
+    membership = _lock_membership(membership)
+    if membership.user_id != user.pk or membership.status != MembershipStatus.ACTIVE:
+        raise PermissionDenied(_("Ce rattachement n'est pas le vôtre ou n'est plus actif."))
+    membership.notify_invoice_events = bool(notify_invoice_events)
+    membership.daily_digest = bool(daily_digest)
+    membership.save(update_fields=["notify_invoice_events", "daily_digest"])
+    return membership

@@ -59,8 +59,10 @@ def requires_redis():
 def celery_worker_process(requires_postgres, requires_redis, transactional_db, tmp_path):
     """A real `celery worker` subprocess on Redis, sharing the test database.
 
-    Yields a dict with the outbox folder where the worker writes e-mails. The test process stops
-    running tasks eagerly while the worker is up, so ``.delay()`` goes through the broker.
+    Yields a dict with the outbox folder where the worker writes e-mails, the ``process`` and
+    ``restart(**extra_env)``, which starts a new worker (stopping the current one if it still
+    runs) with more environment variables. The test process stops running tasks eagerly while
+    the worker is up, so ``.delay()`` goes through the broker.
     """
     from chorus.celery import app
 
@@ -76,46 +78,66 @@ def celery_worker_process(requires_postgres, requires_redis, transactional_db, t
         "CHORUS_VAR_DIR": str(tmp_path / "var"),
     }
     app.control.purge()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "chorus",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    try:
+    state = {"outbox": outbox}
+
+    def start(**extra_env):
+        # Output goes to a file (a pipe nobody reads would block a chatty worker); ``log`` names it.
+        log = tmp_path / f"worker-{state.get('started', 0) + 1}.log"
+        state["started"] = state.get("started", 0) + 1
+        state["log"] = log
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "chorus",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=BASE_DIR,
+            env={**env, **extra_env},
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        state["process"] = process
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             replies = app.control.ping(timeout=0.5)
             if replies:
-                break
+                return process
             if process.poll() is not None:
-                raise RuntimeError("celery worker exited: " + process.stdout.read())
-        else:
-            raise RuntimeError("celery worker did not answer within 30 s")
-        yield {"process": process, "outbox": outbox}
-    finally:
-        app.conf.task_always_eager = previous
+                raise RuntimeError("celery worker exited: " + log.read_text())
+        raise RuntimeError("celery worker did not answer within 30 s")
+
+    def stop():
+        process = state.get("process")
+        if process is None or process.poll() is not None:
+            return
         process.terminate()
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait(timeout=5)
+
+    def restart(**extra_env):
+        stop()
+        return start(**extra_env)
+
+    state["restart"] = restart
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        start()
+        yield state
+    finally:
+        app.conf.task_always_eager = previous
+        stop()
 
 
 def chromium_path() -> str | None:

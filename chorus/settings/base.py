@@ -7,6 +7,7 @@ safe ones (DEBUG off, secure cookies, HSTS). ``dev.py`` and ``test.py`` relax wh
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -217,7 +218,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A task taken by a worker that dies (acks_late) is delivered again once this many seconds
+    # have passed, by a worker scanning every interval × throttle seconds (Kombu's defaults: 100 s).
+    # The invoice sweeper usually catches up first (INVOICE_SWEEP_AFTER_MINUTES).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+        "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
+    }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
@@ -231,7 +239,22 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Keep database connections between tasks (see docs/architecture: 4x throughput).
 CELERY_WORKER_DB_REUSE_MAX = env.int("CELERY_WORKER_DB_REUSE_MAX", default=100)
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic tasks, reviewed like code (celery -A chorus beat). Timings: INVOICE_* settings below.
+CELERY_BEAT_SCHEDULE: dict = {
+    "invoices-sweep-stuck-invoices": {
+        "task": "invoices.sweep_stuck_invoices",
+        "schedule": env.int("INVOICE_SWEEP_EVERY_SECONDS", default=300),
+        "options": {"expires": 240},
+    },
+    "invoices-remind-suspended-invoices": {
+        "task": "invoices.remind_suspended_invoices",
+        "schedule": crontab(minute=0, hour=env.int("INVOICE_REMINDER_HOUR", default=8)),
+    },
+    "invoices-send-daily-digest": {
+        "task": "invoices.send_daily_digest",
+        "schedule": crontab(minute=30, hour=env.int("INVOICE_DIGEST_HOUR", default=7)),
+    },
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Security -------------------------------------------------------------------------------
@@ -269,3 +292,13 @@ INVOICE_MAX_PDF_SIZE = env.int("INVOICE_MAX_PDF_SIZE", default=10 * 1024 * 1024)
 INVOICE_MAX_ATTACHMENT_SIZE = env.int("INVOICE_MAX_ATTACHMENT_SIZE", default=10 * 1024 * 1024)
 INVOICE_MAX_TOTAL_SIZE = env.int("INVOICE_MAX_TOTAL_SIZE", default=120 * 1024 * 1024)
 INVOICE_IDENTIFIER_PREFIX = env.str("INVOICE_IDENTIFIER_PREFIX", default="FAC")
+
+# --- Invoices: lifecycle, routing, notifications (issue 5) ----------------------------------
+# The sweeper (invoices.sweep_stuck_invoices, every INVOICE_SWEEP_EVERY_SECONDS) re-enqueues the
+# routing of invoices DEPOSEE or EN_COURS_ACHEMINEMENT for more than INVOICE_SWEEP_AFTER_MINUTES
+# (a task lost while the broker was down or a worker died), at most INVOICE_SWEEP_BATCH a run.
+# A supplier is reminded of a suspension unanswered for INVOICE_REMINDER_AFTER_DAYS days (then
+# again every such period), at INVOICE_REMINDER_HOUR; daily digests go at INVOICE_DIGEST_HOUR:30.
+INVOICE_SWEEP_AFTER_MINUTES = env.int("INVOICE_SWEEP_AFTER_MINUTES", default=10)
+INVOICE_SWEEP_BATCH = env.int("INVOICE_SWEEP_BATCH", default=1000)
+INVOICE_REMINDER_AFTER_DAYS = env.int("INVOICE_REMINDER_AFTER_DAYS", default=7)

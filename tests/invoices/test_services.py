@@ -65,18 +65,26 @@ def assert_sends(invoice, user):
 
 
 def test_a_complete_draft_is_sent(draft, member, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         sent = services.invoice_send(invoice=draft, user=member.user)
     sent.refresh_from_db()
     year = timezone.localdate().year
     assert sent.status == InvoiceStatus.DEPOSITED
     assert sent.sent_by == member.user
     assert sent.sent_at is not None
+    assert sent.status_changed_at == sent.sent_at
     assert sent.identifier == f"FAC-{year}-0000001"
     assert re.fullmatch(r"[0-9a-f]{64}", sent.certificate_fingerprint)
     assert sent.certificate_issued_at == sent.sent_at
     assert services.certificate_verify(sent)
-    assert len(callbacks) == 1  # the _after_send hook, after the commit
+    # The sending is in the history, written by the same code as every transition.
+    event = sent.events.get()
+    assert (event.transition, event.from_status, event.to_status) == ("deposer", "BROUILLON", "DEPOSEE")
+    assert (event.actor_kind, event.user) == ("fournisseur", member.user)
+    assert len(callbacks) == 1  # the _after_send hook, after the commit: it enqueues the routing
+    callbacks[0]()  # tasks run eagerly here
+    sent.refresh_from_db()
+    assert sent.status == InvoiceStatus.AVAILABLE
 
 
 def test_the_certificate_covers_the_file_and_the_data(draft, member):
