@@ -257,6 +257,9 @@ class Invoice(models.Model):
             models.Index(fields=["supplier", "-created_at"], name="invoice_supplier_created_idx"),
             # The sweeper (stuck DEPOSEE / EN_COURS_ACHEMINEMENT) and the suspension reminders.
             models.Index(fields=["status", "status_changed_at"], name="invoice_status_changed_idx"),
+            # The financial services' admin list: a recipient's invoices, newest first, by status.
+            models.Index(fields=["recipient", "-sent_at"], name="invoice_recipient_sent_idx"),
+            models.Index(fields=["recipient", "status", "-sent_at"], name="invoice_recipient_status_idx"),
         ]
 
     def __str__(self):

@@ -7,6 +7,7 @@ Writes go through ``structures/services.py``; reads that carry access rules thro
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from structures.validators import validate_bic, validate_iban, validate_siret
@@ -102,6 +103,12 @@ class Structure(AddressMixin):
         indexes = [
             models.Index(fields=["identifier"], name="structure_identifier_idx"),
             models.Index(fields=["name"], name="structure_name_idx"),
+            # Attachment search on PostgreSQL: a SIRET prefix (LIKE 'x%' needs the pattern opclass
+            # under a non-C collation) and the exact raison sociale, case-insensitive (UPPER).
+            models.Index(
+                fields=["identifier"], opclasses=["varchar_pattern_ops"], name="structure_identifier_like_idx"
+            ),
+            models.Index(Upper("name"), name="structure_upper_name_idx"),
         ]
 
     def __str__(self):
