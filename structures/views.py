@@ -5,6 +5,8 @@ within the current structure (an active membership of the user), so another stru
 a 404; the management pages need the gestionnaire principal role (403 otherwise).
 """
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -290,22 +292,31 @@ def membership_revoke(request, membership_id):
     return redirect("structures:activities")
 
 
-@login_required
-def structure_update(request):
-    structure = _managed_structure(request)
-    form = StructureUpdateForm(_post_data(request), instance=structure)
+def _form_page(request, *, form, save, success_message: str, success_url: str, template: str, context: dict):
+    """The edit pages of Activités du gestionnaire: a valid form is handed to a service; the
+    service's ValidationError is shown next to the fields and nothing is saved."""
     if request.method == "POST" and form.is_valid():
         try:
-            services.structure_update(structure=structure, actor=request.user, **form.cleaned_data)
+            save(**form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("La fiche structure est enregistrée."))
-            return redirect("structures:activities")
-    return render(
+            messages.success(request, success_message)
+            return redirect(success_url)
+    return render(request, template, {"form": form, **context})
+
+
+@login_required
+def structure_update(request):
+    structure = _managed_structure(request)
+    return _form_page(
         request,
-        "structures/structure_form.html",
-        {"form": form, "structure": structure, "page_title": _("Modifier la fiche structure")},
+        form=StructureUpdateForm(_post_data(request), instance=structure),
+        save=partial(services.structure_update, structure=structure, actor=request.user),
+        success_message=_("La fiche structure est enregistrée."),
+        success_url="structures:activities",
+        template="structures/structure_form.html",
+        context={"structure": structure, "page_title": _("Modifier la fiche structure")},
     )
 
 
@@ -326,19 +337,14 @@ def service_list(request):
 @login_required
 def service_create(request):
     structure = _managed_structure(request)
-    form = ServiceForm(_post_data(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.service_create(structure=structure, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Le service est créé."))
-            return redirect("structures:service_list")
-    return render(
+    return _form_page(
         request,
-        "structures/service_form.html",
-        {"form": form, "structure": structure, "page_title": _("Ajouter un service")},
+        form=ServiceForm(_post_data(request)),
+        save=partial(services.service_create, structure=structure, actor=request.user),
+        success_message=_("Le service est créé."),
+        success_url="structures:service_list",
+        template="structures/service_form.html",
+        context={"structure": structure, "page_title": _("Ajouter un service")},
     )
 
 
@@ -346,19 +352,14 @@ def service_create(request):
 def service_update(request, service_id):
     structure = _managed_structure(request)
     service = get_object_or_404(Service, pk=service_id, structure=structure)
-    form = ServiceForm(_post_data(request), instance=service)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.service_update(service=service, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Le service est enregistré."))
-            return redirect("structures:service_list")
-    return render(
+    return _form_page(
         request,
-        "structures/service_form.html",
-        {"form": form, "structure": structure, "service": service, "page_title": _("Modifier un service")},
+        form=ServiceForm(_post_data(request), instance=service),
+        save=partial(services.service_update, service=service, actor=request.user),
+        success_message=_("Le service est enregistré."),
+        success_url="structures:service_list",
+        template="structures/service_form.html",
+        context={"structure": structure, "service": service, "page_title": _("Modifier un service")},
     )
 
 
@@ -389,19 +390,14 @@ def bank_account_list(request):
 @login_required
 def bank_account_create(request):
     structure = _managed_structure(request)
-    form = BankAccountForm(_post_data(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.bank_account_create(structure=structure, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Les coordonnées bancaires sont enregistrées."))
-            return redirect("structures:bank_account_list")
-    return render(
+    return _form_page(
         request,
-        "structures/bankaccount_form.html",
-        {"form": form, "structure": structure, "page_title": _("Ajouter des coordonnées bancaires")},
+        form=BankAccountForm(_post_data(request)),
+        save=partial(services.bank_account_create, structure=structure, actor=request.user),
+        success_message=_("Les coordonnées bancaires sont enregistrées."),
+        success_url="structures:bank_account_list",
+        template="structures/bankaccount_form.html",
+        context={"structure": structure, "page_title": _("Ajouter des coordonnées bancaires")},
     )
 
 
@@ -409,20 +405,14 @@ def bank_account_create(request):
 def bank_account_update(request, bank_account_id):
     structure = _managed_structure(request)
     bank_account = get_object_or_404(BankAccount, pk=bank_account_id, structure=structure)
-    form = BankAccountForm(_post_data(request), instance=bank_account)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.bank_account_update(bank_account=bank_account, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Les coordonnées bancaires sont enregistrées."))
-            return redirect("structures:bank_account_list")
-    return render(
+    return _form_page(
         request,
-        "structures/bankaccount_form.html",
-        {
-            "form": form,
+        form=BankAccountForm(_post_data(request), instance=bank_account),
+        save=partial(services.bank_account_update, bank_account=bank_account, actor=request.user),
+        success_message=_("Les coordonnées bancaires sont enregistrées."),
+        success_url="structures:bank_account_list",
+        template="structures/bankaccount_form.html",
+        context={
             "structure": structure,
             "bank_account": bank_account,
             "page_title": _("Modifier des coordonnées bancaires"),
