@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from accounts import demo as accounts_demo
+from invoices import demo as invoices_demo
 from structures import demo as structures_demo
 from structures import importers
 
@@ -45,3 +46,8 @@ class Command(BaseCommand):
             f"gestionnaire principal {users['gestionnaire'].email}, utilisateur {users['utilisateur'].email}"
         )
         self.stdout.write(f"  {users['agent'].email} est rattaché à : {structures['ministry'].name}")
+
+        self.stdout.write("")
+        self.stdout.write("Factures à déposer pour essayer (« Factures émises » > « Déposer une facture »)")
+        for path in invoices_demo.write_files():
+            self.stdout.write(f"  {path}")
