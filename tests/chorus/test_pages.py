@@ -129,3 +129,14 @@ def test_only_the_deepest_navigation_entry_is_current(client):
     nav = content.split('id="navigation-principale"')[1].split("</nav>")[0]
     assert nav.count('aria-current="page"') == 1
     assert 'aria-current="page">Activités du gestionnaire' in nav
+
+
+def test_dashboard_offers_invoices_once_the_user_has_a_structure(client):
+    from tests.structures.factories import MembershipFactory
+
+    user = UserFactory()
+    client.force_login(user)
+    assert "Déposer, saisir et suivre les factures" not in html(client.get(reverse("accounts:dashboard")))
+    membership = MembershipFactory(user=user)
+    content = html(client.get(reverse("accounts:dashboard")))
+    assert f"les factures de {membership.structure.name}" in content
