@@ -523,8 +523,51 @@ class StructuresHandler(Handler):
         return result
 
 
-class ServicesHandler(Handler):
+class ChildHandler(Handler):
+    """Rows that belong to a public structure, keyed by (its identifier, a code of theirs):
+    services (structure, code) and EJ (recipient, number). One way to resolve, compare and write."""
+
+    parent_field: str  # the foreign key column, e.g. "structure_id"
+    key_field: str  # the code unique within the parent, e.g. "code"
+    parent_column: str  # the CSV column naming the parent, for rejection messages
+
+    def write(self, items):
+        result = BatchResult()
+        found = self._public_ids(item.key[0] for item in items)
+        resolved: list[tuple[Item, int]] = []
+        for item in items:
+            try:
+                resolved.append((item, self._resolve(found, item.key[0], self.parent_column)))
+            except RowRejected as exc:
+                result.rejects.append((item.line, exc.reason))
+        existing = {
+            (row[self.parent_field], row[self.key_field]): row
+            for row in self.model.objects.filter(
+                **{
+                    f"{self.parent_field}__in": {pk for _item, pk in resolved},
+                    f"{self.key_field}__in": {item.key[1] for item, _pk in resolved},
+                }
+            )
+            .order_by()
+            .values("id", self.parent_field, self.key_field, *self.fields)
+        }
+        to_create, to_update = [], []
+        for item, parent_id in resolved:
+            key = item.key[1]
+            current = existing.get((parent_id, key))
+            if current is None:
+                to_create.append({self.parent_field: parent_id, self.key_field: key, **item.values})
+            elif self._diff(current, item.values):
+                to_update.append({"id": current["id"], **item.values})
+            else:
+                result.unchanged += 1
+        self._apply(result, to_create, to_update)
+        return result
+
+
+class ServicesHandler(ChildHandler):
     model = Service
+    parent_field, key_field, parent_column = "structure_id", "code", "Identifiant"
     fields = ("name", "ej_required", "is_active", *(name for _c, name in _ADDRESS))
 
     def parse(self, row):
@@ -541,39 +584,10 @@ class ServicesHandler(Handler):
                 _text(value, column, name, self.max_lengths)  # raises, naming the column
         return (identifier, code), values
 
-    def write(self, items):
-        result = BatchResult()
-        found = self._public_ids(item.key[0] for item in items)
-        resolved: list[tuple[Item, int]] = []
-        for item in items:
-            try:
-                resolved.append((item, self._resolve(found, item.key[0], "Identifiant")))
-            except RowRejected as exc:
-                result.rejects.append((item.line, exc.reason))
-        existing = {
-            (row["structure_id"], row["code"]): row
-            for row in Service.objects.filter(
-                structure_id__in={pk for _item, pk in resolved}, code__in={item.key[1] for item, _pk in resolved}
-            )
-            .order_by()
-            .values("id", "structure_id", "code", *self.fields)
-        }
-        to_create, to_update = [], []
-        for item, structure_id in resolved:
-            code = item.key[1]
-            current = existing.get((structure_id, code))
-            if current is None:
-                to_create.append({"structure_id": structure_id, "code": code, **item.values})
-            elif self._diff(current, item.values):
-                to_update.append({"id": current["id"], **item.values})
-            else:
-                result.unchanged += 1
-        self._apply(result, to_create, to_update)
-        return result
 
-
-class EngagementsHandler(Handler):
+class EngagementsHandler(ChildHandler):
     model = EngagementJuridique
+    parent_field, key_field, parent_column = "recipient_id", "number", "IdentifiantDestinataire"
     fields = ("supplier_identifier", "supplier_name", "amount", "status", "start_date", "end_date")
     _statuses = frozenset(EngagementStatus.values)
 
@@ -612,36 +626,6 @@ class EngagementsHandler(Handler):
             "end_date": end_date,
         }
         return (recipient, number), values
-
-    def write(self, items):
-        result = BatchResult()
-        found = self._public_ids(item.key[0] for item in items)
-        resolved: list[tuple[Item, int]] = []
-        for item in items:
-            try:
-                resolved.append((item, self._resolve(found, item.key[0], "IdentifiantDestinataire")))
-            except RowRejected as exc:
-                result.rejects.append((item.line, exc.reason))
-        existing = {
-            (row["recipient_id"], row["number"]): row
-            for row in EngagementJuridique.objects.filter(
-                recipient_id__in={pk for _item, pk in resolved}, number__in={item.key[1] for item, _pk in resolved}
-            )
-            .order_by()
-            .values("id", "recipient_id", "number", *self.fields)
-        }
-        to_create, to_update = [], []
-        for item, recipient_id in resolved:
-            number = item.key[1]
-            current = existing.get((recipient_id, number))
-            if current is None:
-                to_create.append({"recipient_id": recipient_id, "number": number, **item.values})
-            elif self._diff(current, item.values):
-                to_update.append({"id": current["id"], **item.values})
-            else:
-                result.unchanged += 1
-        self._apply(result, to_create, to_update)
-        return result
 
 
 # --- Layouts, sources, reports ----------------------------------------------------------------
