@@ -6,12 +6,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.tasks import send_email
+from chorus.queue import enqueue_on_commit
 
 
 def email_enqueue(*, message: EmailMessage) -> None:
     """Hand a rendered message to the ``accounts.send_email`` task once the transaction commits.
 
-    Rendering happens here, with the request's context; the worker only sends.
+    Rendering happens here, with the request's context; the worker only sends. If the broker is
+    down, the message is sent from this process instead of being lost.
     """
     html = None
     if isinstance(message, EmailMultiAlternatives):
@@ -21,7 +23,9 @@ def email_enqueue(*, message: EmailMessage) -> None:
     body = message.body
     if message.content_subtype == "html" and html is None:
         html, body = body, ""
-    send_email.delay_on_commit(
+    enqueue_on_commit(
+        send_email,
+        run_here_if_broker_down=True,
         subject=message.subject,
         body=body,
         html=html,

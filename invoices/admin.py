@@ -39,6 +39,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from chorus.queue import enqueue_on_commit
 from invoices import selectors, workflow
 from invoices.models import Invoice, InvoiceEvent, InvoiceStatus, Motif, MotifCategory
 from invoices.tasks import transition_invoice
@@ -631,9 +632,12 @@ class InvoiceAdmin(admin.ModelAdmin):
             except workflow.TransitionError as exc:
                 refused[(messages.ERROR, str(exc))].append(identifier)
             else:
-                transition_invoice.delay_on_commit(
+                # If the broker is down the transition runs here: the agent's action is not lost.
+                enqueue_on_commit(
+                    transition_invoice,
                     pk,
                     transition.name,
+                    run_here_if_broker_down=True,
                     user_id=request.user.pk,
                     actor=workflow.Actor.RECIPIENT.value,
                     motif_code=motif.code if motif else None,

@@ -15,8 +15,8 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from kombu.exceptions import KombuError
 
+from chorus.queue import enqueue
 from invoices import workflow
 from invoices.models import Invoice, InvoiceEvent, Motif
 from structures.models import Membership, MembershipStatus
@@ -245,30 +245,10 @@ def record_event(
 # --- Enqueueing side effects (never fails the request: the sweeper catches up) ----------------
 
 
-# What a publish raises when the broker is unreachable (kombu wraps redis' errors in its own).
-BROKER_ERRORS: tuple[type[BaseException], ...] = (KombuError, OSError)
-try:  # pragma: no cover - redis is installed wherever a Redis broker is used
-    import redis.exceptions
-
-    BROKER_ERRORS += (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
-except ImportError:  # pragma: no cover
-    pass
-
-
-def _safe_delay(task, *args) -> bool:
-    """``task.delay(*args)``; a broker outage is logged, never raised (the work is in the database)."""
-    try:
-        task.delay(*args)
-    except BROKER_ERRORS:
-        logger.exception("Tâche %s non mise en file (courtier indisponible ?) : %s", task.name, args)
-        return False
-    return True
-
-
 def enqueue_notification(event_id: int) -> bool:
     from invoices.tasks import notify_invoice_event
 
-    return _safe_delay(notify_invoice_event, event_id)
+    return enqueue(notify_invoice_event, event_id)
 
 
 def enqueue_routing(invoice_id: int) -> bool:
@@ -276,7 +256,7 @@ def enqueue_routing(invoice_id: int) -> bool:
     routes the invoice later (it stays DEPOSEE or EN_COURS_ACHEMINEMENT)."""
     from invoices.tasks import route_invoice
 
-    return _safe_delay(route_invoice, invoice_id)
+    return enqueue(route_invoice, invoice_id)
 
 
 __all__ = [

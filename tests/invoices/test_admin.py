@@ -546,3 +546,26 @@ def test_motif_admin(superuser_client, client_a):
     # The financial services read the catalogue but do not change it.
     assert client_a.get(url).status_code == 200
     assert client_a.post(change, {"label": "x"}).status_code == 403
+
+
+def test_staff_action_during_a_broker_outage_runs_in_place(
+    client_a, ministry_a, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The agent's action is not lost when the broker is down: the transition runs in the request."""
+    from kombu.exceptions import OperationalError
+
+    from invoices.tasks import transition_invoice
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("Connection refused")
+
+    monkeypatch.setattr(transition_invoice, "apply_async", refuse)
+    invoice = received(ministry_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_a.post(
+            reverse("admin:invoices_invoice_changelist"),
+            {"action": "transition_prendre_en_compte", "_selected_action": [invoice.pk], "index": "0"},
+        )
+    assert response.status_code == 302
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.ACKNOWLEDGED
