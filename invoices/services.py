@@ -143,6 +143,20 @@ def _fr_date(value) -> str:
 
 
 @transaction.atomic
+def _vat_line_rows(invoice: Invoice, items) -> list[InvoiceVatLine]:
+    """VAT breakdown rows from items carrying rate, base_ht, vat_amount and exemption_reason."""
+    return [
+        InvoiceVatLine(
+            invoice=invoice,
+            rate=item.rate,
+            base_ht=item.base_ht,
+            vat_amount=item.vat_amount,
+            exemption_reason=item.exemption_reason,
+        )
+        for item in items
+    ]
+
+
 def invoice_deposit(*, supplier: Structure, user, file, signed: bool = False, cadre: str = Cadre.A1) -> Invoice:
     """Check an uploaded PDF and create the draft, pre-filled with what the file gives.
 
@@ -209,15 +223,9 @@ def invoice_deposit(*, supplier: Structure, user, file, signed: bool = False, ca
         with transaction.atomic():
             invoice.save()
             InvoiceVatLine.objects.bulk_create(
-                InvoiceVatLine(
-                    invoice=invoice,
-                    rate=line.rate,
-                    base_ht=line.base_ht,
-                    vat_amount=line.vat_amount,
-                    exemption_reason=line.exemption_reason,
+                _vat_line_rows(
+                    invoice, [line for line in found.vat_lines if line.base_ht >= 0 and line.vat_amount >= 0]
                 )
-                for line in found.vat_lines
-                if line.base_ht >= 0 and line.vat_amount >= 0
             )
     except Exception:
         invoice.pdf.storage.delete(invoice.pdf.name)  # files are not transactional
@@ -387,16 +395,7 @@ def _replace_lines(invoice: Invoice, lines: list[dict]) -> None:
     InvoiceLine.objects.bulk_create(rows)
     computed = totals.compute_totals(rows)
     invoice.vat_lines.all().delete()
-    InvoiceVatLine.objects.bulk_create(
-        InvoiceVatLine(
-            invoice=invoice,
-            rate=item.rate,
-            base_ht=item.base_ht,
-            vat_amount=item.vat_amount,
-            exemption_reason=item.exemption_reason,
-        )
-        for item in computed.by_rate
-    )
+    InvoiceVatLine.objects.bulk_create(_vat_line_rows(invoice, computed.by_rate))
     if rows:
         invoice.amount_ht, invoice.amount_tva, invoice.amount_ttc = computed.ht, computed.tva, computed.ttc
     else:
