@@ -525,27 +525,6 @@ def attach_errors(form, errors: dict) -> dict:
     return extra
 
 
-class MandateForm(forms.Form):
-    accept_mandate = forms.BooleanField(
-        label=_(
-            "J'accepte, au nom de la structure, le mandat de facturation : le portail met en forme les factures "
-            "saisies par ses utilisateurs et les transmet en son nom"
-        ),
-        error_messages={"required": _("Vous devez accepter le mandat de facturation pour saisir des factures.")},
-    )
-
-    def __init__(self, *args, needs_cgu: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        if needs_cgu:
-            self.fields["accept_cgu"] = forms.BooleanField(
-                label=_("J'accepte les conditions générales d'utilisation du portail"),
-                error_messages={"required": _("Vous devez accepter les conditions générales d'utilisation.")},
-            )
-
-
-# --- Supplier actions of the lifecycle -------------------------------------------------------
-
-
 class RecycleForm(forms.Form):
     """ "Recycler": only the recipient SIRET, the code service and the EJ may change."""
 

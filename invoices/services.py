@@ -433,10 +433,11 @@ def invoice_delete(*, invoice: Invoice, user) -> None:
     names += [a.file.name for a in invoice.attachments.all()]
     storage = invoice.pdf.storage
     invoice.delete()
-    transaction.on_commit(lambda: _delete_files(storage, names))
+    transaction.on_commit(lambda: delete_files(storage, names))
 
 
-def _delete_files(storage, names: list[str]) -> None:
+def delete_files(storage, names: list[str]) -> None:
+    """Delete stored files (call after the commit); a failure is logged, never raised."""
     for name in names:
         try:
             storage.delete(name)
@@ -523,7 +524,7 @@ def invoice_remove_attachment(*, attachment: InvoiceAttachment, user) -> None:
     _check_member(user, invoice.supplier)
     name, storage = attachment.file.name, attachment.file.storage
     attachment.delete()
-    transaction.on_commit(lambda: _delete_files(storage, [name]))
+    transaction.on_commit(lambda: delete_files(storage, [name]))
 
 
 # --- Sending ----------------------------------------------------------------------------------
@@ -1160,7 +1161,7 @@ def invoice_replace_pdf(*, invoice: Invoice, user, file) -> Invoice:
     locked.pdf_size = len(data)
     locked.save(update_fields=["pdf", "pdf_original_filename", "pdf_size", "updated_at"])
     if old:
-        transaction.on_commit(lambda: _delete_files(storage, [old]))
+        transaction.on_commit(lambda: delete_files(storage, [old]))
     return locked
 
 

@@ -27,7 +27,6 @@ from invoices.forms import (
     DepositForm,
     InvoiceForm,
     LineFormSet,
-    MandateForm,
     RecycleForm,
     ReplacePdfForm,
     VatLineFormSet,
@@ -41,6 +40,7 @@ from invoices.models import InvoiceStatus
 from invoices.totals import compute_totals
 from structures import selectors as structure_selectors
 from structures import services as structure_services
+from structures.forms import MandateForm
 from structures.models import Membership, MembershipStatus, Structure, StructureKind
 
 PAGE_SIZE = 20

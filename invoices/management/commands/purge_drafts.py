@@ -9,7 +9,6 @@ rollback leaves the files of the drafts it kept). A draft with history lines is 
 is append-only).
 """
 
-import logging
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
@@ -19,16 +18,7 @@ from django.utils import timezone
 
 from invoices.management import selection
 from invoices.models import Invoice, InvoiceAttachment, InvoiceEvent, InvoiceStatus
-
-logger = logging.getLogger(__name__)
-
-
-def _delete_files(storage, names: list[str]) -> None:
-    for name in names:
-        try:
-            storage.delete(name)
-        except OSError:
-            logger.warning("Fichier %s non supprimé", name, exc_info=True)
+from invoices.services import delete_files
 
 
 class Command(BaseCommand):
@@ -79,8 +69,8 @@ class Command(BaseCommand):
                 pdfs = [name for _pk, name in locked if name]
                 attachments = list(InvoiceAttachment.objects.filter(invoice_id__in=pks).values_list("file", flat=True))
                 Invoice.objects.filter(pk__in=pks, status=InvoiceStatus.DRAFT).delete()
-                transaction.on_commit(lambda p=pdfs: _delete_files(pdf_storage, p))
-                transaction.on_commit(lambda a=attachments: _delete_files(attachment_storage, a))
+                transaction.on_commit(lambda p=pdfs: delete_files(pdf_storage, p))
+                transaction.on_commit(lambda a=attachments: delete_files(attachment_storage, a))
             deleted += len(pks)
             files += len(pdfs) + len(attachments)
             self.stdout.write(f"… {deleted} brouillons supprimés")
