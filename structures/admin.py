@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from structures import services
 from structures.models import (
+    ADDRESS_AND_CONTACT_FIELDS,
     BankAccount,
     EngagementJuridique,
     Membership,
@@ -156,19 +157,7 @@ class StructureAdmin(admin.ModelAdmin):
         ),
         (
             _("Adresse et contact"),
-            {
-                "fields": [
-                    "address_line1",
-                    "address_line2",
-                    "address_line3",
-                    "postal_code",
-                    "city",
-                    "country_code",
-                    "country_label",
-                    "phone",
-                    "email",
-                ]
-            },
+            {"fields": list(ADDRESS_AND_CONTACT_FIELDS)},
         ),
         (_("Mandat de facturation et dates"), {"fields": readonly_fields[1:]}),
     ]

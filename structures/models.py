@@ -42,6 +42,10 @@ class AddressMixin(models.Model):
         abstract = True
 
 
+# Names of the address and contact fields shared by structures and services, in form order.
+ADDRESS_AND_CONTACT_FIELDS = tuple(field.name for field in AddressMixin._meta.fields)
+
+
 class StructureQuerySet(models.QuerySet):
     def public(self):
         return self.filter(kind=StructureKind.PUBLIC)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.services import email_enqueue, user_accept_cgu
 from structures.models import (
+    ADDRESS_AND_CONTACT_FIELDS,
     BankAccount,
     IdentifierType,
     Membership,
@@ -44,37 +45,8 @@ from structures.validators import (
 )
 
 # Fields of a structure its gestionnaire (or staff) may change through ``structure_update``.
-STRUCTURE_EDITABLE_FIELDS = frozenset(
-    {
-        "name",
-        "vat_number",
-        "address_line1",
-        "address_line2",
-        "address_line3",
-        "postal_code",
-        "city",
-        "country_code",
-        "country_label",
-        "phone",
-        "email",
-    }
-)
-SERVICE_EDITABLE_FIELDS = frozenset(
-    {
-        "code",
-        "name",
-        "is_active",
-        "address_line1",
-        "address_line2",
-        "address_line3",
-        "postal_code",
-        "city",
-        "country_code",
-        "country_label",
-        "phone",
-        "email",
-    }
-)
+STRUCTURE_EDITABLE_FIELDS = frozenset({"name", "vat_number", *ADDRESS_AND_CONTACT_FIELDS})
+SERVICE_EDITABLE_FIELDS = frozenset({"code", "name", "is_active", *ADDRESS_AND_CONTACT_FIELDS})
 BANK_ACCOUNT_EDITABLE_FIELDS = frozenset({"label", "iban", "bic", "is_active"})
 
 
