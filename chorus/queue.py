@@ -8,6 +8,7 @@ staff action); otherwise the work waits in the database for the sweeper (invoice
 import logging
 from functools import partial
 
+from celery import current_app
 from django.db import transaction
 from kombu.exceptions import KombuError
 
@@ -23,11 +24,23 @@ except ImportError:  # pragma: no cover
     pass
 
 
+def task_named(name: str):
+    """The registered task called ``name`` ("invoices.route_invoice"): the lower layers enqueue
+    tasks by name, so that they never import the task modules that call them."""
+    tasks = current_app.tasks
+    if name not in tasks:  # task modules are imported with the apps' (autodiscover_tasks)
+        current_app.loader.import_default_modules()
+    return tasks[name]
+
+
 def enqueue(task, *args, run_here_if_broker_down: bool = False, **kwargs) -> bool:
-    """Publish ``task``; on a broker outage log it and, if asked, run the task in this process.
+    """Publish ``task`` (a task or its registered name); on a broker outage log it and, if asked,
+    run the task in this process.
 
     Returns whether the task went through the broker.
     """
+    if isinstance(task, str):
+        task = task_named(task)
     try:
         task.delay(*args, **kwargs)
     except BROKER_ERRORS:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from accounts.models import User
-from invoices import lifecycle, notifications, services, workflow
+from invoices import notifications, services, workflow
 from invoices.models import Invoice, InvoiceEvent
 
 logger = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def transition_invoice(
             logger.warning("transition_invoice : utilisateur %s introuvable", user_id)
             return {"ok": False, "error": "Utilisateur introuvable."}
     try:
-        event = lifecycle.invoice_transition(
+        event = services.invoice_transition(
             invoice=invoice_id,
             transition=transition,
             actor=workflow.Actor(actor),
@@ -104,7 +104,8 @@ def notify_invoice_event(event_id: int) -> dict:
     if not claimed:
         return {"sent": 0, "already": True}
     event = InvoiceEvent.objects.select_related("invoice__supplier", "invoice__recipient", "motif").get(pk=event_id)
-    if event.transition not in lifecycle.NOTIFIED_TRANSITIONS:
+    transition = workflow.TRANSITIONS.get(event.transition)
+    if transition is None or not transition.notifies:
         return {"sent": 0}
     try:
         sent = notifications.send(notifications.event_messages(event))
