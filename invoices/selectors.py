@@ -10,6 +10,7 @@ import re
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from invoices import workflow
 from invoices.models import Invoice, InvoiceAttachment, InvoiceEvent
 from invoices.workflow import Status
 from structures.models import MembershipStatus, Service, Structure
@@ -41,7 +42,7 @@ def invoice_history(invoice: Invoice) -> list[InvoiceEvent]:
 
 
 # Statuses in which the supplier must act on what the recipient (or the routing) said.
-ISSUE_STATUSES = frozenset({Status.SUSPENDUE, Status.REJETEE, Status.A_RECYCLER})
+ISSUE_STATUSES = workflow.SUPPLIER_ACTION_STATUSES
 
 
 def current_issue(invoice: Invoice, events: list[InvoiceEvent]) -> InvoiceEvent | None:

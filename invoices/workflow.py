@@ -218,6 +218,11 @@ END_STATUSES = frozenset(set(Status) - {source for t in TRANSITIONS.values() for
 ROUTING_STATUSES = frozenset({Status.DEPOSEE, Status.EN_COURS_ACHEMINEMENT})
 # Status in which the supplier "traite le rejet" (acknowledges it; no status change).
 REJECTED = Status.REJETEE
+# Sent invoices on which the supplier must act on what the recipient or the routing said: those a
+# supplier transition leaves (compléter, recycler), and a rejection to handle.
+SUPPLIER_ACTION_STATUSES = frozenset(
+    {source for t in TRANSITIONS.values() if Actor.SUPPLIER in t.actors for source in t.sources} - {Status.BROUILLON}
+) | {REJECTED}
 
 
 class TransitionError(Exception):

@@ -57,6 +57,10 @@ def test_every_transition_says_whom_motifs_notification_and_routing():
     assert {t.name for t in TRANSITIONS.values() if t.reroutes} == {"deposer", "recycler"}
 
 
+def test_the_statuses_the_supplier_acts_on_come_from_the_table():
+    assert workflow.SUPPLIER_ACTION_STATUSES == {Status.SUSPENDUE, Status.A_RECYCLER, Status.REJETEE}
+
+
 def test_end_statuses_are_those_no_transition_leaves():
     assert workflow.END_STATUSES == {Status.REJETEE, Status.MISE_EN_PAIEMENT}
 
