@@ -1,11 +1,8 @@
-"""Display helpers of the invoice pages: amounts in euros, VAT rates, status badges."""
-
-from decimal import Decimal
+"""Display helpers of the invoice pages: status badges (amounts and rates: ``{% load chorus %}``)."""
 
 from django import template
 
 from invoices.models import InvoiceStatus
-from invoices.totals import format_eur
 
 register = template.Library()
 
@@ -25,19 +22,6 @@ _BADGES = {
     InvoiceStatus.ACCOUNTED: "fr-badge--success",
     InvoiceStatus.PAYMENT: "fr-badge--success",
 }
-
-
-@register.filter
-def eur(value):
-    """Decimal("1234.5") → "1 234,50 €"; "—" when empty."""
-    return format_eur(value)
-
-
-@register.filter
-def vat_rate(value):
-    if value in (None, ""):
-        return "—"
-    return f"{Decimal(value).normalize():f}".replace(".", ",") + " %"
 
 
 @register.inclusion_tag("invoices/includes/status_badge.html")
