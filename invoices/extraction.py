@@ -102,19 +102,6 @@ class Extracted:
 
         return {key: convert(value) for key, value in asdict(self).items() if value not in ("", None, [])}
 
-    @property
-    def found_anything(self) -> bool:
-        return any(
-            (
-                self.number,
-                self.invoice_date,
-                self.recipient_siret,
-                self.sirets,
-                self.amount_ht is not None,
-                self.amount_ttc is not None,
-            )
-        )
-
 
 def to_cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)

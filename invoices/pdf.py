@@ -18,7 +18,7 @@ about 3 ms; a 30-page PDF about 17 ms (text is read from the first pages only).
 import io
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -51,7 +51,6 @@ class PdfInfo:
     # is not a Factur-X XML the library accepts (not well-formed, not CII).
     facturx_xml: bytes | None = None
     facturx_invalid: bool = False
-    warnings: list[str] = field(default_factory=list)
 
 
 def max_pdf_size() -> int:
