@@ -85,6 +85,7 @@ def celery_worker_process(requires_postgres, requires_redis, transactional_db, t
         log = tmp_path / f"worker-{state.get('started', 0) + 1}.log"
         state["started"] = state.get("started", 0) + 1
         state["log"] = log
+        state["log_file"] = log.open("w")  # closed by stop()
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -101,7 +102,7 @@ def celery_worker_process(requires_postgres, requires_redis, transactional_db, t
             ],
             cwd=BASE_DIR,
             env={**env, **extra_env},
-            stdout=log.open("w"),
+            stdout=state["log_file"],
             stderr=subprocess.STDOUT,
         )
         state["process"] = process
@@ -116,14 +117,15 @@ def celery_worker_process(requires_postgres, requires_redis, transactional_db, t
 
     def stop():
         process = state.get("process")
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+        if state.get("log_file") is not None:
+            state.pop("log_file").close()
 
     def restart(**extra_env):
         stop()

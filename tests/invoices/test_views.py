@@ -546,4 +546,6 @@ def test_a_member_of_the_supplier_sees_every_page(logged, member):
         reverse("invoices:attachment", args=[invoice.pk, attachment.pk]),
         reverse("invoices:certificate", args=[invoice.pk]),
     ):
-        assert logged.get(url).status_code == 200, url
+        response = logged.get(url)
+        assert response.status_code == 200, url
+        assert response.getvalue(), url  # reading a file response to its end closes its file

@@ -286,7 +286,7 @@ def test_rejected_lines_listing_is_capped_and_rejects_file_has_them_all(tmp_path
     assert summary(out, "structures.csv")["rejected"] == 60
     assert len(re.findall(r"^  ligne \d+ : ", out, flags=re.MULTILINE)) == 50
     assert f"… et 10 autres lignes rejetées, toutes écrites dans {rejects}." in out
-    rows = list(csv.reader(rejects.open(encoding="utf-8"), delimiter=";"))
+    rows = list(csv.reader(rejects.read_text(encoding="utf-8").splitlines(), delimiter=";"))
     assert rows[0] == ["fichier", "ligne", "raison"]
     assert len(rows) == 61
     assert rows[-1][:2] == ["structures.csv", "62"] and "SIRET" in rows[-1][2]
