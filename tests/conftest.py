@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from chorus.settings import strict_templates
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -155,6 +157,25 @@ def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1):
             return value
         time.sleep(interval)
     pytest.fail(f"condition not met within {timeout} s")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if call.when == "call":
+        item.call_failed = report.failed
+    return report
+
+
+@pytest.fixture(autouse=True)
+def _no_invalid_template_variable(request):
+    """Fail a test whose rendering met an invalid variable, even if the error was caught on the way
+    (an e-mail rendered in a task, a broad ``except``); see chorus/settings/strict_templates.py."""
+    strict_templates.FAILURES.clear()
+    yield
+    failures, strict_templates.FAILURES[:] = list(strict_templates.FAILURES), []
+    if failures and not getattr(request.node, "call_failed", False):  # else already reported
+        pytest.fail("\n".join(failures))
 
 
 @pytest.fixture(autouse=True)
