@@ -22,3 +22,4 @@ urlpatterns = [
 ]
 
 handler403 = "chorus.errors.permission_denied"
+handler500 = "chorus.errors.server_error"

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from lxml import etree
 from stdnum.fr import siret as stdnum_siret
 
+from chorus import formats
 from invoices.models import MAX_ENGAGEMENT_LENGTH, MAX_NUMBER_LENGTH, VAT_RATES, Cadre, InvoiceType, PaymentMode
 
 CENT = Decimal("0.01")
@@ -100,19 +101,6 @@ class Extracted:
             return value
 
         return {key: convert(value) for key, value in asdict(self).items() if value not in ("", None, [])}
-
-    @property
-    def found_anything(self) -> bool:
-        return any(
-            (
-                self.number,
-                self.invoice_date,
-                self.recipient_siret,
-                self.sirets,
-                self.amount_ht is not None,
-                self.amount_ttc is not None,
-            )
-        )
 
 
 def to_cents(value: Decimal) -> Decimal:
@@ -236,10 +224,15 @@ def check_amounts(data: Extracted) -> None:
     if ht + tva != ttc:
         raise ExtractionError(
             _(
-                "Les montants du XML Factur-X ne concordent pas : HT %(ht)s € + TVA %(tva)s € = %(sum)s €, "
-                "mais le TTC indiqué est %(ttc)s €."
+                "Les montants du XML Factur-X ne concordent pas : HT %(ht)s + TVA %(tva)s = %(sum)s, "
+                "mais le TTC indiqué est %(ttc)s."
             )
-            % {"ht": _fr(ht), "tva": _fr(tva), "sum": _fr(ht + tva), "ttc": _fr(ttc)}
+            % {
+                "ht": formats.money(ht),
+                "tva": formats.money(tva),
+                "sum": formats.money(ht + tva),
+                "ttc": formats.money(ttc),
+            }
         )
     if not data.vat_lines:
         raise ExtractionError(_("Le XML Factur-X ne contient pas de récapitulatif de TVA."))
@@ -248,23 +241,19 @@ def check_amounts(data: Extracted) -> None:
     if bases != ht:
         raise ExtractionError(
             _(
-                "Le récapitulatif de TVA du XML Factur-X ne concorde pas : la somme des bases (%(bases)s €) "
-                "diffère du total HT (%(ht)s €)."
+                "Le récapitulatif de TVA du XML Factur-X ne concorde pas : la somme des bases (%(bases)s) "
+                "diffère du total HT (%(ht)s)."
             )
-            % {"bases": _fr(bases), "ht": _fr(ht)}
+            % {"bases": formats.money(bases), "ht": formats.money(ht)}
         )
     if amounts != tva:
         raise ExtractionError(
             _(
                 "Le récapitulatif de TVA du XML Factur-X ne concorde pas : la somme des montants de TVA "
-                "(%(amounts)s €) diffère du total de TVA (%(tva)s €)."
+                "(%(amounts)s) diffère du total de TVA (%(tva)s)."
             )
-            % {"amounts": _fr(amounts), "tva": _fr(tva)}
+            % {"amounts": formats.money(amounts), "tva": formats.money(tva)}
         )
-
-
-def _fr(value: Decimal) -> str:
-    return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")
 
 
 def _compact(value: str) -> str:

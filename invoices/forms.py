@@ -12,6 +12,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
+from chorus import formats
 from invoices import selectors
 from invoices.models import (
     MAX_ENGAGEMENT_LENGTH,
@@ -133,11 +134,9 @@ class DepositForm(forms.Form):
     def __init__(self, *args, max_size: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if max_size:
-            from django.template.defaultfilters import filesizeformat
-
             self.fields["file"].help_text = _(
                 "Format PDF, %(size)s au maximum. Un PDF Factur-X est lu automatiquement."
-            ) % {"size": filesizeformat(max_size)}
+            ) % {"size": formats.filesize(max_size)}
 
 
 # --- Invoice form --------------------------------------------------------------------------

@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import email_enqueue
-from invoices import totals, workflow
+from chorus import formats
+from invoices import workflow
 from invoices.models import Invoice, InvoiceEvent
 from structures.models import Membership, MembershipStatus
 
@@ -75,7 +76,7 @@ def event_messages(event: InvoiceEvent) -> list[EmailMessage]:
         "status_label": workflow.status_label(event.to_status),
         "reform_code": workflow.reform_code(event.to_status),
         "invoice_url": invoice_url(invoice),
-        "amount_ttc": totals.format_eur(invoice.amount_ttc),
+        "amount_ttc": formats.money(invoice.amount_ttc),
     }
     return [_message(template="event", user=user, context=context) for user in invoice_recipients(invoice)]
 

@@ -18,13 +18,14 @@ about 3 ms; a 30-page PDF about 17 ms (text is read from the first pages only).
 import io
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from pypdf import PdfReader
+
+from chorus import formats
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,6 @@ class PdfInfo:
     # is not a Factur-X XML the library accepts (not well-formed, not CII).
     facturx_xml: bytes | None = None
     facturx_invalid: bool = False
-    warnings: list[str] = field(default_factory=list)
 
 
 def max_pdf_size() -> int:
@@ -65,7 +65,7 @@ def read_upload(uploaded, *, limit: int) -> bytes:
     if size is not None and size > limit:
         raise ValidationError(
             _("Le fichier pèse %(size)s : la taille maximale est de %(limit)s.")
-            % {"size": filesizeformat(size), "limit": filesizeformat(limit)},
+            % {"size": formats.filesize(size), "limit": formats.filesize(limit)},
             code="too_large",
         )
     uploaded.seek(0)
@@ -74,7 +74,7 @@ def read_upload(uploaded, *, limit: int) -> bytes:
         raise ValidationError(_("Le fichier est vide : choisissez le fichier de la facture."), code="empty")
     if len(data) > limit:
         raise ValidationError(
-            _("Le fichier dépasse la taille maximale de %(limit)s.") % {"limit": filesizeformat(limit)},
+            _("Le fichier dépasse la taille maximale de %(limit)s.") % {"limit": formats.filesize(limit)},
             code="too_large",
         )
     return data
@@ -87,7 +87,7 @@ def check_pdf(data: bytes, *, signed: bool = False, limit: int | None = None) ->
         raise ValidationError(_("Le fichier est vide : choisissez le fichier de la facture."), code="empty")
     if len(data) > limit:
         raise ValidationError(
-            _("Le fichier dépasse la taille maximale de %(limit)s.") % {"limit": filesizeformat(limit)},
+            _("Le fichier dépasse la taille maximale de %(limit)s.") % {"limit": formats.filesize(limit)},
             code="too_large",
         )
     if PDF_MAGIC not in data[:MAGIC_WINDOW]:

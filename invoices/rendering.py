@@ -11,8 +11,8 @@ from pathlib import Path
 from django.utils import timezone
 from fpdf import FPDF
 
+from chorus import formats
 from invoices.models import Invoice
-from invoices.totals import format_eur
 
 DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")
 _REPLACEMENTS = {"\u202f": " ", "\u00a0": " ", "’": "'", "—": "-", "–": "-", "…": "..."}
@@ -73,20 +73,11 @@ def _party(structure) -> list[str]:
     return lines
 
 
-def _rate(value) -> str:
-    return f"{value.normalize():f}".replace(".", ",") + " %"
-
-
-def _number(value) -> str:
-    text = f"{value.normalize():f}"
-    return text.replace(".", ",")
-
-
 def _price(value) -> str:
     """A unit price: two decimals, or more when it has more (0,0125 €)."""
     if value == value.quantize(Decimal("0.01")):
-        return format_eur(value)
-    return f"{_number(value)}\u00a0€"
+        return formats.money(value)
+    return f"{formats.number(value)}{formats.UNIT_SEPARATOR}€"
 
 
 def render_invoice_pdf(invoice: Invoice) -> bytes:
@@ -140,11 +131,11 @@ def render_invoice_pdf(invoice: Invoice) -> bytes:
     for line in invoice.lines.all():
         cells = (
             line.designation,
-            _number(line.quantity),
+            formats.number(line.quantity),
             line.unit,
             _price(line.unit_price_ht),
-            _rate(line.vat_rate),
-            format_eur(line.line_total_ht),
+            formats.percent(line.vat_rate),
+            formats.money(line.line_total_ht),
         )
         aligns = ("L", "R", "L", "R", "R", "R")
         for width, text, align in zip(widths, cells, aligns, strict=True):
@@ -156,7 +147,7 @@ def render_invoice_pdf(invoice: Invoice) -> bytes:
     pdf.cell(0, 6, pdf.text_safe("Récapitulatif de TVA"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(pdf.family, "", 9)
     for vat in invoice.vat_lines.all():
-        label = f"TVA {_rate(vat.rate)} sur {format_eur(vat.base_ht)} : {format_eur(vat.vat_amount)}"
+        label = f"TVA {formats.percent(vat.rate)} sur {formats.money(vat.base_ht)} : {formats.money(vat.vat_amount)}"
         if vat.exemption_reason:
             label += f" (exonération : {vat.exemption_reason})"
         pdf.line_text(label, size=9, height=5)
@@ -169,7 +160,7 @@ def render_invoice_pdf(invoice: Invoice) -> bytes:
         pdf.set_x(110)
         pdf.set_font(pdf.family, "B", 10)
         pdf.cell(45, 7, pdf.text_safe(label), border=1)
-        pdf.cell(45, 7, pdf.text_safe(format_eur(value)), border=1, align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(45, 7, pdf.text_safe(formats.money(value)), border=1, align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     if invoice.payment_mode:
         pdf.pair("Mode de paiement", invoice.get_payment_mode_display())
@@ -218,9 +209,9 @@ def render_certificate_pdf(invoice: Invoice) -> bytes:
         ),
         ("Code service", invoice.recipient_service.code if invoice.recipient_service else "—"),
         ("N° d'engagement", invoice.engagement_number or "—"),
-        ("Montant HT", format_eur(invoice.amount_ht)),
-        ("Montant TVA", format_eur(invoice.amount_tva)),
-        ("Montant TTC", format_eur(invoice.amount_ttc)),
+        ("Montant HT", formats.money(invoice.amount_ht)),
+        ("Montant TVA", formats.money(invoice.amount_tva)),
+        ("Montant TTC", formats.money(invoice.amount_ttc)),
         ("Fichier", f"{invoice.pdf_original_filename} ({invoice.pdf_size} octets)"),
     ]
     for attachment in invoice.attachments.all():

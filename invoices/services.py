@@ -28,10 +28,10 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from chorus import formats
 from invoices import extraction, lifecycle, notifications, pdf, rendering, selectors, totals, workflow
 from invoices.models import (
     MAX_ENGAGEMENT_LENGTH,
@@ -500,13 +500,13 @@ def invoice_add_attachments(
         elif upload.size > limit:
             errors.append(
                 _("« %(name)s » pèse %(size)s : une pièce jointe pèse au plus %(limit)s.")
-                % {"name": name, "size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+                % {"name": name, "size": formats.filesize(upload.size), "limit": formats.filesize(limit)}
             )
         total += upload.size or 0
     if total > settings.INVOICE_MAX_TOTAL_SIZE:
         errors.append(
             _("La facture et ses pièces jointes pèseraient %(size)s : le total est limité à %(limit)s.")
-            % {"size": filesizeformat(total), "limit": filesizeformat(settings.INVOICE_MAX_TOTAL_SIZE)}
+            % {"size": formats.filesize(total), "limit": formats.filesize(settings.INVOICE_MAX_TOTAL_SIZE)}
         )
     if errors:
         raise ValidationError({"attachments": errors})
@@ -741,17 +741,16 @@ def _amount_errors(invoice: Invoice, errors) -> None:
     if ht + tva != ttc:
         errors["amount_ttc"].append(
             _("Le montant TTC (%(ttc)s) doit être égal au montant HT plus la TVA (%(sum)s).")
-            % {"ttc": totals.format_eur(ttc), "sum": totals.format_eur(ht + tva)}
+            % {"ttc": formats.money(ttc), "sum": formats.money(ht + tva)}
         )
     vat_lines = list(invoice.vat_lines.all())
     if not vat_lines:
         errors["vat_lines"].append(_("Renseignez le récapitulatif de TVA (au moins un taux)."))
         return
     for line in vat_lines:
-        rate_label = f"{line.rate.normalize():f}".replace(".", ",")
         if line.rate not in VAT_RATES:
             errors["vat_lines"].append(
-                _("Le taux de TVA de %(rate)s %% n'est pas en vigueur en France.") % {"rate": rate_label}
+                _("Le taux de TVA de %(rate)s n'est pas en vigueur en France.") % {"rate": formats.percent(line.rate)}
             )
         elif line.rate == 0:
             if not line.exemption_reason.strip():
@@ -763,14 +762,14 @@ def _amount_errors(invoice: Invoice, errors) -> None:
     if bases != ht:
         errors["vat_lines"].append(
             _("La somme des bases HT du récapitulatif de TVA (%(bases)s) doit être égale au montant HT (%(ht)s).")
-            % {"bases": totals.format_eur(bases), "ht": totals.format_eur(ht)}
+            % {"bases": formats.money(bases), "ht": formats.money(ht)}
         )
     if amounts != tva:
         errors["vat_lines"].append(
             _(
                 "La somme des montants de TVA du récapitulatif (%(amounts)s) doit être égale au montant de TVA (%(tva)s)."
             )
-            % {"amounts": totals.format_eur(amounts), "tva": totals.format_eur(tva)}
+            % {"amounts": formats.money(amounts), "tva": formats.money(tva)}
         )
 
 

@@ -62,14 +62,3 @@ def compute_totals(lines: Iterable) -> Totals:
         totals.tva += amount
     totals.ttc = totals.ht + totals.tva
     return totals
-
-
-def format_eur(value) -> str:
-    """1234.5 → "1 234,50 €" (narrow no-break space between thousands)."""
-    if value is None or value == "":
-        return "—"
-    try:
-        value = to_cents(Decimal(value))
-    except (ArithmeticError, TypeError, ValueError):
-        return "—"
-    return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",") + "\u00a0€"

@@ -48,6 +48,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from chorus import formats
 from structures.models import (
     EngagementJuridique,
     EngagementStatus,
@@ -762,8 +763,8 @@ def sniff(head: bytes, *, complete: bool, name: str, layouts: tuple[Layout, ...]
     end = text.find("\n")
     if end == -1 and not complete:
         raise FileRejected(
-            _("%(name)s n'est pas un fichier CSV : pas de fin de ligne dans les premiers %(size)s Kio.")
-            % {"name": name, "size": SNIFF_BYTES // 1024}
+            _("%(name)s n'est pas un fichier CSV : pas de fin de ligne dans les premiers %(size)s.")
+            % {"name": name, "size": formats.filesize(SNIFF_BYTES)}
         )
     header_line = (text if end == -1 else text[:end]).rstrip("\r")
     try:

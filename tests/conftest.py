@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from chorus.settings import strict_templates
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -85,6 +87,7 @@ def celery_worker_process(requires_postgres, requires_redis, transactional_db, t
         log = tmp_path / f"worker-{state.get('started', 0) + 1}.log"
         state["started"] = state.get("started", 0) + 1
         state["log"] = log
+        state["log_file"] = log.open("w")  # closed by stop()
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -101,7 +104,7 @@ def celery_worker_process(requires_postgres, requires_redis, transactional_db, t
             ],
             cwd=BASE_DIR,
             env={**env, **extra_env},
-            stdout=log.open("w"),
+            stdout=state["log_file"],
             stderr=subprocess.STDOUT,
         )
         state["process"] = process
@@ -116,14 +119,15 @@ def celery_worker_process(requires_postgres, requires_redis, transactional_db, t
 
     def stop():
         process = state.get("process")
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+        if state.get("log_file") is not None:
+            state.pop("log_file").close()
 
     def restart(**extra_env):
         stop()
@@ -153,6 +157,25 @@ def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1):
             return value
         time.sleep(interval)
     pytest.fail(f"condition not met within {timeout} s")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if call.when == "call":
+        item.call_failed = report.failed
+    return report
+
+
+@pytest.fixture(autouse=True)
+def _no_invalid_template_variable(request):
+    """Fail a test whose rendering met an invalid variable, even if the error was caught on the way
+    (an e-mail rendered in a task, a broad ``except``); see chorus/settings/strict_templates.py."""
+    strict_templates.FAILURES.clear()
+    yield
+    failures, strict_templates.FAILURES[:] = list(strict_templates.FAILURES), []
+    if failures and not getattr(request.node, "call_failed", False):  # else already reported
+        pytest.fail("\n".join(failures))
 
 
 @pytest.fixture(autouse=True)

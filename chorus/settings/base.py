@@ -30,7 +30,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.humanize",
     "dsfr",
     "crispy_forms",
     "allauth",
@@ -69,6 +68,8 @@ TEMPLATES = [
                 "chorus.context_processors.portal",
                 "structures.context_processors.current_structure",
             ],
+            # French formats and the DSFR table for every template: {% load chorus %}.
+            "libraries": {"chorus": "chorus.templatetags"},
         },
     },
 ]

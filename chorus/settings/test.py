@@ -17,7 +17,8 @@ os.environ.setdefault("CHORUS_VAR_DIR", tempfile.mkdtemp(prefix="chorus-test-"))
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 
 from chorus.settings.base import *  # noqa: E402,F403
-from chorus.settings.base import STORAGES  # noqa: E402
+from chorus.settings.base import STORAGES, TEMPLATES  # noqa: E402
+from chorus.settings.strict_templates import StrictInvalidVariable  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # A real worker started by a test gets the outbox backend through TEST_EMAIL_BACKEND.
@@ -33,3 +34,11 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT = VAR_DIR / "static"  # noqa: F405
 STATIC_ROOT.mkdir(exist_ok=True)
+
+# An invalid variable in one of our templates fails the test (chorus/settings/strict_templates.py).
+TEMPLATES = [
+    {
+        **TEMPLATES[0],
+        "OPTIONS": {**TEMPLATES[0]["OPTIONS"], "string_if_invalid": StrictInvalidVariable(TEMPLATES[0]["DIRS"])},
+    }
+]

@@ -1,4 +1,4 @@
-"""What the operator commands share: the invoice filters, French formats of amounts and dates.
+"""What the operator commands share: the invoice filters, dates, the CSV amount format, text tables.
 
 Every command works on sent invoices only: drafts belong to their supplier (``purge_drafts`` is the
 one command that touches them). A bad value is a ``CommandError`` with a French message.
@@ -141,19 +141,11 @@ def positive_int(value: str, option: str, *, minimum: int = 1, maximum: int | No
 
 
 def amount_csv(value: Decimal | None) -> str:
-    """``1234,56``: a comma for the decimals and no thousands separator, as French Excel reads it."""
+    """``1234,56``: a comma for the decimals and no thousands separator, as French Excel reads it.
+
+    A file for a spreadsheet, not for the eye: tables printed for people use ``chorus.formats``.
+    """
     return "" if value is None else f"{value:.2f}".replace(".", ",")
-
-
-def amount_grouped(value: Decimal | None) -> str:
-    """``1 234 567,89`` for tables read by people."""
-    if value is None:
-        value = Decimal("0")
-    return f"{value:,.2f}".replace(",", " ").replace(".", ",")
-
-
-def count_grouped(value: int) -> str:
-    return f"{value:,d}".replace(",", " ")
 
 
 def status_label(status: str) -> str:

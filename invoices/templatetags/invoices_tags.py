@@ -1,10 +1,10 @@
-"""Display helpers of the invoice pages: amounts in euros, VAT rates, status badges."""
-
-from decimal import Decimal
+"""Display helpers of the invoice pages: status badges, a typed line's total (formats: ``{% load chorus %}``)."""
 
 from django import template
+from django.core.exceptions import ValidationError
 
-from invoices.totals import format_eur
+from chorus import formats
+from invoices.totals import line_total
 from invoices.workflow import Status
 
 register = template.Library()
@@ -27,19 +27,25 @@ _BADGES = {
 }
 
 
-@register.filter
-def eur(value):
-    """Decimal("1234.5") → "1 234,50 €"; "—" when empty."""
-    return format_eur(value)
-
-
-@register.filter
-def vat_rate(value):
-    if value in (None, ""):
-        return "—"
-    return f"{Decimal(value).normalize():f}".replace(".", ",") + " %"
-
-
 @register.inclusion_tag("invoices/includes/status_badge.html")
 def status_badge(invoice):
     return {"label": invoice.get_status_display(), "css": _BADGES.get(invoice.status, "")}
+
+
+@register.filter
+def line_total_ht(line_form) -> str:
+    """The total HT of a line of the invoice form, from what it holds (typed or saved), as the page
+    script shows it: quantity × unit price to the cent; empty until both are positive numbers of at
+    most four decimals, or when the line is marked for deletion."""
+    values = []
+    for name in ("quantity", "unit_price_ht"):
+        try:
+            value = line_form.fields[name].to_python(line_form[name].value())
+        except ValidationError:
+            return ""
+        if value is None or value < 0 or -value.as_tuple().exponent > 4:
+            return ""
+        values.append(value)
+    if "DELETE" in line_form.fields and line_form["DELETE"].value():
+        return ""
+    return formats.money(line_total(*values))

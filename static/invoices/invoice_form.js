@@ -26,7 +26,7 @@
   }
   function rateLabel(rate100) {
     var s = (Number(rate100) / 100).toString().replace(".", ",");
-    return s + " %";
+    return s + "\u00a0%";
   }
 
   // --- Live totals ---------------------------------------------------------------------

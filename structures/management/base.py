@@ -7,11 +7,8 @@ print its report.
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from chorus import formats
 from structures import importers
-
-
-def _count(value: int) -> str:
-    return f"{value:,}".replace(",", "\u202f")
 
 
 class ImportCommand(BaseCommand):
@@ -53,7 +50,7 @@ class ImportCommand(BaseCommand):
             if verbosity >= 1:
                 self.stdout.write(
                     _("  %(name)s : %(read)s lignes lues…")
-                    % {"name": file_report.display, "read": _count(file_report.read)}
+                    % {"name": file_report.display, "read": formats.integer(file_report.read)}
                 )
 
         report = type(self).import_function(
@@ -110,7 +107,7 @@ class ImportCommand(BaseCommand):
         seconds = max(report.seconds, 0.001)
         self.stdout.write(
             _("Durée : %(seconds)s s (%(rate)s lignes/s).")
-            % {"seconds": f"{report.seconds:.1f}".replace(".", ","), "rate": _count(int(report.read / seconds))}
+            % {"seconds": formats.number(report.seconds, 1), "rate": formats.integer(int(report.read / seconds))}
         )
         if report.dry_run:
             self.stdout.write(

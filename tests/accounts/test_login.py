@@ -49,7 +49,8 @@ def test_inactive_account_cannot_log_in(client):
     user = UserFactory(is_active=False)
     response = login(client, user.email)
     assert "_auth_user_id" not in client.session
-    assert response.status_code in (200, 302)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_inactive")
 
 
 def test_pages_that_need_login_redirect_to_login(client):

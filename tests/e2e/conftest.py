@@ -45,3 +45,15 @@ def page(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def second_page(browser, live_server):
+    """A page in a second browser context (another user), closed with the test.
+
+    Closing it before the session ends also ends the live server's keep-alive threads while the
+    server still shares its database connection with them.
+    """
+    context = browser.new_context(base_url=live_server.url, locale="fr-FR")
+    yield context.new_page()
+    context.close()

@@ -57,7 +57,7 @@ def admin_action(page, identifier, action, **fields):
     expect(page.locator("ul.messagelist")).to_contain_text("envoyée au traitement")
 
 
-def test_agent_suspends_supplier_completes_agent_pays(page, browser, live_server, scene):
+def test_agent_suspends_supplier_completes_agent_pays(page, second_page, scene):
     mine, other = scene["mine"], scene["other"]
     page.goto("/admin/login/")
     page.locator("#id_username").fill(scene["agent"].email)
@@ -79,7 +79,7 @@ def test_agent_suspends_supplier_completes_agent_pays(page, browser, live_server
     suspension = [m for m in mail.outbox if "Suspendue" in m.subject]
     assert suspension and "Merci de joindre le bon de livraison signé." in suspension[0].body
 
-    supplier_page = browser.new_context(base_url=live_server.url, locale="fr-FR").new_page()
+    supplier_page = second_page
     supplier_page.goto("/compte/login/")
     supplier_page.locator("#id_login").fill(scene["supplier"].email)
     supplier_page.locator("#id_password").fill(PASSWORD)

@@ -380,6 +380,13 @@ def test_stats_per_status_and_recipient(ministry, other_ministry, django_assert_
     assert run("invoice_stats", status="SUSPENDUE").strip() == "Aucune facture ne correspond aux filtres."
 
 
+def test_stats_group_thousands_with_the_narrow_no_break_space(ministry):
+    received(ministry, amount_ttc=Decimal("1234567.89"))
+    out = run("invoice_stats")
+    total = next(line for line in out.splitlines() if line.startswith("Total"))
+    assert total.endswith("  1\u202f234\u202f567,89")
+
+
 def test_stats_bad_arguments():
     with pytest.raises(CommandError, match="--top doit valoir au moins 1"):
         run("invoice_stats", top="0")

@@ -82,6 +82,15 @@ def test_unusable_data_is_refused(overrides, words):
         parse(**overrides)
 
 
+def test_amount_messages_use_the_portal_money_format():
+    with pytest.raises(extraction.ExtractionError) as excinfo:
+        parse(total_ttc="1300.00")
+    assert str(excinfo.value) == (
+        "Les montants du XML Factur-X ne concordent pas : HT 1\u202f000,00\u00a0€ + TVA 200,00\u00a0€ = "
+        "1\u202f200,00\u00a0€, mais le TTC indiqué est 1\u202f300,00\u00a0€."
+    )
+
+
 def test_an_impossible_date_is_refused():
     xml = pdfs.cii_xml().replace(b'format="102">20260115', b'format="102">20261345')
     with pytest.raises(extraction.ExtractionError, match="n'existe pas"):

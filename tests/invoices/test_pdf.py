@@ -71,6 +71,13 @@ def test_read_upload_refuses_empty_and_too_large_before_reading():
     assert pdf.read_upload(SimpleUploadedFile("a.pdf", b"x" * 100), limit=100) == b"x" * 100
 
 
+def test_size_messages_use_french_units():
+    upload = SimpleUploadedFile("a.pdf", b"x" * (10 * 1024 * 1024 + 512 * 1024))
+    with pytest.raises(ValidationError) as excinfo:
+        pdf.read_upload(upload, limit=10 * 1024 * 1024)
+    assert excinfo.value.messages == ["Le fichier pèse 10,5\u00a0Mo : la taille maximale est de 10\u00a0Mo."]
+
+
 def test_signed_format_requires_a_signature():
     error = refused(pdfs.text_pdf(), signed=True)
     assert error.code == "not_signed"

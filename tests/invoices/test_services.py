@@ -354,6 +354,14 @@ def test_only_french_vat_rates(draft, member):
     assert "n'est pas en vigueur en France" in send_errors(draft, member.user)["vat_lines"][0]
 
 
+def test_an_unknown_vat_rate_is_named_in_the_portal_format(draft, member):
+    draft.vat_lines.update(rate=Decimal("19.60"))
+    assert (
+        send_errors(draft, member.user)["vat_lines"][0]
+        == "Le taux de TVA de 19,6\u00a0% n'est pas en vigueur en France."
+    )
+
+
 def test_a_deposited_invoice_needs_its_pdf(draft, member):
     draft.pdf = None
     draft.save()

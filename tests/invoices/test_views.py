@@ -437,6 +437,17 @@ def test_add_line_saves_and_comes_back(logged, mandated):
     assert 'name="lines-TOTAL_FORMS" value="3"' in page
 
 
+def test_each_typed_line_shows_its_total_without_javascript(logged, mandated):
+    data = entry_data(StructureFactory(public=True), action="add_line", **{"lines-1-unit_price_ht": "abc"})
+    page = logged.post(reverse("invoices:create"), data).content.decode()  # refused: the typed values
+    totals = re.findall(r"data-line-total[^>]*>([^<]*)</td>", page)
+    assert totals[:2] == ["2\u202f500,01\u00a0€", ""]  # 3 × 833,335; the line with a bad price has none
+    logged.post(reverse("invoices:create"), entry_data(StructureFactory(public=True), action="add_line"))
+    page = logged.get(reverse("invoices:edit", args=[Invoice.objects.get().pk])).content.decode()  # saved
+    totals = re.findall(r"data-line-total[^>]*>([^<]*)</td>", page)
+    assert totals == ["2\u202f500,01\u00a0€", "1\u202f500,00\u00a0€", "", ""]  # the new row, the template row
+
+
 def test_a_half_filled_line_is_reported(logged, mandated):
     data = entry_data(StructureFactory(public=True), **{"lines-1-quantity": "", "lines-1-unit_price_ht": "abc"})
     page = html(logged.post(reverse("invoices:create"), data))
@@ -547,4 +558,6 @@ def test_a_member_of_the_supplier_sees_every_page(logged, member):
         reverse("invoices:attachment", args=[invoice.pk, attachment.pk]),
         reverse("invoices:certificate", args=[invoice.pk]),
     ):
-        assert logged.get(url).status_code == 200, url
+        response = logged.get(url)
+        assert response.status_code == 200, url
+        assert response.getvalue(), url  # reading a file response to its end closes its file

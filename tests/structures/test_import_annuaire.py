@@ -286,7 +286,7 @@ def test_rejected_lines_listing_is_capped_and_rejects_file_has_them_all(tmp_path
     assert summary(out, "structures.csv")["rejected"] == 60
     assert len(re.findall(r"^  ligne \d+ : ", out, flags=re.MULTILINE)) == 50
     assert f"… et 10 autres lignes rejetées, toutes écrites dans {rejects}." in out
-    rows = list(csv.reader(rejects.open(encoding="utf-8"), delimiter=";"))
+    rows = list(csv.reader(rejects.read_text(encoding="utf-8").splitlines(), delimiter=";"))
     assert rows[0] == ["fichier", "ligne", "raison"]
     assert len(rows) == 61
     assert rows[-1][:2] == ["structures.csv", "62"] and "SIRET" in rows[-1][2]
@@ -304,7 +304,7 @@ def test_all_lines_rejected_exits_non_zero(tmp_path):
 
 def test_a_stray_invalid_byte_rejects_only_its_line(tmp_path):
     """The start of the file is checked strictly; a bad byte further down rejects its line."""
-    lines = [structure_line(make_siret(n), f"Mairie {n} " + "x" * 150) for n in range(400)]  # > 64 Kio
+    lines = [structure_line(make_siret(n), f"Mairie {n} " + "x" * 150) for n in range(400)]  # > 64 Ko
     path = write(tmp_path, "structures.csv", STRUCTURES_HEADER, lines)
     content = path.read_bytes().replace(b"Mairie 399 ", b"Mairie \xe9 ")
     path.write_bytes(content)
@@ -314,6 +314,13 @@ def test_a_stray_invalid_byte_rejects_only_its_line(tmp_path):
 
 
 # --- Files that are not the directory ----------------------------------------------------------
+
+
+def test_a_file_without_line_end_names_the_sniffed_size_in_french_units(tmp_path):
+    path = tmp_path / "sans-fin.csv"
+    path.write_bytes(b"x" * (70 * 1024))
+    _out, err, _message = run_failing(path)
+    assert "sans-fin.csv n'est pas un fichier CSV : pas de fin de ligne dans les premiers 64\u00a0Ko." in err
 
 
 def test_an_unknown_layout_names_the_expected_columns_and_imports_nothing(tmp_path):

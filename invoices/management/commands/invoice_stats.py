@@ -10,6 +10,7 @@ recipients' names are read for the ``--top`` lines shown, not joined into the gr
 from django.core.management.base import BaseCommand
 from django.db.models import Count, Sum
 
+from chorus import formats
 from invoices import workflow
 from invoices.management import selection
 from structures.models import Structure
@@ -43,14 +44,14 @@ class Command(BaseCommand):
                 [
                     workflow.status_label(status),
                     workflow.reform_code(status) or "—",
-                    selection.count_grouped(row["count"]),
-                    selection.amount_grouped(row["ttc"]),
+                    formats.integer(row["count"]),
+                    formats.amount(row["ttc"] or 0),
                 ]
             )
         if not rows:
             self.stdout.write("Aucune facture ne correspond aux filtres.")
             return
-        rows.append(["Total", "", selection.count_grouped(total_count), selection.amount_grouped(total_ttc)])
+        rows.append(["Total", "", formats.integer(total_count), formats.amount(total_ttc)])
         self.stdout.write("Factures par statut")
         for line in selection.table(["Statut", "Code", "Nombre", "Montant TTC (€)"], rows, right={2, 3}):
             self.stdout.write(line)
@@ -70,7 +71,7 @@ class Command(BaseCommand):
         rows = []
         for row in by_recipient:
             identifier, name = names.get(row["recipient_id"], ("—", "(sans destinataire)"))
-            rows.append([identifier, name, selection.count_grouped(row["count"]), selection.amount_grouped(row["ttc"])])
+            rows.append([identifier, name, formats.integer(row["count"]), formats.amount(row["ttc"] or 0)])
         self.stdout.write("")
         shown = f" ({len(rows)} premiers sur {recipients_total}, par nombre)" if recipients_total > len(rows) else ""
         self.stdout.write(f"Factures par destinataire{shown}")
