@@ -157,11 +157,19 @@ def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Rate limits live in the cache: each test starts with none used."""
+    """Rate limits live in the cache: each test starts with none used, and no outage remembered by
+    the cache's fallback or by the publishing pause of chorus.queue."""
     from django.core.cache import cache
 
+    from chorus.cache import reset_fallback
+    from chorus.queue import broker_pause
+
+    reset_fallback()
+    broker_pause.reset()
     cache.clear()
     yield
+    reset_fallback()
+    broker_pause.reset()
 
 
 def html(response) -> str:
