@@ -278,6 +278,8 @@ CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
 # BROKER_OUTAGE_PAUSE_SECONDS: the work waits in the database for the sweepers.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0, "interval_max": 0}
 BROKER_OUTAGE_PAUSE_SECONDS = env.int("BROKER_OUTAGE_PAUSE_SECONDS", default=10)
+# /sante/ gives the broker this many seconds (one try) before it answers 503.
+HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)
 # A Redis result backend, if one is configured, gets the same bounded waits.
 CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
