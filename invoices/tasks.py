@@ -6,8 +6,9 @@ e-mail is claimed in the database (``notified_at``, ``last_reminder_at``, ``Dige
 before it is sent. Transient errors (database connection lost, broker unreachable) are retried
 with exponential backoff; business refusals (``TransitionError``) are logged, never retried.
 
-Beat (``CELERY_BEAT_SCHEDULE``): ``invoices.sweep_stuck_invoices`` every 5 minutes,
-``invoices.remind_suspended_invoices`` and ``invoices.send_daily_digest`` once a day.
+Beat (``CELERY_BEAT_SCHEDULE``): ``invoices.sweep_stuck_invoices`` and
+``invoices.sweep_unnotified_events`` every 5 minutes, ``invoices.remind_suspended_invoices`` and
+``invoices.send_daily_digest`` once a day.
 """
 
 import logging
