@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core import mail
 from django.core.mail import EmailMessage, EmailMultiAlternatives
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, call_command, load_command_class
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -282,3 +282,9 @@ def test_the_admin_shows_rows_read_only_and_resends(client, django_capture_on_co
         )
     assert "1 e-mail remis en file d'envoi." in html(response)
     assert [m.subject for m in mail.outbox] == ["[Chorus Pro] Refusé par le serveur"]
+
+
+def test_outbox_command_help_is_french():
+    command = load_command_class("accounts", "outbox")
+    text = command.create_parser("manage.py", "outbox").format_help()
+    assert "Boîte d'envoi des e-mails" in text and "list|retry" in text

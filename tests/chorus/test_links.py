@@ -1,7 +1,10 @@
 """Links in e-mails use the portal's address (PORTAL_BASE_URL, the address of the run), whichever
 host the request came through and whichever process renders them."""
 
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from django.core import mail
@@ -9,6 +12,7 @@ from django.urls import reverse
 
 from chorus.links import absolute_reverse, absolute_url
 from tests.accounts.factories import UserFactory
+from tests.conftest import BASE_DIR
 
 BASE = "https://chorus.example:8101"
 
@@ -55,3 +59,18 @@ def test_the_password_reset_link_uses_the_portal_address(client, django_capture_
     assert link.startswith(f"{BASE}/compte/password/reset/key/")
     page = client.get(link.removeprefix(BASE), follow=True)
     assert page.status_code == 200 and 'name="password1"' in page.content.decode()
+
+
+def test_production_settings_refuse_to_start_without_the_portal_address(tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "chorus.settings.base",
+        "SECRET_KEY": "a-production-secret-key-that-is-long-and-random-enough-0123456789-abcdefgh",
+        "CHORUS_VAR_DIR": str(tmp_path),
+    }
+    env.pop("PORTAL_BASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=BASE_DIR, env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0
+    assert "PORTAL_BASE_URL" in result.stderr

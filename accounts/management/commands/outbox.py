@@ -12,7 +12,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import OutboxEmail, OutboxState
 from accounts.services import outbox_retry
@@ -38,7 +37,7 @@ def _when(value) -> str:
 
 
 class Command(BaseCommand):
-    help = gettext_lazy("Boîte d'envoi des e-mails : lister les messages, renvoyer ceux en échec ou en attente.")
+    help = _("Boîte d'envoi des e-mails : lister les messages, renvoyer ceux en échec ou en attente.")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", metavar="list|retry")
