@@ -16,6 +16,7 @@ import threading
 import time
 from functools import partial
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from kombu.exceptions import KombuError
@@ -54,11 +55,23 @@ class _Pause:
 broker_pause = _Pause()
 
 
+def task_named(name: str):
+    """The registered task called ``name`` ("invoices.route_invoice"): the lower layers enqueue
+    tasks by name, so that they never import the task modules that call them."""
+    tasks = current_app.tasks
+    if name not in tasks:  # task modules are imported with the apps' (autodiscover_tasks)
+        current_app.loader.import_default_modules()
+    return tasks[name]
+
+
 def enqueue(task, *args, run_here_if_broker_down: bool = False, **kwargs) -> bool:
-    """Publish ``task``; on a broker outage log it and, if asked, run the task in this process.
+    """Publish ``task`` (a task or its registered name); on a broker outage log it and, if asked,
+    run the task in this process.
 
     Returns whether the task went through the broker. Eager mode (no broker) never pauses.
     """
+    if isinstance(task, str):
+        task = task_named(task)
     eager = task.app.conf.task_always_eager
     if not eager and broker_pause.active():
         logger.warning("Tâche %s non mise en file (courtier en panne, nouvel essai plus tard)", task.name)

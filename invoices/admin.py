@@ -40,15 +40,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from chorus.queue import enqueue_on_commit
-from invoices import selectors, workflow
-from invoices.models import Invoice, InvoiceEvent, InvoiceStatus, Motif, MotifCategory
+from invoices import lifecycle, selectors, workflow
+from invoices.models import Invoice, InvoiceEvent, Motif, MotifCategory
 from invoices.tasks import transition_invoice
+from invoices.workflow import Status
 from structures.models import Service
 
 # The transitions a recipient's financial service fires, in the order of the table.
-RECIPIENT_TRANSITIONS = [t for t in workflow.TRANSITIONS.values() if workflow.Actor.RECIPIENT in t.actors]
-# Motifs offered for "Mettre à recycler": only those that let the supplier correct and resend.
-RECYCLE_TRANSITION = "mettre_a_recycler"
+RECIPIENT_TRANSITIONS = workflow.transitions_for(workflow.Actor.RECIPIENT)
 MAX_ACTION_INVOICES = 1000
 IDENTIFIERS_SHOWN = 20
 INVOICES_SHOWN = 100
@@ -70,7 +69,7 @@ def _is_financial_staff(request) -> bool:
 
 def status_with_code(status: str) -> str:
     """« Mise à disposition du destinataire (203) »: the French label and the reform code."""
-    label, code = workflow.STATUS_INFO[workflow.Status(status)]
+    label, code = workflow.status_label(status), workflow.reform_code(status)
     return f"{label} ({code})" if code else label
 
 
@@ -86,7 +85,7 @@ class StatusFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         value = self.value()
-        if value in InvoiceStatus.values:
+        if value in Status.values:
             return queryset.filter(status=value)
         return queryset
 
@@ -221,8 +220,8 @@ def _day_start(day: datetime.date) -> datetime.datetime:
 
 
 class TransitionForm(forms.Form):
-    """What an action needs besides the invoices: a motif (suspendre, rejeter, mettre à recycler;
-    only recyclable motifs for the latter), a n° de mandat (mandater), an optional comment."""
+    """What an action needs besides the invoices, as the table says: a motif among those its
+    ``MotifRule`` accepts (``lifecycle.motifs_for``), a n° de mandat, an optional comment."""
 
     motif = forms.ChoiceField(
         label=gettext_lazy("Motif"),
@@ -245,9 +244,7 @@ class TransitionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.transition = transition
         if transition.motif_required:
-            self.motifs = Motif.objects.filter(is_active=True)
-            if transition.name == RECYCLE_TRANSITION:
-                self.motifs = self.motifs.filter(recyclable=True)
+            self.motifs = lifecycle.motifs_for(transition)
             self.fields["motif"].choices = [("", "---------"), *self._grouped(self.motifs)]
         else:
             del self.fields["motif"]
@@ -280,7 +277,7 @@ class TransitionForm(forms.Form):
     @property
     def needed(self) -> bool:
         """Whether the changelist must show this form before acting."""
-        return self.transition.motif_required or self.transition.mandate_number_required
+        return self.transition.needs_input
 
 
 # --- History inline ----------------------------------------------------------------------------
@@ -336,8 +333,7 @@ def _make_action(transition: workflow.Transition):
         return modeladmin.transition_action(request, queryset, transition)
 
     action.__name__ = f"transition_{transition.name}"
-    needs_form = transition.motif_required or transition.mandate_number_required
-    description = f"{transition.label}…" if needs_form else transition.label
+    description = f"{transition.label}…" if transition.needs_input else transition.label
     return admin.action(description=description, permissions=["transition"])(action)
 
 

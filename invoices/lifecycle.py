@@ -1,13 +1,17 @@
-"""The one writer of an invoice's status: ``invoice_transition`` (re-exported by ``services``).
+"""How a transition is written: ``transition_locked`` and ``apply_transition``.
 
-It locks the invoice row, asks the transition table (``workflow.check``), checks that the user
-acting may act for this invoice, then writes the status, ``status_changed_at``, the n° de mandat
-and one append-only ``InvoiceEvent`` in a single transaction. The notification is enqueued with
-``transaction.on_commit``, so nothing is sent for a transition that rolls back.
+``invoice_transition`` locks the invoice row, asks the transition table (``workflow.check``), checks
+the motif against the transition's motif rule and that the user acting may act for this invoice,
+then writes the status, ``status_changed_at``, the n° de mandat and one append-only
+``InvoiceEvent`` in a single transaction. What follows the commit is the table's to say: the
+notification (``Transition.notifies``) and a new routing (``Transition.reroutes``) are enqueued
+with ``transaction.on_commit``, so nothing is sent for a transition that rolls back.
 
 A repeated delivery (the invoice is already in the target status) returns ``None``: no event, no
-e-mail. This module imports only models, the table and the structures app; the Celery tasks are
-imported when a side effect is scheduled (they import the services).
+e-mail. This module sits under the services and the tasks: it imports models, the table, the
+structures app and ``chorus.queue``, and enqueues tasks by their registered name, so that neither
+services nor tasks are imported here. "deposer" (the sending of a draft) needs every check of
+"Valider et envoyer": its door is ``services.invoice_send``, which writes its event here.
 """
 
 import logging
@@ -23,27 +27,11 @@ from structures.models import Membership, MembershipStatus
 
 logger = logging.getLogger(__name__)
 
-# Events the supplier is told about by e-mail: what the routing and the recipient do. What the
-# supplier did (sending, completing, recycling) and the internal routing step are not notified.
-NOTIFIED_TRANSITIONS = frozenset(
-    {
-        "mettre_a_disposition",
-        "echec_acheminement",
-        "prendre_en_compte",
-        "service_fait",
-        "mandater",
-        "mettre_a_disposition_comptable",
-        "comptabiliser",
-        "mettre_en_paiement",
-        "suspendre",
-        "rejeter",
-        "mettre_a_recycler",
-    }
-)
-
-# Transitions after which the routing task runs again (it continues from EN_COURS_ACHEMINEMENT).
-# The first routing after "deposer" is enqueued by ``services._after_send``.
-ROUTED_TRANSITIONS = frozenset({"recycler"})
+# Names of the tasks enqueued after a commit (registered in invoices/tasks.py).
+NOTIFY_TASK = "invoices.notify_invoice_event"
+# The transition whose door is ``services.invoice_send`` (every check of "Valider et envoyer").
+SEND_TRANSITION = "deposer"
+ROUTE_TASK = "invoices.route_invoice"
 
 
 def lock_invoice(invoice, *, related: tuple[str, ...] = ("supplier",)) -> Invoice:
@@ -55,16 +43,36 @@ def lock_invoice(invoice, *, related: tuple[str, ...] = ("supplier",)) -> Invoic
     return Invoice.objects.select_for_update(of=("self",)).select_related(*related).get(pk=pk)
 
 
-def motif_resolve(motif) -> Motif | None:
-    """A Motif from a Motif, its code or None; an unknown or inactive motif is a TransitionError."""
+def motifs_for(transition: workflow.Transition):
+    """The active motifs ``transition`` accepts (its ``MotifRule``), for forms and commands."""
+    if not transition.motif_required:
+        return Motif.objects.none()
+    motifs = Motif.objects.filter(is_active=True)
+    if transition.motifs == workflow.MotifRule.RECYCLABLE:
+        motifs = motifs.filter(recyclable=True)
+    return motifs
+
+
+def motif_resolve(motif, transition: workflow.Transition) -> Motif | None:
+    """The Motif of a transition from a Motif, its code or None, checked against the transition's
+    motif rule: an unknown or inactive motif, a motif given to a transition that takes none, or a
+    motif that does not allow recycling for a transition that sends the invoice back to be
+    recycled, is a TransitionError (French)."""
     if motif is None or motif == "":
         return None
-    if isinstance(motif, Motif):
-        found = Motif.objects.filter(pk=motif.pk, is_active=True).first()
-    else:
-        found = Motif.objects.filter(code=str(motif).strip(), is_active=True).first()
+    if not transition.motif_required:
+        raise workflow.TransitionError(
+            _("L'action « %(action)s » ne prend pas de motif.") % {"action": transition.label}
+        )
+    code = motif.code if isinstance(motif, Motif) else str(motif).strip()
+    found = Motif.objects.filter(code=code, is_active=True).first()
     if found is None:
         raise workflow.TransitionError(_("Ce motif n'existe pas ou n'est plus utilisé : choisissez-en un autre."))
+    if transition.motifs == workflow.MotifRule.RECYCLABLE and not found.recyclable:
+        raise workflow.TransitionError(
+            _("Le motif « %(motif)s » ne permet pas de mettre une facture à recycler : choisissez un motif recyclable.")
+            % {"motif": found.label}
+        )
     return found
 
 
@@ -136,10 +144,10 @@ def apply_transition(
         mandate_number=mandate_number,
         created_at=now,
     )
-    if transition.name in NOTIFIED_TRANSITIONS:
+    if transition.notifies:
         event_id = event.pk
         transaction.on_commit(lambda: enqueue_notification(event_id))
-    if transition.name in ROUTED_TRANSITIONS:
+    if transition.reroutes:
         invoice_id = locked.pk
         transaction.on_commit(lambda: enqueue_routing(invoice_id))
     return event
@@ -199,31 +207,19 @@ def transition_locked(
     except workflow.AlreadyApplied:
         logger.info("Facture %s : %s déjà appliquée (statut %s)", locked.pk, transition, locked.status)
         return None
+    if t.name == SEND_TRANSITION:
+        raise workflow.TransitionError(_("L'envoi d'une facture passe par « Valider et envoyer » (invoice_send)."))
     check_user(invoice=locked, actor=actor, user=user)
-    if t.name == "deposer":
-        return _deposit(locked, user)
     return apply_transition(
         locked,
         transition=t,
         actor=actor,
         user=user,
-        motif=motif_resolve(motif),
+        motif=motif_resolve(motif, t),
         comment=comment,
         mandate_number=mandate_number,
         update_fields=[],
     )
-
-
-def _deposit(locked: Invoice, user) -> InvoiceEvent:
-    """ "deposer" is the sending of a draft: every check of "Valider et envoyer", the identifier and
-    the certificate, so it goes through ``invoice_send`` (which writes its event with
-    ``apply_transition``); its ``ValidationError`` tells what is missing."""
-    from invoices.services import invoice_send
-
-    if user is None:
-        raise workflow.TransitionError(_("L'envoi d'une facture est fait par un utilisateur du fournisseur."))
-    invoice_send(invoice=locked, user=user)
-    return locked.events.order_by("-created_at", "-id").first()
 
 
 def record_event(
@@ -246,21 +242,17 @@ def record_event(
 
 
 def enqueue_notification(event_id: int) -> bool:
-    from invoices.tasks import notify_invoice_event
-
-    return enqueue(notify_invoice_event, event_id)
+    """Enqueue ``invoices.notify_invoice_event`` for one event."""
+    return enqueue(NOTIFY_TASK, event_id)
 
 
 def enqueue_routing(invoice_id: int) -> bool:
     """Enqueue ``invoices.route_invoice``; if the broker is down, ``invoices.sweep_stuck_invoices``
     routes the invoice later (it stays DEPOSEE or EN_COURS_ACHEMINEMENT)."""
-    from invoices.tasks import route_invoice
-
-    return enqueue(route_invoice, invoice_id)
+    return enqueue(ROUTE_TASK, invoice_id)
 
 
 __all__ = [
-    "NOTIFIED_TRANSITIONS",
     "apply_transition",
     "check_user",
     "enqueue_notification",
@@ -268,6 +260,7 @@ __all__ = [
     "invoice_transition",
     "lock_invoice",
     "motif_resolve",
+    "motifs_for",
     "record_event",
     "transition_locked",
 ]

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from invoices import workflow
+from invoices.workflow import Status
 from structures.models import BankAccount, Service, Structure
 
 MAX_NUMBER_LENGTH = 20
@@ -53,25 +54,6 @@ class DepositMode(models.TextChoices):
     ENTRY = "SAISIE_PORTAIL", _("Saisie sur le portail")
     PDF = "DEPOT_PDF_PORTAIL", _("Dépôt d'un PDF non signé")
     SIGNED_PDF = "DEPOT_PDF_SIGNE_PORTAIL", _("Dépôt d'un PDF signé")
-
-
-class InvoiceStatus(models.TextChoices):
-    """Every status of the lifecycle (reference §5); the transition table is ``workflow.py``."""
-
-    DRAFT = "BROUILLON", _("Brouillon")
-    DEPOSITED = "DEPOSEE", _("Déposée")
-    ROUTING = "EN_COURS_ACHEMINEMENT", _("En cours d'acheminement")
-    AVAILABLE = "MISE_A_DISPOSITION", _("Mise à disposition du destinataire")
-    ACKNOWLEDGED = "PRISE_EN_COMPTE_DESTINATAIRE", _("Prise en compte")
-    TO_RECYCLE = "A_RECYCLER", _("À recycler")
-    SUSPENDED = "SUSPENDUE", _("Suspendue")
-    COMPLETED = "COMPLETEE", _("Complétée")
-    REJECTED = "REJETEE", _("Rejetée")
-    SERVICE_DONE = "SERVICE_FAIT", _("Service fait")
-    MANDATED = "MANDATEE", _("Mandatée")
-    ACCOUNTING_AVAILABLE = "MISE_A_DISPOSITION_COMPTABLE", _("Mise à disposition du comptable")
-    ACCOUNTED = "COMPTABILISEE", _("Comptabilisée")
-    PAYMENT = "MISE_EN_PAIEMENT", _("Mise en paiement")
 
 
 # French VAT rates (reference §4): mainland, overseas departments, Corsica; 0 % needs a reason.
@@ -174,7 +156,7 @@ class Invoice(models.Model):
     comment = models.TextField(_("commentaire"), blank=True)
     deposit_mode = models.CharField(_("mode de dépôt"), max_length=30, choices=DepositMode.choices)
     status = models.CharField(
-        _("statut"), max_length=40, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT, db_index=True
+        _("statut"), max_length=40, choices=Status.choices, default=Status.BROUILLON, db_index=True
     )
     identifier = models.CharField(_("identifiant"), max_length=30, unique=True, null=True, blank=True, editable=False)
     pdf = models.FileField(_("fichier de la facture"), upload_to=invoice_pdf_upload_to, max_length=255, blank=True)
@@ -238,16 +220,16 @@ class Invoice(models.Model):
                 name="invoice_engagement_max_length",
                 violation_error_message=_("Le numéro d'engagement comporte au plus 50 caractères."),
             ),
-            models.CheckConstraint(condition=Q(status__in=InvoiceStatus.values), name="invoice_status_known"),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="invoice_status_known"),
             models.CheckConstraint(
-                condition=Q(status=InvoiceStatus.DRAFT)
+                condition=Q(status=Status.BROUILLON)
                 | (Q(identifier__isnull=False) & Q(sent_at__isnull=False) & ~Q(number="")),
                 name="invoice_sent_has_identifier",
             ),
             # The duplicate rule (same supplier, number and year among sent invoices).
             models.UniqueConstraint(
                 fields=["supplier", "number", "invoice_year"],
-                condition=~Q(status=InvoiceStatus.DRAFT),
+                condition=~Q(status=Status.BROUILLON),
                 name="invoice_number_unique_per_supplier_year",
                 violation_error_message=_("Ce numéro de facture est déjà utilisé cette année par votre structure."),
             ),
@@ -267,7 +249,7 @@ class Invoice(models.Model):
 
     @property
     def is_draft(self) -> bool:
-        return self.status == InvoiceStatus.DRAFT
+        return self.status == Status.BROUILLON
 
     @property
     def is_entry(self) -> bool:
@@ -415,8 +397,8 @@ class InvoiceEvent(models.Model):
 
     invoice = models.ForeignKey(Invoice, verbose_name=_("facture"), on_delete=models.PROTECT, related_name="events")
     transition = models.CharField(_("action"), max_length=40, choices=TRANSITION_CHOICES, blank=True)
-    from_status = models.CharField(_("statut de départ"), max_length=40, choices=InvoiceStatus.choices)
-    to_status = models.CharField(_("nouveau statut"), max_length=40, choices=InvoiceStatus.choices)
+    from_status = models.CharField(_("statut de départ"), max_length=40, choices=Status.choices)
+    to_status = models.CharField(_("nouveau statut"), max_length=40, choices=Status.choices)
     actor_kind = models.CharField(_("acteur"), max_length=20, choices=ACTOR_CHOICES)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

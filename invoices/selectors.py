@@ -10,7 +10,9 @@ import re
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from invoices.models import Invoice, InvoiceAttachment, InvoiceEvent, InvoiceStatus
+from invoices import workflow
+from invoices.models import Invoice, InvoiceAttachment, InvoiceEvent
+from invoices.workflow import Status
 from structures.models import MembershipStatus, Service, Structure
 
 RECIPIENT_SEARCH_LIMIT = 20
@@ -40,7 +42,7 @@ def invoice_history(invoice: Invoice) -> list[InvoiceEvent]:
 
 
 # Statuses in which the supplier must act on what the recipient (or the routing) said.
-ISSUE_STATUSES = frozenset({InvoiceStatus.SUSPENDED, InvoiceStatus.REJECTED, InvoiceStatus.TO_RECYCLE})
+ISSUE_STATUSES = workflow.SUPPLIER_ACTION_STATUSES
 
 
 def current_issue(invoice: Invoice, events: list[InvoiceEvent]) -> InvoiceEvent | None:
@@ -67,9 +69,9 @@ def invoice_list(*, supplier: Structure, tab: str = "") -> QuerySet[Invoice]:
     with only the columns the page shows."""
     invoices = Invoice.objects.filter(supplier=supplier)
     if tab == "brouillons":
-        invoices = invoices.filter(status=InvoiceStatus.DRAFT)
+        invoices = invoices.filter(status=Status.BROUILLON)
     elif tab == "envoyees":
-        invoices = invoices.exclude(status=InvoiceStatus.DRAFT)
+        invoices = invoices.exclude(status=Status.BROUILLON)
     return (
         invoices.select_related("recipient")
         .only(
@@ -138,7 +140,7 @@ def recipients_for_staff(user) -> QuerySet[Structure]:
 def invoices_for_recipient_staff(user, invoices: QuerySet[Invoice] | None = None) -> QuerySet[Invoice]:
     """Invoices received by the user's recipient structures, never drafts (a draft belongs to its
     supplier alone). A superuser sees every recipient's. ``invoices`` narrows a given queryset."""
-    invoices = (Invoice.objects.all() if invoices is None else invoices).exclude(status=InvoiceStatus.DRAFT)
+    invoices = (Invoice.objects.all() if invoices is None else invoices).exclude(status=Status.BROUILLON)
     if not user.is_authenticated or not user.is_active:
         return invoices.none()
     if user.is_superuser:

@@ -10,7 +10,7 @@ one is not an active member of is ``PermissionDenied`` (the views already answer
 ``invoice_send`` locks the invoice row, runs every check of the real portal before writing
 anything (a refused sending leaves the draft untouched), then allocates the public identifier,
 computes the deposit certificate and moves the invoice to DEPOSEE. What follows a deposit
-(routing to the recipient) belongs to the lifecycle: ``_after_send`` is its hook.
+(routing to the recipient) belongs to the lifecycle: "deposer" re-routes, says the table.
 """
 
 import hashlib
@@ -32,8 +32,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from invoices import extraction, lifecycle, pdf, selectors, totals, workflow
-from invoices.lifecycle import invoice_transition  # noqa: F401 - the public entry point, re-exported
+from invoices import extraction, lifecycle, notifications, pdf, rendering, selectors, totals, workflow
 from invoices.models import (
     MAX_ENGAGEMENT_LENGTH,
     MAX_NUMBER_LENGTH,
@@ -42,16 +41,17 @@ from invoices.models import (
     VAT_RATES,
     Cadre,
     DepositMode,
+    DigestDelivery,
     Invoice,
     InvoiceAttachment,
     InvoiceEvent,
     InvoiceLine,
-    InvoiceStatus,
     InvoiceType,
     InvoiceVatLine,
     PaymentMode,
     Sequence,
 )
+from invoices.workflow import Status
 from structures.models import (
     BankAccount,
     EngagementJuridique,
@@ -117,6 +117,15 @@ def _lock(invoice: Invoice) -> Invoice:
         .select_related("supplier", "recipient", "recipient_service", "bank_account", "supplier_service")
         .get(pk=invoice.pk)
     )
+
+
+def _check_supplier_may(invoice: Invoice, transition: str) -> workflow.Transition:
+    """The table's word on a supplier action (recycler, completer) for this invoice's status, as a
+    ``ValidationError`` the supplier's page shows."""
+    try:
+        return workflow.check(status=invoice.status, transition=transition, actor=workflow.Actor.SUPPLIER)
+    except workflow.TransitionError as exc:
+        raise ValidationError({NON_FIELD_ERRORS: [str(exc)]}, code="wrong_status") from None
 
 
 def _check_draft(invoice: Invoice) -> None:
@@ -212,7 +221,7 @@ def invoice_deposit(*, supplier: Structure, user, file, signed: bool = False, ca
         created_by=user,
         deposit_mode=DepositMode.SIGNED_PDF if signed else DepositMode.PDF,
         cadre=found.cadre or cadre,
-        status=InvoiceStatus.DRAFT,
+        status=Status.BROUILLON,
         pdf_original_filename=clean_filename(getattr(file, "name", "")),
         pdf_size=len(data),
         bank_account=_single_bank_account(supplier),
@@ -291,7 +300,7 @@ def invoice_create(
         supplier=supplier,
         created_by=user,
         deposit_mode=DepositMode.ENTRY,
-        status=InvoiceStatus.DRAFT,
+        status=Status.BROUILLON,
         bank_account=_single_bank_account(supplier),
     )
     return invoice_save_draft(invoice=invoice, user=user, lines=lines if lines is not None else [], **fields)
@@ -464,7 +473,7 @@ def invoice_add_attachments(
     """
     invoice = _lock(invoice)
     if completing:
-        if invoice.status != InvoiceStatus.SUSPENDED:
+        if not workflow.allows(status=invoice.status, transition="completer", actor=workflow.Actor.SUPPLIER):
             raise ValidationError(
                 {"attachments": [_("Des pièces jointes ne s'ajoutent qu'à une facture suspendue, pour la compléter.")]},
                 code="not_suspended",
@@ -570,7 +579,7 @@ def send_errors(invoice: Invoice, user) -> dict[str, list[str]]:
     if number and invoice.invoice_date:
         duplicate = (
             Invoice.objects.filter(supplier=supplier, number=number, invoice_year=invoice.invoice_date.year)
-            .exclude(status=InvoiceStatus.DRAFT)
+            .exclude(status=Status.BROUILLON)
             .exclude(pk=invoice.pk)
             .first()
         )
@@ -801,8 +810,6 @@ def invoice_send(*, invoice: Invoice, user) -> Invoice:
     locked.invoice_year = locked.invoice_date.year
     new_file = None
     if locked.is_entry:
-        from invoices import rendering
-
         content = rendering.render_invoice_pdf(locked)
         locked.pdf.save("facture.pdf", ContentFile(content), save=False)
         new_file = locked.pdf.name
@@ -821,18 +828,10 @@ def invoice_send(*, invoice: Invoice, user) -> Invoice:
         raise ValidationError(
             {"number": [_("Doublon : ce numéro de facture vient d'être utilisé par votre structure cette année.")]}
         ) from None
-    transaction.on_commit(lambda: _after_send(locked))
+    # The routing task is enqueued on commit by ``apply_transition`` ("deposer" re-routes); on a
+    # broker outage the invoice waits as DEPOSEE for ``invoices.sweep_stuck_invoices``.
+    logger.info("Facture %s déposée (id %s)", locked.identifier, locked.pk)
     return locked
-
-
-def _after_send(invoice: Invoice) -> None:
-    """Hook run once a sending is committed: enqueue the routing task (``invoices.route_invoice``).
-
-    A broker outage is logged, never raised: the invoice is saved as DEPOSEE and
-    ``invoices.sweep_stuck_invoices`` routes it when the broker is back.
-    """
-    logger.info("Facture %s déposée (id %s)", invoice.identifier, invoice.pk)
-    lifecycle.enqueue_routing(invoice.pk)
 
 
 # --- Deposit certificate ----------------------------------------------------------------------
@@ -915,7 +914,45 @@ def certificate_verify(invoice: Invoice) -> bool:
 
 
 # --- Lifecycle: routing, supplier actions, sweeping -----------------------------------------------
-# ``invoice_transition`` (invoices/lifecycle.py, imported above) is the only writer of a status.
+def invoice_transition(
+    *,
+    invoice,
+    transition: str,
+    actor: workflow.Actor,
+    user=None,
+    motif=None,
+    comment: str = "",
+    mandate_number: str = "",
+) -> InvoiceEvent | None:
+    """The front door of every transition (tasks, commands, the admin through its task): fire
+    ``transition`` on ``invoice`` (an Invoice or an id) as ``actor`` and return the event.
+
+    "deposer" is the full sending of a draft (``invoice_send``, every check of "Valider et
+    envoyer"); every other transition is written by ``lifecycle.invoice_transition``, which raises
+    ``workflow.TransitionError`` (French) when the table, the motif rule or the user's rights
+    forbid it, and returns ``None`` for a repeated delivery.
+    """
+    if transition != lifecycle.SEND_TRANSITION:
+        return lifecycle.invoice_transition(
+            invoice=invoice,
+            transition=transition,
+            actor=actor,
+            user=user,
+            motif=motif,
+            comment=comment,
+            mandate_number=mandate_number,
+        )
+    if user is None:
+        raise workflow.TransitionError(_("L'envoi d'une facture est fait par un utilisateur du fournisseur."))
+    with transaction.atomic():
+        locked = lifecycle.lock_invoice(invoice)
+        try:
+            workflow.check(status=locked.status, transition=transition, actor=workflow.Actor(actor))
+        except workflow.AlreadyApplied:
+            return None
+        lifecycle.check_user(invoice=locked, actor=workflow.Actor(actor), user=user)
+        invoice_send(invoice=locked, user=user)
+        return locked.events.order_by("-created_at", "-id").first()
 
 
 def routing_errors(invoice: Invoice) -> tuple[dict[str, list[str]], str | None]:
@@ -946,15 +983,15 @@ def invoice_route(*, invoice) -> str:
     current = Invoice.objects.filter(pk=pk).values_list("status", flat=True).first()
     if current is None:
         raise Invoice.DoesNotExist(f"Facture {pk} introuvable")
-    if current not in (InvoiceStatus.DEPOSITED, InvoiceStatus.ROUTING):
+    if current not in workflow.ROUTING_STATUSES:
         return current
     with transaction.atomic():
         locked = lifecycle.lock_invoice(pk)
-        if locked.status == InvoiceStatus.DEPOSITED:
+        if locked.status == Status.DEPOSEE:
             lifecycle.transition_locked(locked, transition="acheminer", actor=system)
     with transaction.atomic():
         locked = lifecycle.lock_invoice(pk, related=ROUTING_RELATED)
-        if locked.status != InvoiceStatus.ROUTING:
+        if locked.status != Status.EN_COURS_ACHEMINEMENT:
             return locked.status
         errors, motif = routing_errors(locked)
         if motif is None:
@@ -982,10 +1019,7 @@ def invoice_recycle(
     issued again, since the data it covers changed."""
     locked = lifecycle.lock_invoice(invoice, related=ROUTING_RELATED)
     _check_member(user, locked.supplier)
-    if locked.status != InvoiceStatus.TO_RECYCLE:
-        raise ValidationError(
-            {NON_FIELD_ERRORS: [_("Seule une facture « À recycler » peut être recyclée.")]}, code="not_to_recycle"
-        )
+    _check_supplier_may(locked, "recycler")
     engagement_number = (engagement_number or "").strip()
     if len(engagement_number) > MAX_ENGAGEMENT_LENGTH:
         raise ValidationError({"engagement_number": [_("Le numéro d'engagement comporte au plus 50 caractères.")]})
@@ -1034,10 +1068,7 @@ def invoice_complete(*, invoice: Invoice, user, files: list | None = None, comme
     ``completer`` → COMPLETEE, back to the recipient. All or nothing."""
     locked = lifecycle.lock_invoice(invoice)
     _check_member(user, locked.supplier)
-    if locked.status != InvoiceStatus.SUSPENDED:
-        raise ValidationError(
-            {NON_FIELD_ERRORS: [_("Seule une facture suspendue peut être complétée.")]}, code="not_suspended"
-        )
+    _check_supplier_may(locked, "completer")
     files = list(files or [])
     comment = (comment or "").strip()
     if not files and not comment:
@@ -1065,7 +1096,7 @@ def invoice_acknowledge_rejection(*, invoice: Invoice, user) -> InvoiceEvent | N
     the invoice stays REJETEE). Returns None when it was already acknowledged."""
     locked = lifecycle.lock_invoice(invoice)
     _check_member(user, locked.supplier)
-    if locked.status != InvoiceStatus.REJECTED:
+    if locked.status != workflow.REJECTED:
         raise ValidationError({NON_FIELD_ERRORS: [_("Cette facture n'est pas rejetée.")]}, code="not_rejected")
     if locked.rejection_acknowledged_at is not None:
         return None
@@ -1086,7 +1117,7 @@ def invoice_copy_as_draft(*, invoice: Invoice, user) -> Invoice:
     no date and, for a deposited PDF, no file: the supplier deposits the corrected PDF."""
     source = Invoice.objects.select_related("supplier").get(pk=invoice.pk)
     _check_member(user, source.supplier)
-    if source.status != InvoiceStatus.REJECTED:
+    if source.status != workflow.REJECTED:
         raise ValidationError(
             {NON_FIELD_ERRORS: [_("Seule une facture rejetée peut servir de modèle à une nouvelle facture.")]}
         )
@@ -1108,7 +1139,7 @@ def invoice_copy_as_draft(*, invoice: Invoice, user) -> Invoice:
         payment_mode=source.payment_mode,
         comment=source.comment,
         deposit_mode=source.deposit_mode,
-        status=InvoiceStatus.DRAFT,
+        status=Status.BROUILLON,
         created_by=user,
         extracted_data={"copied_from": source.identifier},
     )
@@ -1170,7 +1201,7 @@ def invoices_stuck(*, older_than_minutes: int):
     task was lost: broker down at sending, worker killed), oldest first."""
     cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
     return (
-        Invoice.objects.filter(status__in=[InvoiceStatus.DEPOSITED, InvoiceStatus.ROUTING])
+        Invoice.objects.filter(status__in=workflow.ROUTING_STATUSES)
         .filter(Q(status_changed_at__lte=cutoff) | Q(status_changed_at__isnull=True, sent_at__lte=cutoff))
         .order_by("status_changed_at", "id")
     )
@@ -1197,11 +1228,9 @@ def invoices_remind_suspended(*, after_days: int, now=None) -> list[int]:
     """E-mail the supplier about each invoice SUSPENDUE for ``after_days`` days or more without an
     answer, once per period of ``after_days`` days (``last_reminder_at``, claimed by a conditional
     UPDATE before sending, so a second run sends nothing). Returns the ids reminded."""
-    from invoices import notifications
-
     now = now or timezone.now()
     cutoff = now - timedelta(days=after_days)
-    due = Q(status=InvoiceStatus.SUSPENDED, status_changed_at__lte=cutoff) & (
+    due = Q(status=Status.SUSPENDUE, status_changed_at__lte=cutoff) & (
         Q(last_reminder_at__isnull=True) | Q(last_reminder_at__lte=cutoff)
     )
     reminded = []
@@ -1221,8 +1250,6 @@ def invoices_remind_suspended(*, after_days: int, now=None) -> list[int]:
 
 def digest_send(*, now=None) -> int:
     """Send the daily digests (``invoices.send_daily_digest``); return how many were sent."""
-    from invoices import notifications
-    from invoices.models import DigestDelivery
 
     since, day = notifications.digest_window(now)
     sent = 0

@@ -22,7 +22,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from accounts.models import User
 from chorus.queue import enqueue
-from invoices import lifecycle, notifications, services, workflow
+from invoices import notifications, services, workflow
 from invoices.models import Invoice, InvoiceEvent
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ def transition_invoice(
             logger.warning("transition_invoice : utilisateur %s introuvable", user_id)
             return {"ok": False, "error": "Utilisateur introuvable."}
     try:
-        event = lifecycle.invoice_transition(
+        event = services.invoice_transition(
             invoice=invoice_id,
             transition=transition,
             actor=workflow.Actor(actor),
@@ -101,7 +101,7 @@ def transition_invoice(
 @shared_task(name="invoices.notify_invoice_event", **TASK_OPTIONS)
 def notify_invoice_event(event_id: int) -> dict:
     """E-mail the supplier side about one event, once: the event is claimed (``notified_at`` set by
-    a conditional UPDATE) before the messages are handed over; released again if that fails."""
+    a conditional UPDATE) and its e-mails written to the outbox in one transaction."""
     now = timezone.now()
     # One transaction: the claim and the outbox rows of the e-mails commit together (then the
     # e-mails cannot be lost) or not at all (then the event is still unnotified, for a retry or
@@ -111,7 +111,8 @@ def notify_invoice_event(event_id: int) -> dict:
         if not claimed:
             return {"sent": 0, "already": True}
         event = InvoiceEvent.objects.select_related("invoice__supplier", "invoice__recipient", "motif").get(pk=event_id)
-        if event.transition not in lifecycle.NOTIFIED_TRANSITIONS:
+        transition = workflow.TRANSITIONS.get(event.transition)
+        if transition is None or not transition.notifies:
             return {"sent": 0}
         sent = notifications.send(notifications.event_messages(event))
     return {"sent": sent}
@@ -142,7 +143,8 @@ def send_daily_digest() -> dict:
 
 @shared_task(name="invoices.sweep_unnotified_events", **TASK_OPTIONS)
 def sweep_unnotified_events() -> dict:
-    """Re-enqueue the notification of events that notify but are still unnotified
+    """Re-enqueue the notification of events whose transition notifies (the table's
+    ``Transition.notifies``) but are still unnotified
     ``INVOICE_NOTIFY_SWEEP_AFTER_MINUTES`` after they happened (their task was lost: broker down at
     the commit, worker killed), looking back ``INVOICE_NOTIFY_SWEEP_WINDOW_HOURS``; the claim in
     ``notify_invoice_event`` makes an early re-enqueue harmless."""
@@ -150,7 +152,7 @@ def sweep_unnotified_events() -> dict:
     ids = list(
         InvoiceEvent.objects.filter(
             notified_at__isnull=True,
-            transition__in=lifecycle.NOTIFIED_TRANSITIONS,
+            transition__in=[t.name for t in workflow.TRANSITIONS.values() if t.notifies],
             created_at__lte=now - timedelta(minutes=settings.INVOICE_NOTIFY_SWEEP_AFTER_MINUTES),
             created_at__gte=now - timedelta(hours=settings.INVOICE_NOTIFY_SWEEP_WINDOW_HOURS),
         )

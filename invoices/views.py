@@ -36,8 +36,8 @@ from invoices.forms import (
     line_initial,
     vat_initial,
 )
-from invoices.models import InvoiceStatus
 from invoices.totals import compute_totals
+from invoices.workflow import Status
 from structures import selectors as structure_selectors
 from structures import services as structure_services
 from structures.forms import MandateForm
@@ -313,9 +313,7 @@ def invoice_detail(request, invoice_id):
             "attachments": list(invoice.attachments.all()),
             "events": events,
             "issue": selectors.current_issue(invoice, events),
-            "can_recycle": invoice.status == InvoiceStatus.TO_RECYCLE,
-            "can_complete": invoice.status == InvoiceStatus.SUSPENDED,
-            "is_rejected": invoice.status == InvoiceStatus.REJECTED,
+            "supplier_actions": supplier_actions(invoice),
         },
     )
 
@@ -417,7 +415,7 @@ def attachment_file(request, invoice_id, attachment_id):
 @require_GET
 def invoice_certificate(request, invoice_id):
     invoice = selectors.invoice_for_user(user=request.user, invoice_id=invoice_id)
-    if invoice.status == InvoiceStatus.DRAFT or not invoice.certificate_fingerprint:
+    if invoice.status == Status.BROUILLON or not invoice.certificate_fingerprint:
         raise Http404
     return _download(
         rendering.render_certificate_pdf(invoice),
@@ -468,6 +466,27 @@ def recipient_services(request, recipient_id):
 # --- Lifecycle: what the supplier does (recycle, complete, handle a rejection) ----------------
 
 
+# The supplier's page of each supplier transition of the table ("deposer" is the draft's own form).
+SUPPLIER_PAGES = {"recycler": "invoices:recycle", "completer": "invoices:complete"}
+
+
+def supplier_actions(invoice) -> list[tuple[str, str]]:
+    """(label, url) of what the supplier may do on this invoice now: the table's supplier
+    transitions from its status, and "Traiter le rejet" on a rejected invoice."""
+    actions = [
+        (t.label, reverse(SUPPLIER_PAGES[t.name], args=[invoice.pk]))
+        for t in workflow.available(status=invoice.status, actor=workflow.Actor.SUPPLIER)
+        if t.name in SUPPLIER_PAGES
+    ]
+    if invoice.status == workflow.REJECTED:
+        actions.append((_("Traiter le rejet"), reverse("invoices:rejection", args=[invoice.pk])))
+    return actions
+
+
+def _supplier_may(invoice, transition: str) -> bool:
+    return workflow.allows(status=invoice.status, transition=transition, actor=workflow.Actor.SUPPLIER)
+
+
 def _wrong_status(request, invoice, message):
     messages.info(request, message)
     return redirect("invoices:detail", invoice.pk)
@@ -492,7 +511,7 @@ def _action_page(request, template, invoice, form, title, **extra):
 def invoice_recycle(request, invoice_id):
     """ "Recycler" (À recycler): change only the recipient SIRET, code service and EJ."""
     invoice = selectors.invoice_for_user(user=request.user, invoice_id=invoice_id)
-    if invoice.status != InvoiceStatus.TO_RECYCLE:
+    if not _supplier_may(invoice, "recycler"):
         return _wrong_status(request, invoice, _("Seule une facture « À recycler » peut être recyclée."))
     initial = {
         "recipient_siret": invoice.recipient.identifier if invoice.recipient else "",
@@ -529,7 +548,7 @@ def invoice_recycle(request, invoice_id):
 def invoice_complete(request, invoice_id):
     """ "Compléter" (Suspendue): attachments and/or a comment, then back to the recipient."""
     invoice = selectors.invoice_for_user(user=request.user, invoice_id=invoice_id)
-    if invoice.status != InvoiceStatus.SUSPENDED:
+    if not _supplier_may(invoice, "completer"):
         return _wrong_status(request, invoice, _("Seule une facture suspendue peut être complétée."))
     bound = request.method == "POST"
     form = CompleteForm(request.POST if bound else None, request.FILES if bound else None)
@@ -568,7 +587,7 @@ def invoice_complete(request, invoice_id):
 def invoice_rejection(request, invoice_id):
     """ "Traiter le rejet" (Rejetée): acknowledge it; optionally start a new invoice from this one."""
     invoice = selectors.invoice_for_user(user=request.user, invoice_id=invoice_id)
-    if invoice.status != InvoiceStatus.REJECTED:
+    if invoice.status != workflow.REJECTED:
         return _wrong_status(request, invoice, _("Cette facture n'est pas rejetée."))
     if request.method == "POST":
         action = request.POST.get("action")

@@ -1,10 +1,13 @@
-"""The invoice lifecycle: one explicit transition table, plain Python, no ORM.
+"""The invoice lifecycle: the one status enum and the one transition table, plain Python, no ORM.
 
 Every status of the reference (chorus-domain.md §5) with its French label and its code in the
-2026 e-invoicing reform; every transition with its sources, its target, who may fire it and
-whether a motif (or a n° de mandat) is required. ``invoice_transition`` (services) is the only
-writer of a status and asks this table first; a repeated delivery of the same task finds the
-invoice already in the target status and changes nothing.
+2026 e-invoicing reform; every transition with its sources, its target and everything the rest of
+the portal asks about it: who may fire it, whether it needs a motif and which motifs it accepts,
+whether it needs a n° de mandat, whether the supplier is e-mailed about it, whether the invoice is
+routed again after it. ``lifecycle.invoice_transition`` is the only writer of a status and asks
+this table first; the admin's actions, the operator commands, the tasks and the supplier's pages
+offer exactly what the table allows (tests/invoices/test_table_doors.py walks it). A repeated
+delivery of the same task finds the invoice already in the target status and changes nothing.
 
 No wildcard sources: each transition names the statuses it leaves from.
 """
@@ -12,59 +15,69 @@ No wildcard sources: each transition names the statuses it leaves from.
 from dataclasses import dataclass
 from enum import StrEnum
 
-
-class Status(StrEnum):
-    BROUILLON = "BROUILLON"
-    DEPOSEE = "DEPOSEE"
-    EN_COURS_ACHEMINEMENT = "EN_COURS_ACHEMINEMENT"
-    MISE_A_DISPOSITION = "MISE_A_DISPOSITION"
-    PRISE_EN_COMPTE_DESTINATAIRE = "PRISE_EN_COMPTE_DESTINATAIRE"
-    A_RECYCLER = "A_RECYCLER"
-    SUSPENDUE = "SUSPENDUE"
-    COMPLETEE = "COMPLETEE"
-    REJETEE = "REJETEE"
-    SERVICE_FAIT = "SERVICE_FAIT"
-    MANDATEE = "MANDATEE"
-    MISE_A_DISPOSITION_COMPTABLE = "MISE_A_DISPOSITION_COMPTABLE"
-    COMPTABILISEE = "COMPTABILISEE"
-    MISE_EN_PAIEMENT = "MISE_EN_PAIEMENT"
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
 
 
-# French label and reform lifecycle code ("" where the reform has none).
-STATUS_INFO: dict[Status, tuple[str, str]] = {
-    Status.BROUILLON: ("Brouillon", ""),
-    Status.DEPOSEE: ("Déposée", "200"),
-    Status.EN_COURS_ACHEMINEMENT: ("En cours d'acheminement", "201"),
-    Status.MISE_A_DISPOSITION: ("Mise à disposition du destinataire", "203"),
-    Status.PRISE_EN_COMPTE_DESTINATAIRE: ("Prise en compte", "204"),
-    Status.A_RECYCLER: ("À recycler", "221"),
-    Status.SUSPENDUE: ("Suspendue", "208"),
-    Status.COMPLETEE: ("Complétée", "209"),
-    Status.REJETEE: ("Rejetée", "210"),
-    Status.SERVICE_FAIT: ("Service fait", "205"),
-    Status.MANDATEE: ("Mandatée", "211"),
-    Status.MISE_A_DISPOSITION_COMPTABLE: ("Mise à disposition du comptable", ""),
-    Status.COMPTABILISEE: ("Comptabilisée", ""),
-    Status.MISE_EN_PAIEMENT: ("Mise en paiement", "212"),
+class Status(TextChoices):
+    """The statuses of an invoice; the values are the official codes (stored as they are)."""
+
+    BROUILLON = "BROUILLON", _("Brouillon")
+    DEPOSEE = "DEPOSEE", _("Déposée")
+    EN_COURS_ACHEMINEMENT = "EN_COURS_ACHEMINEMENT", _("En cours d'acheminement")
+    MISE_A_DISPOSITION = "MISE_A_DISPOSITION", _("Mise à disposition du destinataire")
+    PRISE_EN_COMPTE_DESTINATAIRE = "PRISE_EN_COMPTE_DESTINATAIRE", _("Prise en compte")
+    A_RECYCLER = "A_RECYCLER", _("À recycler")
+    SUSPENDUE = "SUSPENDUE", _("Suspendue")
+    COMPLETEE = "COMPLETEE", _("Complétée")
+    REJETEE = "REJETEE", _("Rejetée")
+    SERVICE_FAIT = "SERVICE_FAIT", _("Service fait")
+    MANDATEE = "MANDATEE", _("Mandatée")
+    MISE_A_DISPOSITION_COMPTABLE = "MISE_A_DISPOSITION_COMPTABLE", _("Mise à disposition du comptable")
+    COMPTABILISEE = "COMPTABILISEE", _("Comptabilisée")
+    MISE_EN_PAIEMENT = "MISE_EN_PAIEMENT", _("Mise en paiement")
+
+
+# Code of each status in the 2026 e-invoicing reform ("" where the reform has none).
+REFORM_CODES: dict[Status, str] = {
+    Status.BROUILLON: "",
+    Status.DEPOSEE: "200",
+    Status.EN_COURS_ACHEMINEMENT: "201",
+    Status.MISE_A_DISPOSITION: "203",
+    Status.PRISE_EN_COMPTE_DESTINATAIRE: "204",
+    Status.A_RECYCLER: "221",
+    Status.SUSPENDUE: "208",
+    Status.COMPLETEE: "209",
+    Status.REJETEE: "210",
+    Status.SERVICE_FAIT: "205",
+    Status.MANDATEE: "211",
+    Status.MISE_A_DISPOSITION_COMPTABLE: "",
+    Status.COMPTABILISEE: "",
+    Status.MISE_EN_PAIEMENT: "212",
 }
-
-STATUS_CHOICES = [(status.value, STATUS_INFO[status][0]) for status in Status]
-
-FINAL_STATUSES = frozenset({Status.REJETEE, Status.MISE_EN_PAIEMENT})
 
 
 def status_label(status: str) -> str:
-    return STATUS_INFO[Status(status)][0]
+    return str(Status(status).label)
 
 
 def reform_code(status: str) -> str:
-    return STATUS_INFO[Status(status)][1]
+    return REFORM_CODES[Status(status)]
 
 
 class Actor(StrEnum):
     SYSTEM = "systeme"
     SUPPLIER = "fournisseur"
     RECIPIENT = "destinataire"
+
+
+class MotifRule(StrEnum):
+    """Which motifs a transition takes: none, any active motif, or only a recyclable one (a motif
+    that lets the supplier correct the recipient, code service or EJ and send the invoice again)."""
+
+    NONE = "aucun"
+    ANY = "tous"
+    RECYCLABLE = "recyclables"
 
 
 @dataclass(frozen=True)
@@ -74,8 +87,21 @@ class Transition:
     sources: frozenset[Status]
     target: Status
     actors: frozenset[Actor]
-    motif_required: bool = False
+    motifs: MotifRule = MotifRule.NONE
     mandate_number_required: bool = False
+    # The supplier is e-mailed about it (what the routing and the recipient do).
+    notifies: bool = False
+    # The routing task runs after it (it continues from DEPOSEE or EN_COURS_ACHEMINEMENT).
+    reroutes: bool = False
+
+    @property
+    def motif_required(self) -> bool:
+        return self.motifs != MotifRule.NONE
+
+    @property
+    def needs_input(self) -> bool:
+        """Whether a person must give something before it fires (a motif, a n° de mandat)."""
+        return self.motif_required or self.mandate_number_required
 
 
 # Statuses from which the recipient works on an invoice (it has reached them).
@@ -98,23 +124,30 @@ _SYSTEM = frozenset({Actor.SYSTEM})
 _SUPPLIER = frozenset({Actor.SUPPLIER})
 _RECIPIENT = frozenset({Actor.RECIPIENT})
 
+
+def _recipient_step(name: str, label: str, target: Status, **options) -> "Transition":
+    return Transition(name, label, _before(target), target, _RECIPIENT, notifies=True, **options)
+
+
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in [
-        Transition("deposer", "Valider et envoyer", frozenset({Status.BROUILLON}), Status.DEPOSEE, _SUPPLIER),
         Transition(
-            "acheminer",
-            "Acheminer",
-            frozenset({Status.DEPOSEE}),
-            Status.EN_COURS_ACHEMINEMENT,
-            _SYSTEM,
+            "deposer",
+            "Valider et envoyer",
+            frozenset({Status.BROUILLON}),
+            Status.DEPOSEE,
+            _SUPPLIER,
+            reroutes=True,
         ),
+        Transition("acheminer", "Acheminer", frozenset({Status.DEPOSEE}), Status.EN_COURS_ACHEMINEMENT, _SYSTEM),
         Transition(
             "mettre_a_disposition",
             "Mettre à disposition du destinataire",
             frozenset({Status.EN_COURS_ACHEMINEMENT}),
             Status.MISE_A_DISPOSITION,
             _SYSTEM,
+            notifies=True,
         ),
         Transition(
             "echec_acheminement",
@@ -122,7 +155,8 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({Status.EN_COURS_ACHEMINEMENT}),
             Status.A_RECYCLER,
             _SYSTEM,
-            motif_required=True,
+            motifs=MotifRule.ANY,  # the technical motifs of the routing (SE/EJ, créancier)
+            notifies=True,
         ),
         Transition(
             "prendre_en_compte",
@@ -130,38 +164,23 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({Status.MISE_A_DISPOSITION, Status.COMPLETEE}),
             Status.PRISE_EN_COMPTE_DESTINATAIRE,
             _RECIPIENT,
+            notifies=True,
         ),
-        Transition("service_fait", "Service fait", _before(Status.SERVICE_FAIT), Status.SERVICE_FAIT, _RECIPIENT),
-        Transition(
-            "mandater",
-            "Mandater",
-            _before(Status.MANDATEE),
-            Status.MANDATEE,
-            _RECIPIENT,
-            mandate_number_required=True,
+        _recipient_step("service_fait", "Service fait", Status.SERVICE_FAIT),
+        _recipient_step("mandater", "Mandater", Status.MANDATEE, mandate_number_required=True),
+        _recipient_step(
+            "mettre_a_disposition_comptable", "Mettre à disposition du comptable", Status.MISE_A_DISPOSITION_COMPTABLE
         ),
-        Transition(
-            "mettre_a_disposition_comptable",
-            "Mettre à disposition du comptable",
-            _before(Status.MISE_A_DISPOSITION_COMPTABLE),
-            Status.MISE_A_DISPOSITION_COMPTABLE,
-            _RECIPIENT,
-        ),
-        Transition("comptabiliser", "Comptabiliser", _before(Status.COMPTABILISEE), Status.COMPTABILISEE, _RECIPIENT),
-        Transition(
-            "mettre_en_paiement",
-            "Mettre en paiement",
-            _before(Status.MISE_EN_PAIEMENT),
-            Status.MISE_EN_PAIEMENT,
-            _RECIPIENT,
-        ),
+        _recipient_step("comptabiliser", "Comptabiliser", Status.COMPTABILISEE),
+        _recipient_step("mettre_en_paiement", "Mettre en paiement", Status.MISE_EN_PAIEMENT),
         Transition(
             "suspendre",
             "Suspendre",
             _RECEIVED | {Status.SERVICE_FAIT},
             Status.SUSPENDUE,
             _RECIPIENT,
-            motif_required=True,
+            motifs=MotifRule.ANY,
+            notifies=True,
         ),
         Transition("completer", "Compléter", frozenset({Status.SUSPENDUE}), Status.COMPLETEE, _SUPPLIER),
         Transition(
@@ -170,7 +189,8 @@ TRANSITIONS: dict[str, Transition] = {
             _RECEIVED | {Status.SUSPENDUE, Status.SERVICE_FAIT},
             Status.REJETEE,
             _RECIPIENT,
-            motif_required=True,
+            motifs=MotifRule.ANY,
+            notifies=True,
         ),
         Transition(
             "mettre_a_recycler",
@@ -178,7 +198,8 @@ TRANSITIONS: dict[str, Transition] = {
             _RECEIVED,
             Status.A_RECYCLER,
             _RECIPIENT,
-            motif_required=True,
+            motifs=MotifRule.RECYCLABLE,
+            notifies=True,
         ),
         Transition(
             "recycler",
@@ -186,9 +207,22 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({Status.A_RECYCLER}),
             Status.EN_COURS_ACHEMINEMENT,
             _SUPPLIER,
+            reroutes=True,
         ),
     ]
 }
+
+# Statuses no transition leaves: the invoice's story is over (rejected, or paid).
+END_STATUSES = frozenset(set(Status) - {source for t in TRANSITIONS.values() for source in t.sources})
+# The statuses an invoice is routed from (what the routing task and the sweeper look for).
+ROUTING_STATUSES = frozenset({Status.DEPOSEE, Status.EN_COURS_ACHEMINEMENT})
+# Status in which the supplier "traite le rejet" (acknowledges it; no status change).
+REJECTED = Status.REJETEE
+# Sent invoices on which the supplier must act on what the recipient or the routing said: those a
+# supplier transition leaves (compléter, recycler), and a rejection to handle.
+SUPPLIER_ACTION_STATUSES = frozenset(
+    {source for t in TRANSITIONS.values() if Actor.SUPPLIER in t.actors for source in t.sources} - {Status.BROUILLON}
+) | {REJECTED}
 
 
 class TransitionError(Exception):
@@ -199,6 +233,22 @@ class AlreadyApplied(TransitionError):
     """The invoice is already in the target status of this transition (a repeated delivery)."""
 
 
+def transitions_for(actor: Actor) -> list[Transition]:
+    """The transitions ``actor`` may fire from some status, in table order."""
+    return [t for t in TRANSITIONS.values() if actor in t.actors]
+
+
+def get(transition: str, *, actor: Actor | None = None) -> Transition:
+    """The transition named ``transition`` (for ``actor`` if given); TransitionError otherwise."""
+    try:
+        t = TRANSITIONS[transition]
+    except KeyError:
+        raise TransitionError(f"Action inconnue : {transition}.") from None
+    if actor is not None and actor not in t.actors:
+        raise TransitionError(f"L'action « {t.label} » n'est pas permise à ce profil.")
+    return t
+
+
 def check(
     *, status: str, transition: str, actor: Actor, motif: str | None = None, mandate_number: str | None = None
 ) -> Transition:
@@ -206,14 +256,10 @@ def check(
 
     ``AlreadyApplied`` is raised when the invoice is already in the target status and the
     transition could not fire again from there, so that a task delivered twice is a no-op.
+    Which motifs are accepted (recyclable or not) needs the catalogue: ``lifecycle.motif_resolve``.
     """
-    try:
-        t = TRANSITIONS[transition]
-    except KeyError:
-        raise TransitionError(f"Action inconnue : {transition}.") from None
+    t = get(transition, actor=actor)
     current = Status(status)
-    if actor not in t.actors:
-        raise TransitionError(f"L'action « {t.label} » n'est pas permise à ce profil.")
     if current not in t.sources:
         if current == t.target:
             raise AlreadyApplied(f"La facture est déjà au statut « {status_label(current)} ».")
@@ -223,6 +269,12 @@ def check(
     if t.mandate_number_required and not (mandate_number or "").strip():
         raise TransitionError("Le numéro de mandat est obligatoire pour mandater une facture.")
     return t
+
+
+def allows(*, status: str, transition: str, actor: Actor) -> bool:
+    """Whether ``actor`` may fire ``transition`` from ``status`` (motif and n° de mandat aside)."""
+    t = TRANSITIONS.get(transition)
+    return t is not None and actor in t.actors and Status(status) in t.sources
 
 
 def available(*, status: str, actor: Actor) -> list[Transition]:

@@ -20,7 +20,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from invoices import workflow
-from invoices.models import Invoice, InvoiceStatus
+from invoices.models import Invoice
+from invoices.workflow import Status
 from structures.models import Structure, StructureKind
 
 IDS_SHOWN = 50
@@ -66,10 +67,10 @@ def parse_statuses(value: str) -> list[str]:
         code = part.strip().upper()
         if not code:
             continue
-        if code not in InvoiceStatus.values:
-            known = ", ".join(s for s in InvoiceStatus.values if s != InvoiceStatus.DRAFT)
+        if code not in Status.values:
+            known = ", ".join(s for s in Status.values if s != Status.BROUILLON)
             raise CommandError(f"--status : statut inconnu « {part.strip()} ». Statuts possibles : {known}.")
-        if code == InvoiceStatus.DRAFT:
+        if code == Status.BROUILLON:
             raise CommandError("--status : les brouillons ne sont pas concernés (voir purge_drafts).")
         statuses.append(code)
     if not statuses:
@@ -100,7 +101,7 @@ def _structure_ids(identifier: str, kind: str, option: str) -> list[int]:
 
 def filtered_invoices(options) -> QuerySet[Invoice]:
     """Sent invoices matching the filters of ``options`` (``add_filter_arguments``)."""
-    invoices = Invoice.objects.exclude(status=InvoiceStatus.DRAFT)
+    invoices = Invoice.objects.exclude(status=Status.BROUILLON)
     if (options.get("ids") or "").strip():
         invoices = invoices.filter(pk__in=parse_ids(options["ids"]))
     if (options.get("status") or "").strip():

@@ -4,26 +4,26 @@ from decimal import Decimal
 
 from django import template
 
-from invoices.models import InvoiceStatus
 from invoices.totals import format_eur
+from invoices.workflow import Status
 
 register = template.Library()
 
 _BADGES = {
-    InvoiceStatus.DRAFT: "",
-    InvoiceStatus.DEPOSITED: "fr-badge--info",
-    InvoiceStatus.ROUTING: "fr-badge--info",
-    InvoiceStatus.AVAILABLE: "fr-badge--new",
-    InvoiceStatus.ACKNOWLEDGED: "fr-badge--new",
-    InvoiceStatus.TO_RECYCLE: "fr-badge--warning",
-    InvoiceStatus.SUSPENDED: "fr-badge--warning",
-    InvoiceStatus.COMPLETED: "fr-badge--info",
-    InvoiceStatus.REJECTED: "fr-badge--error",
-    InvoiceStatus.SERVICE_DONE: "fr-badge--success",
-    InvoiceStatus.MANDATED: "fr-badge--success",
-    InvoiceStatus.ACCOUNTING_AVAILABLE: "fr-badge--success",
-    InvoiceStatus.ACCOUNTED: "fr-badge--success",
-    InvoiceStatus.PAYMENT: "fr-badge--success",
+    Status.BROUILLON: "",
+    Status.DEPOSEE: "fr-badge--info",
+    Status.EN_COURS_ACHEMINEMENT: "fr-badge--info",
+    Status.MISE_A_DISPOSITION: "fr-badge--new",
+    Status.PRISE_EN_COMPTE_DESTINATAIRE: "fr-badge--new",
+    Status.A_RECYCLER: "fr-badge--warning",
+    Status.SUSPENDUE: "fr-badge--warning",
+    Status.COMPLETEE: "fr-badge--info",
+    Status.REJETEE: "fr-badge--error",
+    Status.SERVICE_FAIT: "fr-badge--success",
+    Status.MANDATEE: "fr-badge--success",
+    Status.MISE_A_DISPOSITION_COMPTABLE: "fr-badge--success",
+    Status.COMPTABILISEE: "fr-badge--success",
+    Status.MISE_EN_PAIEMENT: "fr-badge--success",
 }
 
 

@@ -27,7 +27,8 @@ from accounts.services import email_enqueue
 from chorus.celery import app
 from chorus.queue import broker_pause
 from invoices import tasks as invoice_tasks
-from invoices.models import Invoice, InvoiceStatus
+from invoices.models import Invoice
+from invoices.workflow import Status
 from tests.accounts.factories import UserFactory
 from tests.conftest import html, require, wait_for
 from tests.invoices.conftest import seed_motifs
@@ -150,7 +151,7 @@ def test_with_redis_frozen_or_stopped_the_pages_answer_within_seconds(portal_on_
     response, seconds = timed(lambda: client.post(reverse("invoices:send", args=[draft.pk])))
     assert response.status_code == 302 and response["Location"] == reverse("invoices:detail", args=[draft.pk])
     assert seconds < PAGE_BUDGET, f"sending took {seconds:.1f} s"
-    assert Invoice.objects.get(pk=draft.pk).status == InvoiceStatus.DEPOSITED  # the sweeper routes it later
+    assert Invoice.objects.get(pk=draft.pk).status == Status.DEPOSEE  # the sweeper routes it later
     assert client.get(reverse("accounts:dashboard")).status_code == 200
 
 
@@ -181,7 +182,7 @@ def test_after_its_database_backend_is_terminated_the_worker_runs_the_next_task(
     )
     _terminate_other_backends()
     invoice_tasks.route_invoice.delay(invoice.pk)
-    wait_for(lambda: Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.AVAILABLE, timeout=10)
+    wait_for(lambda: Invoice.objects.get(pk=invoice.pk).status == Status.MISE_A_DISPOSITION, timeout=10)
     assert "Retry in" not in worker["log"].read_text()
     assert len(list(worker["outbox"].glob("*.eml"))) == 3  # two e-mails, and the supplier told
 

@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from invoices.models import Invoice, InvoiceStatus
+from invoices.models import Invoice
+from invoices.workflow import Status
 from tests.accounts.factories import PASSWORD
 from tests.invoices import pdfs
 from tests.structures.factories import BankAccountFactory, MembershipFactory, ServiceFactory, StructureFactory
@@ -68,7 +69,7 @@ def test_deposit_a_pdf_and_send_it(page, supplier, tmp_path):
     expect(history).to_contain_text("Brouillon → Déposée (200)")
 
     invoice = Invoice.objects.get()
-    assert invoice.status == InvoiceStatus.AVAILABLE
+    assert invoice.status == Status.MISE_A_DISPOSITION
     assert invoice.recipient_service.code == "ACHATS-75"
 
 
@@ -113,7 +114,7 @@ def test_type_an_invoice_with_two_lines_and_send_it(page, supplier):
     expect(page.get_by_role("table", name="Historique de la facture")).to_contain_text("Brouillon → Déposée (200)")
 
     invoice = Invoice.objects.get()
-    assert invoice.status == InvoiceStatus.AVAILABLE
+    assert invoice.status == Status.MISE_A_DISPOSITION
     assert invoice.lines.count() == 2
     assert str(invoice.amount_ttc) == "1255.01"
     assert invoice.pdf

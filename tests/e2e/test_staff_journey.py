@@ -10,7 +10,8 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from invoices.models import Invoice, InvoiceStatus
+from invoices.models import Invoice
+from invoices.workflow import Status
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.invoices.conftest import seed_motifs
 from tests.invoices.factories import InvoiceFactory
@@ -32,10 +33,10 @@ def scene():
         supplier=supplier.structure,
         recipient=ministry,
         number="MM-100",
-        status=InvoiceStatus.AVAILABLE,
+        status=Status.MISE_A_DISPOSITION,
         sent_by=supplier.user,
     )
-    other = InvoiceFactory(sent=True, recipient=other_ministry, number="XX-999", status=InvoiceStatus.AVAILABLE)
+    other = InvoiceFactory(sent=True, recipient=other_ministry, number="XX-999", status=Status.MISE_A_DISPOSITION)
     return {"supplier": supplier.user, "agent": agent, "mine": mine, "other": other}
 
 
@@ -74,7 +75,7 @@ def test_agent_suspends_supplier_completes_agent_pays(page, browser, live_server
         comment="Merci de joindre le bon de livraison signé.",
     )
     mine.refresh_from_db()
-    assert mine.status == InvoiceStatus.SUSPENDED
+    assert mine.status == Status.SUSPENDUE
     suspension = [m for m in mail.outbox if "Suspendue" in m.subject]
     assert suspension and "Merci de joindre le bon de livraison signé." in suspension[0].body
 
@@ -92,9 +93,9 @@ def test_agent_suspends_supplier_completes_agent_pays(page, browser, live_server
 
     admin_action(page, mine.identifier, "Mettre en paiement")
     mine.refresh_from_db()
-    assert mine.status == InvoiceStatus.PAYMENT
+    assert mine.status == Status.MISE_EN_PAIEMENT
     supplier_page.goto(f"/factures/{mine.pk}/")
     history = supplier_page.get_by_role("table", name="Historique de la facture")
     expect(history).to_contain_text("Mise en paiement (212)")
     expect(history).to_contain_text("Suspendue (208)")
-    assert Invoice.objects.get(pk=other.pk).status == InvoiceStatus.AVAILABLE
+    assert Invoice.objects.get(pk=other.pk).status == Status.MISE_A_DISPOSITION

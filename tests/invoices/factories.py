@@ -13,11 +13,11 @@ from invoices.models import (
     Invoice,
     InvoiceAttachment,
     InvoiceLine,
-    InvoiceStatus,
     InvoiceType,
     InvoiceVatLine,
 )
 from invoices.totals import compute_totals, line_total
+from invoices.workflow import Status
 from tests.invoices import pdfs
 from tests.structures.factories import StructureFactory
 
@@ -43,15 +43,15 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
     amount_ht = Decimal("1000.00")
     amount_tva = Decimal("200.00")
     amount_ttc = Decimal("1200.00")
-    status = InvoiceStatus.DRAFT
+    status = Status.BROUILLON
     pdf = factory.django.FileField(data=_PDF, filename="facture.pdf")
     pdf_original_filename = "facture-test.pdf"
     pdf_size = len(_PDF)
 
     class Params:
-        draft = factory.Trait(status=InvoiceStatus.DRAFT)
+        draft = factory.Trait(status=Status.BROUILLON)
         sent = factory.Trait(
-            status=InvoiceStatus.DEPOSITED,
+            status=Status.DEPOSEE,
             identifier=factory.Sequence(lambda n: f"FAC-TEST-{n:07d}"),
             sent_at=factory.LazyFunction(timezone.now),
         )

@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from invoices import admin as invoice_admin
-from invoices.models import Invoice, InvoiceEvent, InvoiceStatus, Motif
+from invoices.models import Invoice, InvoiceEvent, Motif
+from invoices.workflow import Status
 from structures.models import MembershipStatus
 from tests.accounts.factories import UserFactory
 from tests.conftest import html
@@ -21,7 +22,7 @@ from tests.structures.factories import MembershipFactory, ServiceFactory, Struct
 
 pytestmark = pytest.mark.django_db
 
-S = InvoiceStatus
+S = Status
 CHANGELIST = "admin:invoices_invoice_changelist"
 
 
@@ -31,7 +32,7 @@ def _motifs(motifs):
     return motifs
 
 
-def received(recipient, status=S.AVAILABLE, **kwargs) -> Invoice:
+def received(recipient, status=S.MISE_A_DISPOSITION, **kwargs) -> Invoice:
     """A sent invoice addressed to ``recipient``, at ``status``."""
     return InvoiceFactory(sent=True, recipient=recipient, status=status, **kwargs)
 
@@ -175,13 +176,17 @@ def test_detail_is_read_only_with_files_history_and_actions(client_a, invoices, 
     invoice = invoices["a"]
     attachment = InvoiceAttachmentFactory(invoice=invoice, original_filename="pv-de-reception.pdf")
     InvoiceEvent.objects.create(
-        invoice=invoice, transition="acheminer", from_status=S.DEPOSITED, to_status=S.ROUTING, actor_kind="systeme"
+        invoice=invoice,
+        transition="acheminer",
+        from_status=S.DEPOSEE,
+        to_status=S.EN_COURS_ACHEMINEMENT,
+        actor_kind="systeme",
     )
     InvoiceEvent.objects.create(
         invoice=invoice,
         transition="suspendre",
-        from_status=S.AVAILABLE,
-        to_status=S.SUSPENDED,
+        from_status=S.MISE_A_DISPOSITION,
+        to_status=S.SUSPENDUE,
         actor_kind="destinataire",
         user=staff_a,
         motif=Motif.objects.get(code="JUSTIFICATIF_ABSENT"),
@@ -223,8 +228,8 @@ def test_filters_and_search(client_a, ministry_a, ministry_b, staff_a, invoices)
     MembershipFactory(user=staff_a, structure=ministry_c)
     service = ServiceFactory(structure=ministry_a, code="SE-COMPTA", name="Comptabilité")
     other_supplier = StructureFactory(name="Autre Fournisseur SAS")
-    suspended = received(ministry_a, status=S.SUSPENDED, recipient_service=service, supplier=other_supplier)
-    in_c = received(ministry_c, status=S.AVAILABLE, cadre="A2", engagement_number="EJ-777")
+    suspended = received(ministry_a, status=S.SUSPENDUE, recipient_service=service, supplier=other_supplier)
+    in_c = received(ministry_c, status=S.MISE_A_DISPOSITION, cadre="A2", engagement_number="EJ-777")
     old = received(ministry_a, sent_at=timezone.now() - timedelta(days=40))
     url = reverse(CHANGELIST)
 
@@ -272,9 +277,9 @@ def test_simple_bulk_action_queues_allowed_and_reports_refused(
     client_a, ministry_a, staff_a, django_capture_on_commit_callbacks
 ):
     available = received(ministry_a)
-    completed = received(ministry_a, status=S.COMPLETED)
-    paid = received(ministry_a, status=S.PAYMENT)
-    already = received(ministry_a, status=S.ACKNOWLEDGED)
+    completed = received(ministry_a, status=S.COMPLETEE)
+    paid = received(ministry_a, status=S.MISE_EN_PAIEMENT)
+    already = received(ministry_a, status=S.PRISE_EN_COMPTE_DESTINATAIRE)
     response = post_action(
         client_a,
         "transition_prendre_en_compte",
@@ -282,12 +287,12 @@ def test_simple_bulk_action_queues_allowed_and_reports_refused(
         django_capture_on_commit_callbacks,
     )
     assert response.status_code == 302
-    assert status_of(available) == status_of(completed) == S.ACKNOWLEDGED
-    assert status_of(paid) == S.PAYMENT
+    assert status_of(available) == status_of(completed) == S.PRISE_EN_COMPTE_DESTINATAIRE
+    assert status_of(paid) == S.MISE_EN_PAIEMENT
     event = InvoiceEvent.objects.get(invoice=available)
     assert (event.transition, event.from_status, event.user, event.actor_kind) == (
         "prendre_en_compte",
-        S.AVAILABLE,
+        S.MISE_A_DISPOSITION,
         staff_a,
         "destinataire",
     )
@@ -302,14 +307,18 @@ def test_simple_bulk_action_queues_allowed_and_reports_refused(
 
 
 def test_bulk_on_a_mix_of_statuses(client_a, ministry_a, django_capture_on_commit_callbacks):
-    ok = [received(ministry_a), received(ministry_a, status=S.SERVICE_DONE), received(ministry_a, status=S.ACCOUNTED)]
-    rejected = received(ministry_a, status=S.REJECTED)
-    suspended = received(ministry_a, status=S.SUSPENDED)
+    ok = [
+        received(ministry_a),
+        received(ministry_a, status=S.SERVICE_FAIT),
+        received(ministry_a, status=S.COMPTABILISEE),
+    ]
+    rejected = received(ministry_a, status=S.REJETEE)
+    suspended = received(ministry_a, status=S.SUSPENDUE)
     response = post_action(
         client_a, "transition_mettre_en_paiement", [*ok, rejected, suspended], django_capture_on_commit_callbacks
     )
-    assert [status_of(i) for i in ok] == [S.PAYMENT] * 3
-    assert status_of(rejected) == S.REJECTED and status_of(suspended) == S.SUSPENDED
+    assert [status_of(i) for i in ok] == [S.MISE_EN_PAIEMENT] * 3
+    assert status_of(rejected) == S.REJETEE and status_of(suspended) == S.SUSPENDUE
     msgs = messages_of(response)
     assert any(m.startswith("3 factures envoyées au traitement") for m in msgs)
     # One message per reason, each naming its invoices.
@@ -321,7 +330,7 @@ def test_actions_on_another_ministry_invoices_are_impossible(client_a, invoices,
     response = post_action(
         client_a, "transition_prendre_en_compte", [invoices["b"], invoices["draft"]], django_capture_on_commit_callbacks
     )
-    assert status_of(invoices["b"]) == S.AVAILABLE and status_of(invoices["draft"]) == S.DRAFT
+    assert status_of(invoices["b"]) == S.MISE_A_DISPOSITION and status_of(invoices["draft"]) == S.BROUILLON
     assert any("2 factures introuvables ou hors de vos structures" in m for m in messages_of(response))
     assert not InvoiceEvent.objects.exists()
     # Nor through the page of one invoice.
@@ -329,31 +338,31 @@ def test_actions_on_another_ministry_invoices_are_impossible(client_a, invoices,
     assert client_a.get(url).status_code == 404
     with django_capture_on_commit_callbacks(execute=True):
         assert client_a.post(url, {"post": "yes"}).status_code == 404
-    assert status_of(invoices["b"]) == S.AVAILABLE
+    assert status_of(invoices["b"]) == S.MISE_A_DISPOSITION
 
 
 def test_superuser_acts_on_any_recipient(superuser_client, invoices, django_capture_on_commit_callbacks):
     post_action(superuser_client, "transition_service_fait", [invoices["b"]], django_capture_on_commit_callbacks)
-    assert status_of(invoices["b"]) == S.SERVICE_DONE
+    assert status_of(invoices["b"]) == S.SERVICE_FAIT
 
 
 def test_suspend_needs_a_motif_on_the_intermediate_page(
     client_a, ministry_a, staff_a, django_capture_on_commit_callbacks
 ):
-    invoice, paid = received(ministry_a), received(ministry_a, status=S.PAYMENT)
+    invoice, paid = received(ministry_a), received(ministry_a, status=S.MISE_EN_PAIEMENT)
     response = post_action(client_a, "transition_suspendre", [invoice, paid], django_capture_on_commit_callbacks)
     content = html(response)
     assert response.status_code == 200  # the intermediate page, nothing done yet
     assert 'name="motif"' in content and 'name="comment"' in content and 'name="mandate_number"' not in content
     assert "Justificatif absent ou insuffisant" in content and "Problèmes d'achats / comptables" in content
     assert invoice.identifier in content and paid.identifier in content
-    assert status_of(invoice) == S.AVAILABLE
+    assert status_of(invoice) == S.MISE_A_DISPOSITION
 
     response = post_action(
         client_a, "transition_suspendre", [invoice, paid], django_capture_on_commit_callbacks, post="yes", motif=""
     )
     assert response.status_code == 200 and "Choisissez un motif." in html(response)
-    assert status_of(invoice) == S.AVAILABLE
+    assert status_of(invoice) == S.MISE_A_DISPOSITION
 
     response = post_action(
         client_a,
@@ -365,7 +374,7 @@ def test_suspend_needs_a_motif_on_the_intermediate_page(
         comment="  Joindre le bon de livraison.  ",
     )
     assert response.status_code == 302
-    assert status_of(invoice) == S.SUSPENDED and status_of(paid) == S.PAYMENT
+    assert status_of(invoice) == S.SUSPENDUE and status_of(paid) == S.MISE_EN_PAIEMENT
     event = InvoiceEvent.objects.get(invoice=invoice)
     assert (event.motif.code, event.comment, event.user) == (
         "JUSTIFICATIF_ABSENT",
@@ -378,7 +387,7 @@ def test_suspend_needs_a_motif_on_the_intermediate_page(
 
 
 def test_reject_with_motif_and_comment(client_a, ministry_a, django_capture_on_commit_callbacks):
-    invoice = received(ministry_a, status=S.SERVICE_DONE)
+    invoice = received(ministry_a, status=S.SERVICE_FAIT)
     response = post_action(client_a, "transition_rejeter", [invoice], django_capture_on_commit_callbacks)
     assert response.status_code == 200 and 'name="motif"' in html(response)
     post_action(
@@ -390,7 +399,7 @@ def test_reject_with_motif_and_comment(client_a, ministry_a, django_capture_on_c
         motif="DOUBLE_FACTURATION",
         comment="Déjà payée sous le n° A-000.",
     )
-    assert status_of(invoice) == S.REJECTED
+    assert status_of(invoice) == S.REJETEE
     event = InvoiceEvent.objects.get(invoice=invoice)
     assert event.motif.code == "DOUBLE_FACTURATION" and event.comment == "Déjà payée sous le n° A-000."
 
@@ -411,7 +420,7 @@ def test_recycle_offers_only_recyclable_motifs(client_a, ministry_a, django_capt
         post="yes",
         motif="DOUBLE_FACTURATION",
     )
-    assert response.status_code == 200 and status_of(invoice) == S.AVAILABLE
+    assert response.status_code == 200 and status_of(invoice) == S.MISE_A_DISPOSITION
     post_action(
         client_a,
         "transition_mettre_a_recycler",
@@ -420,7 +429,7 @@ def test_recycle_offers_only_recyclable_motifs(client_a, ministry_a, django_capt
         post="yes",
         motif=recyclable.first().code,
     )
-    assert status_of(invoice) == S.TO_RECYCLE
+    assert status_of(invoice) == S.A_RECYCLER
 
 
 def test_inactive_motif_is_not_offered(client_a, ministry_a, django_capture_on_commit_callbacks):
@@ -431,11 +440,11 @@ def test_inactive_motif_is_not_offered(client_a, ministry_a, django_capture_on_c
     response = post_action(
         client_a, "transition_suspendre", [invoice], django_capture_on_commit_callbacks, post="yes", motif="ERREUR_RIB"
     )
-    assert response.status_code == 200 and status_of(invoice) == S.AVAILABLE
+    assert response.status_code == 200 and status_of(invoice) == S.MISE_A_DISPOSITION
 
 
 def test_mandate_needs_a_mandate_number(client_a, ministry_a, django_capture_on_commit_callbacks):
-    invoice = received(ministry_a, status=S.SERVICE_DONE)
+    invoice = received(ministry_a, status=S.SERVICE_FAIT)
     content = html(post_action(client_a, "transition_mandater", [invoice], django_capture_on_commit_callbacks))
     assert 'name="mandate_number"' in content and 'name="motif"' not in content
     response = post_action(
@@ -443,7 +452,7 @@ def test_mandate_needs_a_mandate_number(client_a, ministry_a, django_capture_on_
     )
     assert response.status_code == 200
     assert "Le numéro de mandat est obligatoire pour mandater une facture." in html(response)
-    assert status_of(invoice) == S.SERVICE_DONE
+    assert status_of(invoice) == S.SERVICE_FAIT
     post_action(
         client_a,
         "transition_mandater",
@@ -453,7 +462,7 @@ def test_mandate_needs_a_mandate_number(client_a, ministry_a, django_capture_on_
         mandate_number="M-2026-42",
     )
     invoice.refresh_from_db()
-    assert invoice.status == S.MANDATED and invoice.mandate_number == "M-2026-42"
+    assert invoice.status == S.MANDATEE and invoice.mandate_number == "M-2026-42"
     assert InvoiceEvent.objects.get(invoice=invoice).mandate_number == "M-2026-42"
 
 
@@ -462,7 +471,7 @@ def test_bulk_action_is_capped(client_a, ministry_a, monkeypatch, django_capture
     first, second = received(ministry_a), received(ministry_a)
     response = post_action(client_a, "transition_service_fait", [first, second], django_capture_on_commit_callbacks)
     assert any("invoices_transition" in m for m in messages_of(response))
-    assert status_of(first) == status_of(second) == S.AVAILABLE
+    assert status_of(first) == status_of(second) == S.MISE_A_DISPOSITION
 
 
 def test_single_invoice_action_page(client_a, ministry_a, staff_a, django_capture_on_commit_callbacks):
@@ -474,12 +483,12 @@ def test_single_invoice_action_page(client_a, ministry_a, staff_a, django_captur
     assert 'name="mandate_number"' in content and invoice.identifier in content
     with django_capture_on_commit_callbacks(execute=True):
         response = client_a.post(url, {"post": "yes", "mandate_number": "", "comment": ""})
-    assert response.status_code == 200 and status_of(invoice) == S.AVAILABLE
+    assert response.status_code == 200 and status_of(invoice) == S.MISE_A_DISPOSITION
     with django_capture_on_commit_callbacks(execute=True):
         response = client_a.post(url, {"post": "yes", "mandate_number": "M-1", "comment": "Mandaté."})
     assert response.status_code == 302
     assert response.url == reverse("admin:invoices_invoice_change", args=[invoice.pk])
-    assert status_of(invoice) == S.MANDATED
+    assert status_of(invoice) == S.MANDATEE
     assert InvoiceEvent.objects.get(invoice=invoice).comment == "Mandaté."
     # An action the status no longer allows: back to the invoice with the reason, nothing queued.
     response = client_a.get(reverse("admin:invoices_invoice_transition", args=[invoice.pk, "prendre_en_compte"]))
@@ -502,7 +511,7 @@ def test_transition_refused_by_the_service_is_not_applied(
     staff_a.memberships.update(status=MembershipStatus.REVOKED)
     for callback in callbacks:
         callback()
-    assert status_of(invoice) == S.AVAILABLE
+    assert status_of(invoice) == S.MISE_A_DISPOSITION
 
 
 # --- Motifs ---------------------------------------------------------------------------------------
@@ -568,4 +577,4 @@ def test_staff_action_during_a_broker_outage_runs_in_place(
         )
     assert response.status_code == 302
     invoice.refresh_from_db()
-    assert invoice.status == InvoiceStatus.ACKNOWLEDGED
+    assert invoice.status == Status.PRISE_EN_COMPTE_DESTINATAIRE

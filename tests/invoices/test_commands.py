@@ -10,14 +10,15 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from invoices.models import Invoice, InvoiceAttachment, InvoiceEvent, InvoiceStatus
+from invoices.models import Invoice, InvoiceAttachment, InvoiceEvent
+from invoices.workflow import Status
 from tests.accounts.factories import UserFactory
 from tests.invoices.factories import InvoiceAttachmentFactory, InvoiceFactory
 from tests.structures.factories import MembershipFactory, ServiceFactory, StructureFactory
 
 pytestmark = pytest.mark.django_db
 
-S = InvoiceStatus
+S = Status
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +33,7 @@ def run(*args, **options) -> str:
     return out.getvalue()
 
 
-def received(recipient, status=S.AVAILABLE, **kwargs) -> Invoice:
+def received(recipient, status=S.MISE_A_DISPOSITION, **kwargs) -> Invoice:
     return InvoiceFactory(sent=True, recipient=recipient, status=status, **kwargs)
 
 
@@ -54,10 +55,10 @@ def other_ministry():
 
 
 def test_transition_by_ids(ministry):
-    first, second, untouched = received(ministry), received(ministry, status=S.COMPLETED), received(ministry)
+    first, second, untouched = received(ministry), received(ministry, status=S.COMPLETEE), received(ministry)
     out = run("invoices_transition", "prendre_en_compte", ids=f"{first.pk},{second.pk}")
-    assert status_of(first) == status_of(second) == S.ACKNOWLEDGED
-    assert status_of(untouched) == S.AVAILABLE
+    assert status_of(first) == status_of(second) == S.PRISE_EN_COMPTE_DESTINATAIRE
+    assert status_of(untouched) == S.MISE_A_DISPOSITION
     event = InvoiceEvent.objects.get(invoice=first)
     assert (event.transition, event.actor_kind, event.user) == ("prendre_en_compte", "destinataire", None)
     assert "Lot 1 : 2 factures" in out
@@ -67,14 +68,14 @@ def test_transition_by_ids(ministry):
 def test_transition_by_filters_never_touches_drafts_nor_other_recipients(ministry, other_ministry):
     supplier = StructureFactory()
     mine = received(ministry, supplier=supplier)
-    suspended = received(ministry, supplier=supplier, status=S.SUSPENDED)
+    suspended = received(ministry, supplier=supplier, status=S.SUSPENDUE)
     elsewhere = received(other_ministry, supplier=supplier)
     draft = InvoiceFactory(recipient=ministry, supplier=supplier)
     run("invoices_transition", "service_fait", status="MISE_A_DISPOSITION", recipient=ministry.identifier)
-    assert status_of(mine) == S.SERVICE_DONE
-    assert status_of(suspended) == S.SUSPENDED and status_of(elsewhere) == S.AVAILABLE
+    assert status_of(mine) == S.SERVICE_FAIT
+    assert status_of(suspended) == S.SUSPENDUE and status_of(elsewhere) == S.MISE_A_DISPOSITION
     run("invoices_transition", "service_fait", supplier=supplier.identifier)
-    assert status_of(elsewhere) == S.SERVICE_DONE and status_of(draft) == S.DRAFT
+    assert status_of(elsewhere) == S.SERVICE_FAIT and status_of(draft) == S.BROUILLON
 
 
 def test_transition_by_sent_dates(ministry):
@@ -83,18 +84,18 @@ def test_transition_by_sent_dates(ministry):
     recent = received(ministry, sent_at=now - timedelta(days=2))
     day = (timezone.localdate() - timedelta(days=10)).isoformat()
     run("invoices_transition", "service_fait", sent_before=day)
-    assert status_of(old) == S.SERVICE_DONE and status_of(recent) == S.AVAILABLE
+    assert status_of(old) == S.SERVICE_FAIT and status_of(recent) == S.MISE_A_DISPOSITION
     run("invoices_transition", "comptabiliser", sent_after=day)
-    assert status_of(recent) == S.ACCOUNTED and status_of(old) == S.SERVICE_DONE
+    assert status_of(recent) == S.COMPTABILISEE and status_of(old) == S.SERVICE_FAIT
 
 
 def test_transition_summary_groups_refusals_and_already_applied(ministry):
     ok = received(ministry)
-    rejected = [received(ministry, status=S.REJECTED) for _ in range(2)]
-    paid = received(ministry, status=S.PAYMENT)
+    rejected = [received(ministry, status=S.REJETEE) for _ in range(2)]
+    paid = received(ministry, status=S.MISE_EN_PAIEMENT)
     out = run("invoices_transition", "mettre_en_paiement", recipient=ministry.identifier, batch_size="2")
-    assert status_of(ok) == S.PAYMENT
-    assert all(status_of(i) == S.REJECTED for i in rejected)
+    assert status_of(ok) == S.MISE_EN_PAIEMENT
+    assert all(status_of(i) == S.REJETEE for i in rejected)
     assert "Lot 2 : 2 factures" in out
     assert "Traitées : 1" in out and "Déjà au statut cible : 1" in out and "Refusées : 2" in out
     assert "L'action « Mettre en paiement » est impossible au statut « Rejetée » : 2" in out
@@ -104,9 +105,9 @@ def test_transition_summary_groups_refusals_and_already_applied(ministry):
 
 
 def test_transition_dry_run_writes_nothing(ministry):
-    invoice, paid = received(ministry), received(ministry, status=S.PAYMENT)
+    invoice, paid = received(ministry), received(ministry, status=S.MISE_EN_PAIEMENT)
     out = run("invoices_transition", "service_fait", ids=f"{invoice.pk},{paid.pk}", dry_run=True)
-    assert status_of(invoice) == S.AVAILABLE
+    assert status_of(invoice) == S.MISE_A_DISPOSITION
     assert not InvoiceEvent.objects.exists()
     assert "simulation" in out and "Seraient traitées : 1" in out and "Refusées : 1" in out
 
@@ -117,7 +118,7 @@ def test_transition_async_enqueues_the_task(ministry, django_capture_on_commit_c
         out = run("invoices_transition", "service_fait", ids=str(invoice.pk), **{"async": True})
     assert len(callbacks) >= 1
     assert "Mises en file d'attente : 1" in out
-    assert status_of(invoice) == S.SERVICE_DONE  # eager in tests: the task ran after the commit
+    assert status_of(invoice) == S.SERVICE_FAIT  # eager in tests: the task ran after the commit
 
 
 def test_transition_with_motif_comment_and_user(ministry):
@@ -133,7 +134,7 @@ def test_transition_with_motif_comment_and_user(ministry):
         user="AGENT@ministere.example",
     )
     event = InvoiceEvent.objects.get(invoice=invoice)
-    assert status_of(invoice) == S.SUSPENDED
+    assert status_of(invoice) == S.SUSPENDUE
     assert (event.motif.code, event.comment, event.user) == ("JUSTIFICATIF_ABSENT", "Joindre le PV.", agent)
 
 
@@ -141,24 +142,24 @@ def test_transition_for_a_user_not_member_is_refused(ministry):
     stranger = UserFactory(email="autre@ministere.example")
     invoice = received(ministry)
     out = run("invoices_transition", "service_fait", ids=str(invoice.pk), user=stranger.email)
-    assert status_of(invoice) == S.AVAILABLE
+    assert status_of(invoice) == S.MISE_A_DISPOSITION
     assert "Refusées : 1" in out and "Vous n'êtes pas rattaché à la structure destinataire" in out
 
 
 def test_mandate_and_recycle(ministry):
-    invoice = received(ministry, status=S.SERVICE_DONE)
+    invoice = received(ministry, status=S.SERVICE_FAIT)
     run("invoices_transition", "mandater", ids=str(invoice.pk), mandate_number="M-77")
     invoice.refresh_from_db()
-    assert invoice.status == S.MANDATED and invoice.mandate_number == "M-77"
+    assert invoice.status == S.MANDATEE and invoice.mandate_number == "M-77"
     other = received(ministry)
     run("invoices_transition", "mettre_a_recycler", ids=str(other.pk), motif="SE_EJ_INCORRECT")
-    assert status_of(other) == S.TO_RECYCLE
+    assert status_of(other) == S.A_RECYCLER
 
 
 def test_system_actor(ministry):
-    routing = received(ministry, status=S.ROUTING)
+    routing = received(ministry, status=S.EN_COURS_ACHEMINEMENT)
     run("invoices_transition", "echec_acheminement", ids=str(routing.pk), actor="systeme", motif="SE_EJ_INCORRECT")
-    assert status_of(routing) == S.TO_RECYCLE
+    assert status_of(routing) == S.A_RECYCLER
     assert InvoiceEvent.objects.get(invoice=routing).actor_kind == "systeme"
 
 
@@ -204,15 +205,15 @@ def test_transition_without_match():
 
 def test_requeue_stuck_invoices(ministry):
     long_ago = timezone.now() - timedelta(minutes=30)
-    stuck = received(ministry, status=S.DEPOSITED, status_changed_at=long_ago)
-    fresh = received(ministry, status=S.DEPOSITED, status_changed_at=timezone.now())
+    stuck = received(ministry, status=S.DEPOSEE, status_changed_at=long_ago)
+    fresh = received(ministry, status=S.DEPOSEE, status_changed_at=timezone.now())
     out = run("requeue_stuck_invoices", older_than="10", dry_run=True)
     assert "1 factures bloquées depuis plus de 10 minutes seraient remises en file" in out
-    assert str(stuck.pk) in out and status_of(stuck) == S.DEPOSITED
+    assert str(stuck.pk) in out and status_of(stuck) == S.DEPOSEE
     out = run("requeue_stuck_invoices", older_than="10")
     assert "1 factures remises en file d'acheminement." in out and f"Identifiants internes : {stuck.pk}" in out
-    assert status_of(stuck) != S.DEPOSITED  # eager: the routing task ran
-    assert status_of(fresh) == S.DEPOSITED
+    assert status_of(stuck) != S.DEPOSEE  # eager: the routing task ran
+    assert status_of(fresh) == S.DEPOSEE
     assert "Aucune facture bloquée depuis plus de 60 minutes." in run("requeue_stuck_invoices", older_than="60")
 
 
@@ -279,9 +280,9 @@ def exported(ministry):
         amount_ht=Decimal("1234.56"),
         amount_tva=Decimal("246.91"),
         amount_ttc=Decimal("1481.47"),
-        status=S.SUSPENDED,
+        status=S.SUSPENDUE,
     )
-    paid = received(ministry, status=S.PAYMENT)
+    paid = received(ministry, status=S.MISE_EN_PAIEMENT)
     InvoiceFactory(recipient=ministry, number="BROUILLON-X")
     return {"invoice": invoice, "paid": paid, "supplier": supplier}
 
@@ -353,8 +354,8 @@ def test_export_bad_arguments(tmp_path):
 def test_stats_per_status_and_recipient(ministry, other_ministry, django_assert_max_num_queries):
     for _ in range(2):
         received(ministry, amount_ttc=Decimal("1200.00"))
-    received(ministry, status=S.PAYMENT, amount_ttc=Decimal("500.50"))
-    received(other_ministry, status=S.PAYMENT, amount_ttc=Decimal("1000000.00"))
+    received(ministry, status=S.MISE_EN_PAIEMENT, amount_ttc=Decimal("500.50"))
+    received(other_ministry, status=S.MISE_EN_PAIEMENT, amount_ttc=Decimal("1000000.00"))
     InvoiceFactory(recipient=ministry, amount_ttc=Decimal("999.00"))  # a draft: not counted
     with django_assert_max_num_queries(4):
         out = run("invoice_stats")
@@ -413,6 +414,6 @@ def test_transition_skips_rows_locked_by_another_process(requires_postgres, tran
     finally:
         release.set()
         thread.join()
-    assert status_of(free) == S.SERVICE_DONE and status_of(locked) == S.AVAILABLE
+    assert status_of(free) == S.SERVICE_FAIT and status_of(locked) == S.MISE_A_DISPOSITION
     assert "1 traitées, 0 déjà au statut cible, 0 refusées, 1 verrouillées (ignorées)." in out
     assert "Ignorées car verrouillées par un autre traitement : 1" in out

@@ -10,8 +10,8 @@ from django.core.management import call_command
 
 from accounts.models import User
 from invoices import demo as invoices_demo
-from invoices.models import InvoiceStatus
 from invoices.services import invoice_deposit, invoice_save_draft, invoice_send
+from invoices.workflow import Status
 from structures.models import Service, Structure
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,7 @@ def test_facturx_demo_invoice_is_prefilled_and_sends(demo, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True):
         invoice_send(invoice=invoice, user=demo["user"])
     invoice.refresh_from_db()
-    assert invoice.status == InvoiceStatus.AVAILABLE  # routed in process in the tests
+    assert invoice.status == Status.MISE_A_DISPOSITION  # routed in process in the tests
 
 
 def test_text_demo_invoice_needs_its_code_service(demo, django_capture_on_commit_callbacks):
@@ -68,4 +68,4 @@ def test_text_demo_invoice_needs_its_code_service(demo, django_capture_on_commit
     with django_capture_on_commit_callbacks(execute=True):
         invoice_send(invoice=invoice, user=demo["user"])
     invoice.refresh_from_db()
-    assert invoice.status == InvoiceStatus.AVAILABLE
+    assert invoice.status == Status.MISE_A_DISPOSITION

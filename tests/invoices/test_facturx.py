@@ -10,7 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from invoices import extraction, services
-from invoices.models import Invoice, InvoiceStatus
+from invoices.models import Invoice
+from invoices.workflow import Status
 from tests.conftest import html
 from tests.invoices import pdfs
 from tests.structures.factories import MembershipFactory, ServiceFactory, StructureFactory
@@ -130,7 +131,7 @@ def test_a_factur_x_round_trips_into_a_prefilled_form(client, supplier_member):
         vat=[("20.00", "1000.00", "200.00"), ("10.00", "300.00", "30.00")],
     )
     invoice = deposit(supplier_member, data, cadre="A2")
-    assert invoice.status == InvoiceStatus.DRAFT
+    assert invoice.status == Status.BROUILLON
     assert invoice.number == "FX-2026-77"
     assert invoice.invoice_date == date(2026, 1, 15)
     assert invoice.recipient == recipient

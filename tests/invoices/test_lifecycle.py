@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from invoices import lifecycle, workflow
-from invoices.models import Invoice, InvoiceEvent, InvoiceStatus, Motif
+from invoices import workflow
+from invoices.models import Invoice, InvoiceEvent, Motif
 from invoices.services import invoice_transition
 from invoices.workflow import TRANSITIONS, Actor, Status, TransitionError
 from tests.accounts.factories import UserFactory
@@ -37,6 +37,14 @@ def make_invoice(parties, status: str) -> Invoice:
     )
 
 
+# A motif each motif rule accepts (SE/EJ incorrect is recyclable, a missing document is not).
+MOTIF_FOR = {
+    workflow.MotifRule.NONE: None,
+    workflow.MotifRule.ANY: "JUSTIFICATIF_ABSENT",
+    workflow.MotifRule.RECYCLABLE: "SE_EJ_INCORRECT",
+}
+
+
 def fire_args(parties, transition: workflow.Transition) -> dict:
     actor = sorted(transition.actors)[0]
     user = {
@@ -48,7 +56,7 @@ def fire_args(parties, transition: workflow.Transition) -> dict:
         "transition": transition.name,
         "actor": actor,
         "user": user,
-        "motif": "JUSTIFICATIF_ABSENT" if transition.motif_required else None,
+        "motif": MOTIF_FOR[transition.motifs],
         "comment": "Un commentaire",
         "mandate_number": "M-2026-1" if transition.mandate_number_required else "",
     }
@@ -75,12 +83,11 @@ def test_every_status_and_transition(parties, status, transition_name, django_ca
         assert event.actor_kind == args["actor"]
         assert event.user == args["user"]
         if transition.motif_required:
-            assert event.motif.code == "JUSTIFICATIF_ABSENT"
+            assert event.motif.code == MOTIF_FOR[transition.motifs]
         if transition.mandate_number_required:
             assert invoice.mandate_number == event.mandate_number == "M-2026-1"
         # A notification is scheduled for what the supplier must hear about, after the commit.
-        notified = transition.name in lifecycle.NOTIFIED_TRANSITIONS
-        routed = transition.name in lifecycle.ROUTED_TRANSITIONS or transition.name == "deposer"
+        notified, routed = transition.notifies, transition.reroutes
         assert len(callbacks) == int(notified) + int(routed)
     elif status == transition.target:
         with django_capture_on_commit_callbacks() as callbacks:
@@ -257,7 +264,7 @@ def test_the_history_reads_in_order_with_labels(parties):
         ("COMPLETEE", "MISE_EN_PAIEMENT"),
     ]
     assert events[0].to_reform_code == "208" and events[2].to_reform_code == "212"
-    assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.PAYMENT
+    assert Invoice.objects.get(pk=invoice.pk).status == Status.MISE_EN_PAIEMENT
 
 
 def test_the_motif_catalogue_is_seeded(motifs):

@@ -8,12 +8,15 @@ import pytest
 from django.db import DataError, IntegrityError, connection, transaction
 
 from invoices import services, workflow
-from invoices.models import Invoice, InvoiceStatus, Sequence
+from invoices.models import Invoice, Sequence
+from invoices.workflow import Status
 from tests.invoices.factories import InvoiceFactory
 
 
-def test_statuses_are_those_of_the_lifecycle_table():
-    assert [(value, str(label)) for value, label in InvoiceStatus.choices] == workflow.STATUS_CHOICES
+def test_the_invoice_status_field_uses_the_one_status_enum_of_the_table():
+    for field in ("status",):
+        assert Invoice._meta.get_field(field).choices == workflow.Status.choices
+    assert Invoice._meta.get_field("status").default == workflow.Status.BROUILLON
 
 
 @pytest.mark.django_db
@@ -26,7 +29,7 @@ def test_statuses_are_those_of_the_lifecycle_table():
         {"number": "X" * 21},
         {"engagement_number": "E" * 51},
         {"status": "INCONNU"},
-        {"status": InvoiceStatus.DEPOSITED, "identifier": None},
+        {"status": Status.DEPOSEE, "identifier": None},
     ],
     ids=["ht", "tva", "ttc", "number-length", "ej-length", "status", "sent-without-identifier"],
 )

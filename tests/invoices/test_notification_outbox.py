@@ -12,9 +12,9 @@ from kombu.exceptions import OperationalError as BrokerError
 from accounts import outbox
 from accounts.models import OutboxEmail
 from invoices import tasks
-from invoices.models import InvoiceEvent, InvoiceStatus
+from invoices.models import InvoiceEvent
 from invoices.services import invoice_transition
-from invoices.workflow import Actor
+from invoices.workflow import Actor, Status
 from tests.invoices.factories import InvoiceFactory
 from tests.structures.factories import MembershipFactory
 
@@ -28,7 +28,7 @@ def member(motifs):
 
 @pytest.fixture
 def invoice(member):
-    return InvoiceFactory(supplier=member.structure, sent=True, sent_by=member.user, status=InvoiceStatus.AVAILABLE)
+    return InvoiceFactory(supplier=member.structure, sent=True, sent_by=member.user, status=Status.MISE_A_DISPOSITION)
 
 
 def test_the_claim_and_the_outbox_rows_commit_together(invoice, member, django_capture_on_commit_callbacks):
@@ -58,11 +58,11 @@ def _first_then_fail(real):
     return write
 
 
-def _event(invoice, transition, minutes_ago, to_status=InvoiceStatus.SERVICE_DONE):
+def _event(invoice, transition, minutes_ago, to_status=Status.SERVICE_FAIT):
     return InvoiceEvent.objects.create(
         invoice=invoice,
         transition=transition,
-        from_status=InvoiceStatus.AVAILABLE,
+        from_status=Status.MISE_A_DISPOSITION,
         to_status=to_status,
         actor_kind=Actor.RECIPIENT.value,
         created_at=timezone.now() - timedelta(minutes=minutes_ago),
@@ -74,7 +74,7 @@ def test_the_sweeper_notifies_events_whose_task_was_lost(invoice, settings, djan
     settings.INVOICE_NOTIFY_SWEEP_WINDOW_HOURS = 72
     lost = _event(invoice, "service_fait", minutes_ago=10)
     recent = _event(invoice, "service_fait", minutes_ago=1)  # its task may just be late
-    silent = _event(invoice, "acheminer", minutes_ago=10, to_status=InvoiceStatus.ROUTING)  # never notified
+    silent = _event(invoice, "acheminer", minutes_ago=10, to_status=Status.EN_COURS_ACHEMINEMENT)  # never notified
     too_old = _event(invoice, "service_fait", minutes_ago=73 * 60)  # beyond the window
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.sweep_unnotified_events() == {"requeued": 1, "published": 1}

@@ -11,9 +11,9 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from invoices import services, tasks
-from invoices.models import DigestDelivery, Invoice, InvoiceEvent, InvoiceStatus
+from invoices.models import DigestDelivery, Invoice, InvoiceEvent
 from invoices.services import invoice_transition
-from invoices.workflow import Actor
+from invoices.workflow import Actor, Status
 from tests.conftest import html
 from tests.invoices.factories import InvoiceFactory
 from tests.structures.factories import MembershipFactory, StructureFactory
@@ -36,7 +36,7 @@ def member(motifs):
 @pytest.fixture
 def invoice(member):
     return InvoiceFactory(
-        supplier=member.structure, sent=True, sent_by=member.user, status=InvoiceStatus.AVAILABLE, number="F-2026-77"
+        supplier=member.structure, sent=True, sent_by=member.user, status=Status.MISE_A_DISPOSITION, number="F-2026-77"
     )
 
 
@@ -106,7 +106,7 @@ def test_the_mandate_number_is_given(invoice, django_capture_on_commit_callbacks
 
 
 def test_what_the_supplier_did_is_not_notified(member, django_capture_on_commit_callbacks):
-    invoice = InvoiceFactory(supplier=member.structure, sent=True, sent_by=member.user, status=InvoiceStatus.SUSPENDED)
+    invoice = InvoiceFactory(supplier=member.structure, sent=True, sent_by=member.user, status=Status.SUSPENDUE)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         invoice_transition(
             invoice=invoice, transition="completer", actor=Actor.SUPPLIER, user=member.user, comment="Voici"
@@ -176,7 +176,7 @@ def _suspended(member, days, motifs):
         supplier=member.structure,
         sent=True,
         sent_by=member.user,
-        status=InvoiceStatus.SUSPENDED,
+        status=Status.SUSPENDUE,
         status_changed_at=timezone.now() - timedelta(days=days),
     )
     InvoiceEvent.objects.create(
@@ -200,7 +200,7 @@ def test_a_suspension_is_reminded_once_per_period(member, motifs, settings, djan
         supplier=member.structure,
         sent=True,
         sent_by=member.user,
-        status=InvoiceStatus.COMPLETED,
+        status=Status.COMPLETEE,
         status_changed_at=timezone.now() - timedelta(days=20),
     )
     with django_capture_on_commit_callbacks(execute=True):
@@ -233,9 +233,9 @@ def test_the_digest_goes_only_to_those_who_chose_it_and_only_with_events(
     wants = MembershipFactory(structure=structure, daily_digest=True)
     MembershipFactory(structure=structure)  # did not choose it
     quiet = MembershipFactory(daily_digest=True)  # chose it, but nothing happened at their structure
-    invoice = InvoiceFactory(supplier=structure, sent=True, status=InvoiceStatus.AVAILABLE, number="F-DIG-1")
+    invoice = InvoiceFactory(supplier=structure, sent=True, status=Status.MISE_A_DISPOSITION, number="F-DIG-1")
     invoice_transition(invoice=invoice, transition="suspendre", actor=Actor.RECIPIENT, motif="ERREUR_RIB")
-    old = InvoiceFactory(supplier=structure, sent=True, status=InvoiceStatus.AVAILABLE, number="F-OLD-1")
+    old = InvoiceFactory(supplier=structure, sent=True, status=Status.MISE_A_DISPOSITION, number="F-OLD-1")
     InvoiceEvent.objects.create(
         invoice=old,
         transition="mettre_a_disposition",

@@ -26,9 +26,9 @@ from kombu.exceptions import OperationalError as BrokerError
 from chorus.celery import app
 from chorus.queue import broker_pause
 from invoices import services, tasks
-from invoices.models import Invoice, InvoiceEvent, InvoiceStatus
+from invoices.models import Invoice, InvoiceEvent
 from invoices.services import invoice_transition
-from invoices.workflow import Actor
+from invoices.workflow import Actor, Status
 from tests.conftest import wait_for
 from tests.invoices.factories import InvoiceFactory
 from tests.structures.factories import MembershipFactory
@@ -74,7 +74,7 @@ def member(motifs):
 def test_a_sent_invoice_is_routed_by_the_worker_and_the_supplier_told(celery_worker_process, member):
     draft = InvoiceFactory(supplier=member.structure)
     invoice = services.invoice_send(invoice=draft, user=member.user)  # commits: routing enqueued
-    wait_for(lambda: status_of(invoice) == InvoiceStatus.AVAILABLE, timeout=TIMEOUT)
+    wait_for(lambda: status_of(invoice) == Status.MISE_A_DISPOSITION, timeout=TIMEOUT)
     assert transitions_of(invoice) == ["deposer", "acheminer", "mettre_a_disposition"]
     messages = wait_for(lambda: outbox_messages(celery_worker_process), timeout=TIMEOUT)
     [message] = messages
@@ -99,7 +99,7 @@ def test_the_same_routing_delivered_twice_gives_one_set_of_events_and_emails(cel
     wait_for(lambda: len(outbox_messages(celery_worker_process)) >= 3, timeout=TIMEOUT)
 
     for routed in (invoice, first_sentinel, second_sentinel):
-        assert status_of(routed) == InvoiceStatus.AVAILABLE
+        assert status_of(routed) == Status.MISE_A_DISPOSITION
         assert transitions_of(routed) == ["acheminer", "mettre_a_disposition"]
     subjects = sorted(m["Subject"] for m in outbox_messages(celery_worker_process))
     assert subjects == sorted(
@@ -132,13 +132,13 @@ def test_a_task_of_a_killed_worker_is_delivered_again(celery_worker_process, mem
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
     assert worker.returncode == -signal.SIGKILL
-    assert status_of(invoice) == InvoiceStatus.DEPOSITED and transitions_of(invoice) == []
+    assert status_of(invoice) == Status.DEPOSEE and transitions_of(invoice) == []
     # The message was taken but never acknowledged (acks_late): a new worker gets it again once
     # the visibility timeout has passed (shortened here from one hour to one second).
     celery_worker_process["restart"](
         CELERY_VISIBILITY_TIMEOUT="1", CELERY_UNACKED_RESTORE_INTERVAL="1", CELERY_UNACKED_RESTORE_THROTTLE="1"
     )
-    wait_for(lambda: status_of(invoice) == InvoiceStatus.AVAILABLE, timeout=TIMEOUT)
+    wait_for(lambda: status_of(invoice) == Status.MISE_A_DISPOSITION, timeout=TIMEOUT)
     assert transitions_of(invoice) == ["acheminer", "mettre_a_disposition"]
     wait_for(lambda: outbox_messages(celery_worker_process), timeout=TIMEOUT)
     assert len(outbox_messages(celery_worker_process)) == 1
@@ -155,9 +155,9 @@ def test_an_invoice_left_in_routing_by_a_crash_is_finished_by_the_sweeper(celery
     Invoice.objects.filter(pk=stale.pk).update(status_changed_at=timezone.now() - timedelta(minutes=2))
 
     tasks.sweep_stuck_invoices.delay()  # what beat sends every 5 minutes (threshold: 10 minutes)
-    wait_for(lambda: status_of(invoice) == InvoiceStatus.AVAILABLE, timeout=TIMEOUT)
+    wait_for(lambda: status_of(invoice) == Status.MISE_A_DISPOSITION, timeout=TIMEOUT)
     assert transitions_of(invoice) == ["acheminer", "mettre_a_disposition"]
-    assert status_of(stale) == InvoiceStatus.ROUTING  # too recent to be called stuck
+    assert status_of(stale) == Status.EN_COURS_ACHEMINEMENT  # too recent to be called stuck
     wait_for(lambda: outbox_messages(celery_worker_process), timeout=TIMEOUT)
     assert [m["Subject"] for m in outbox_messages(celery_worker_process)] == [
         f"[Chorus Pro] Facture {invoice.identifier} : Mise à disposition du destinataire"
@@ -217,14 +217,14 @@ def test_sending_while_the_broker_is_down_then_the_sweeper_routes(celery_worker_
         assert response.status_code == 302
         assert response["Location"] == reverse("invoices:detail", args=[draft.pk])
     invoice = Invoice.objects.get(pk=draft.pk)
-    assert invoice.status == InvoiceStatus.DEPOSITED and invoice.identifier
+    assert invoice.status == Status.DEPOSEE and invoice.identifier
     assert transitions_of(invoice) == ["deposer"]
     assert "non mise en file" in caplog.text
     # The broker is back: the sweeper finds the invoice and the worker routes it. (This process
     # tries the broker again BROKER_OUTAGE_PAUSE_SECONDS after the failure: not waited for here.)
     broker_pause.reset()
     assert services.invoices_requeue_stuck(older_than_minutes=0) == [invoice.pk]
-    wait_for(lambda: status_of(invoice) == InvoiceStatus.AVAILABLE, timeout=TIMEOUT)
+    wait_for(lambda: status_of(invoice) == Status.MISE_A_DISPOSITION, timeout=TIMEOUT)
     assert transitions_of(invoice) == ["deposer", "acheminer", "mettre_a_disposition"]
     wait_for(lambda: outbox_messages(celery_worker_process), timeout=TIMEOUT)
 
@@ -239,17 +239,17 @@ def test_a_broker_error_at_sending_is_logged_not_raised(member, django_capture_o
         with django_capture_on_commit_callbacks(execute=True):
             services.invoice_send(invoice=draft, user=member.user)
     assert delay.call_count == 1
-    assert status_of(draft) == InvoiceStatus.DEPOSITED
+    assert status_of(draft) == Status.DEPOSEE
     assert "Tâche invoices.route_invoice non mise en file" in caplog.text
 
 
 @pytest.mark.django_db
 def test_a_broker_error_after_a_transition_is_logged_not_raised(member, django_capture_on_commit_callbacks, caplog):
-    invoice = InvoiceFactory(supplier=member.structure, sent=True, status=InvoiceStatus.AVAILABLE)
+    invoice = InvoiceFactory(supplier=member.structure, sent=True, status=Status.MISE_A_DISPOSITION)
     with mock.patch.object(tasks.notify_invoice_event, "delay", side_effect=BrokerError("down")):
         with django_capture_on_commit_callbacks(execute=True):
             event = invoice_transition(invoice=invoice, transition="service_fait", actor=Actor.RECIPIENT)
-    assert event and status_of(invoice) == InvoiceStatus.SERVICE_DONE
+    assert event and status_of(invoice) == Status.SERVICE_FAIT
     assert "non mise en file" in caplog.text
 
 

@@ -14,7 +14,8 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from invoices import services, totals
-from invoices.models import Invoice, InvoiceStatus, InvoiceType, PaymentMode, Sequence
+from invoices.models import Invoice, InvoiceType, PaymentMode, Sequence
+from invoices.workflow import Status
 from structures.models import Service
 from tests.invoices import pdfs
 from tests.invoices.factories import (
@@ -57,7 +58,7 @@ def send_errors(invoice, user) -> dict:
 
 def assert_sends(invoice, user):
     sent = services.invoice_send(invoice=invoice, user=user)
-    assert sent.status == InvoiceStatus.DEPOSITED
+    assert sent.status == Status.DEPOSEE
     return sent
 
 
@@ -69,7 +70,7 @@ def test_a_complete_draft_is_sent(draft, member, django_capture_on_commit_callba
         sent = services.invoice_send(invoice=draft, user=member.user)
     sent.refresh_from_db()
     year = timezone.localdate().year
-    assert sent.status == InvoiceStatus.DEPOSITED
+    assert sent.status == Status.DEPOSEE
     assert sent.sent_by == member.user
     assert sent.sent_at is not None
     assert sent.status_changed_at == sent.sent_at
@@ -81,10 +82,10 @@ def test_a_complete_draft_is_sent(draft, member, django_capture_on_commit_callba
     event = sent.events.get()
     assert (event.transition, event.from_status, event.to_status) == ("deposer", "BROUILLON", "DEPOSEE")
     assert (event.actor_kind, event.user) == ("fournisseur", member.user)
-    assert len(callbacks) == 1  # the _after_send hook, after the commit: it enqueues the routing
+    assert len(callbacks) == 1  # "deposer" re-routes: the routing task is enqueued after the commit
     callbacks[0]()  # tasks run eagerly here
     sent.refresh_from_db()
-    assert sent.status == InvoiceStatus.AVAILABLE
+    assert sent.status == Status.MISE_A_DISPOSITION
 
 
 def test_the_certificate_covers_the_file_and_the_data(draft, member):
@@ -525,7 +526,7 @@ def test_deposit_creates_a_prefilled_draft_from_the_text(member):
             name="../../ma facture été\n.pdf",
         ),
     )
-    assert invoice.status == InvoiceStatus.DRAFT
+    assert invoice.status == Status.BROUILLON
     assert invoice.deposit_mode == "DEPOT_PDF_PORTAIL"
     assert invoice.recipient == recipient
     assert invoice.number == "F-2026-001"

@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from invoices import services
-from invoices.models import DepositMode, Invoice, InvoiceEvent, InvoiceStatus
+from invoices.models import DepositMode, Invoice, InvoiceEvent
 from invoices.services import invoice_transition
-from invoices.workflow import Actor
+from invoices.workflow import Actor, Status
 from tests.conftest import html
 from tests.invoices import pdfs
 from tests.invoices.factories import InvoiceFactory, InvoiceLineFactory, refresh_entry_totals
@@ -105,7 +105,7 @@ def test_recycling_changes_only_the_routing_data_and_routes_again(
     assert response.status_code == 302
     invoice = Invoice.objects.get(pk=to_recycle.pk)
     # Routed again after the commit: the task continued from EN_COURS_ACHEMINEMENT.
-    assert invoice.status == InvoiceStatus.AVAILABLE
+    assert invoice.status == Status.MISE_A_DISPOSITION
     assert (invoice.recipient, invoice.recipient_service, invoice.engagement_number) == (
         new_recipient,
         service,
@@ -138,7 +138,7 @@ def test_recycling_refuses_what_routing_would_refuse(logged, member, to_recycle)
         assert response.status_code == 200
         assert message in html(response)
         invoice = Invoice.objects.get(pk=to_recycle.pk)
-        assert invoice.status == InvoiceStatus.TO_RECYCLE and invoice.recipient == to_recycle.recipient
+        assert invoice.status == Status.A_RECYCLER and invoice.recipient == to_recycle.recipient
     assert not to_recycle.events.filter(transition="recycler").exists()
 
 
@@ -146,7 +146,7 @@ def test_recycling_is_only_for_invoices_to_recycle(logged, member):
     invoice = received(member)
     response = logged.post(reverse("invoices:recycle", args=[invoice.pk]), {"recipient_siret": "x"})
     assert response.status_code == 302
-    assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.AVAILABLE
+    assert Invoice.objects.get(pk=invoice.pk).status == Status.MISE_A_DISPOSITION
 
 
 # --- Compléter -----------------------------------------------------------------------------------
@@ -174,7 +174,7 @@ def test_completing_with_attachments_and_a_comment(logged, member, suspended):
     )
     assert response.status_code == 302
     invoice = Invoice.objects.get(pk=suspended.pk)
-    assert invoice.status == InvoiceStatus.COMPLETED
+    assert invoice.status == Status.COMPLETEE
     assert sorted(invoice.attachments.values_list("original_filename", flat=True)) == ["bl.txt", "pv-reception.pdf"]
     event = invoice.events.last()
     assert (event.transition, event.user) == ("completer", member.user)
@@ -187,7 +187,7 @@ def test_completing_with_attachments_and_a_comment(logged, member, suspended):
 def test_completing_with_a_comment_only(logged, suspended):
     response = logged.post(reverse("invoices:complete", args=[suspended.pk]), {"comment": "Le PV est au dossier."})
     assert response.status_code == 302
-    assert Invoice.objects.get(pk=suspended.pk).status == InvoiceStatus.COMPLETED
+    assert Invoice.objects.get(pk=suspended.pk).status == Status.COMPLETEE
 
 
 def test_completing_needs_a_file_or_a_comment_and_checks_files(logged, suspended):
@@ -197,7 +197,7 @@ def test_completing_needs_a_file_or_a_comment_and_checks_files(logged, suspended
     response = logged.post(url, {"attachments": [SimpleUploadedFile("virus.exe", b"MZ")], "comment": "Voici"})
     assert "n'est pas accepté en pièce jointe" in html(response)
     invoice = Invoice.objects.get(pk=suspended.pk)
-    assert invoice.status == InvoiceStatus.SUSPENDED and not invoice.attachments.exists()
+    assert invoice.status == Status.SUSPENDUE and not invoice.attachments.exists()
     assert not invoice.events.filter(transition="completer").exists()
 
 
@@ -231,7 +231,7 @@ def test_treating_a_rejection_records_it_once(logged, member, rejected):
     logged.post(url, {"action": "acknowledge"})
     logged.post(url, {"action": "acknowledge"})
     invoice = Invoice.objects.get(pk=rejected.pk)
-    assert invoice.status == InvoiceStatus.REJECTED and invoice.rejection_acknowledged_at is not None
+    assert invoice.status == Status.REJETEE and invoice.rejection_acknowledged_at is not None
     ack = invoice.events.filter(transition="")
     assert ack.count() == 1
     assert (ack.get().from_status, ack.get().to_status, ack.get().user) == ("REJETEE", "REJETEE", member.user)
@@ -242,7 +242,7 @@ def test_a_new_invoice_from_a_rejected_pdf_invoice(logged, member, rejected):
     response = logged.post(reverse("invoices:rejection", args=[rejected.pk]), {"action": "copy"})
     draft = Invoice.objects.exclude(pk=rejected.pk).get()
     assert response["Location"] == reverse("invoices:edit", args=[draft.pk])
-    assert draft.status == InvoiceStatus.DRAFT and draft.created_by == member.user
+    assert draft.status == Status.BROUILLON and draft.created_by == member.user
     assert draft.number == "" and draft.invoice_date is None and not draft.pdf and draft.identifier is None
     for name in ("recipient", "recipient_service", "engagement_number", "market_number", "amount_ht", "amount_ttc"):
         assert getattr(draft, name) == getattr(rejected, name), name
@@ -266,7 +266,7 @@ def test_a_new_invoice_from_a_rejected_pdf_invoice(logged, member, rejected):
         services.invoice_send(invoice=draft, user=member.user)
     assert "number" in info.value.message_dict  # a new number is required
     services.invoice_save_draft(invoice=draft, user=member.user, number="F-NEW-1", invoice_date=timezone.localdate())
-    assert services.invoice_send(invoice=draft, user=member.user).status == InvoiceStatus.DEPOSITED
+    assert services.invoice_send(invoice=draft, user=member.user).status == Status.DEPOSEE
 
 
 def test_the_corrected_pdf_is_checked(logged, member, rejected):
@@ -289,7 +289,7 @@ def test_a_new_invoice_from_a_rejected_typed_invoice_copies_the_lines(logged, me
     InvoiceLineFactory(invoice=invoice, designation="Audit")
     InvoiceLineFactory(invoice=invoice, designation="Rapport")
     refresh_entry_totals(invoice)
-    Invoice.objects.filter(pk=invoice.pk).update(status=InvoiceStatus.REJECTED)
+    Invoice.objects.filter(pk=invoice.pk).update(status=Status.REJETEE)
     logged.post(reverse("invoices:rejection", args=[invoice.pk]), {"action": "copy"})
     draft = Invoice.objects.exclude(pk=invoice.pk).get()
     assert draft.deposit_mode == DepositMode.ENTRY and draft.number == ""
@@ -324,6 +324,6 @@ def test_other_people_get_a_404(client, member, name, who, to_recycle):
         client.post(url, {"recipient_siret": StructureFactory(public=True).identifier, "action": "copy"}).status_code
         == 404
     )
-    assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.TO_RECYCLE
+    assert Invoice.objects.get(pk=invoice.pk).status == Status.A_RECYCLER
     assert Invoice.objects.count() == 1
     assert mail.outbox == []

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from chorus.celery import app
 from invoices import services, tasks
-from invoices.models import Invoice, InvoiceEvent, InvoiceStatus
-from invoices.workflow import Actor
+from invoices.models import Invoice, InvoiceEvent
+from invoices.workflow import Actor, Status
 from tests.invoices.factories import InvoiceFactory
 from tests.structures.factories import EngagementFactory, MembershipFactory, ServiceFactory, StructureFactory
 
@@ -51,7 +51,7 @@ def test_routing_delivers_the_invoice_and_tells_the_sender(member, django_captur
     result = route(invoice, django_capture_on_commit_callbacks)
     assert result == {"ok": True, "status": "MISE_A_DISPOSITION"}
     invoice.refresh_from_db()
-    assert invoice.status == InvoiceStatus.AVAILABLE
+    assert invoice.status == Status.MISE_A_DISPOSITION
     events = list(invoice.events.exclude(transition="deposer"))
     assert [(e.transition, e.to_status, e.actor_kind, e.user) for e in events] == [
         ("acheminer", "EN_COURS_ACHEMINEMENT", "systeme", None),
@@ -109,7 +109,7 @@ def test_routing_checks_the_directory_as_it_is_now(member, django_capture_on_com
     result = route(invoice, django_capture_on_commit_callbacks)
     assert result == {"ok": True, "status": "A_RECYCLER"}
     invoice.refresh_from_db()
-    assert invoice.status == InvoiceStatus.TO_RECYCLE
+    assert invoice.status == Status.A_RECYCLER
     last = invoice.events.last()
     assert (last.transition, last.from_status, last.actor_kind) == (
         "echec_acheminement",
@@ -140,7 +140,7 @@ def test_a_failed_routing_delivered_again_changes_nothing(member, django_capture
     events, sent = InvoiceEvent.objects.count(), len(mail.outbox)
     route(invoice, django_capture_on_commit_callbacks)
     assert (InvoiceEvent.objects.count(), len(mail.outbox)) == (events, sent)
-    assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.TO_RECYCLE
+    assert Invoice.objects.get(pk=invoice.pk).status == Status.A_RECYCLER
 
 
 def test_a_crash_between_the_two_steps_is_finished_by_the_next_delivery(member, django_capture_on_commit_callbacks):
@@ -149,19 +149,17 @@ def test_a_crash_between_the_two_steps_is_finished_by_the_next_delivery(member, 
     with mock.patch("invoices.services.routing_errors", side_effect=SystemExit("killed")):
         with pytest.raises(SystemExit):
             route(invoice, django_capture_on_commit_callbacks)
-    assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.ROUTING
+    assert Invoice.objects.get(pk=invoice.pk).status == Status.EN_COURS_ACHEMINEMENT
     route(invoice, django_capture_on_commit_callbacks)
     invoice.refresh_from_db()
-    assert invoice.status == InvoiceStatus.AVAILABLE
+    assert invoice.status == Status.MISE_A_DISPOSITION
     assert list(invoice.events.values_list("transition", flat=True)) == ["deposer", "acheminer", "mettre_a_disposition"]
     assert len(mail.outbox) == 1
 
 
-@pytest.mark.parametrize(
-    "status", [InvoiceStatus.DRAFT, InvoiceStatus.SUSPENDED, InvoiceStatus.TO_RECYCLE, InvoiceStatus.PAYMENT]
-)
+@pytest.mark.parametrize("status", [Status.BROUILLON, Status.SUSPENDUE, Status.A_RECYCLER, Status.MISE_EN_PAIEMENT])
 def test_routing_leaves_other_statuses_alone(member, django_capture_on_commit_callbacks, status):
-    invoice = InvoiceFactory(supplier=member.structure, sent=status != InvoiceStatus.DRAFT, status=status)
+    invoice = InvoiceFactory(supplier=member.structure, sent=status != Status.BROUILLON, status=status)
     assert route(invoice, django_capture_on_commit_callbacks) == {"ok": True, "status": status}
     assert not invoice.events.exists() and mail.outbox == []
 
@@ -182,7 +180,9 @@ def test_a_lost_database_connection_is_retried(member):
 
 @pytest.fixture
 def received(member):
-    invoice = InvoiceFactory(supplier=member.structure, sent=True, sent_by=member.user, status=InvoiceStatus.AVAILABLE)
+    invoice = InvoiceFactory(
+        supplier=member.structure, sent=True, sent_by=member.user, status=Status.MISE_A_DISPOSITION
+    )
     staff = MembershipFactory(structure=invoice.recipient).user
     return invoice, staff
 
@@ -216,7 +216,7 @@ def test_the_transition_task_refuses_staff_of_another_recipient(received):
     other = MembershipFactory(structure=StructureFactory(public=True)).user
     result = tasks.transition_invoice(invoice.pk, "rejeter", user_id=other.pk, motif_code="DOUBLE_FACTURATION")
     assert result["ok"] is False and "structure destinataire" in result["error"]
-    assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.AVAILABLE
+    assert Invoice.objects.get(pk=invoice.pk).status == Status.MISE_A_DISPOSITION
 
 
 def test_the_transition_task_twice_is_a_no_op(received):
@@ -249,15 +249,15 @@ def _aged(member, status, minutes, **kwargs):
 
 
 def test_the_sweeper_picks_only_invoices_stuck_longer_than_n_minutes(member):
-    old_deposited = _aged(member, InvoiceStatus.DEPOSITED, 30)
-    old_routing = _aged(member, InvoiceStatus.ROUTING, 11)
-    legacy = _aged(member, InvoiceStatus.DEPOSITED, 0, sent_at=timezone.now() - timedelta(hours=2))
+    old_deposited = _aged(member, Status.DEPOSEE, 30)
+    old_routing = _aged(member, Status.EN_COURS_ACHEMINEMENT, 11)
+    legacy = _aged(member, Status.DEPOSEE, 0, sent_at=timezone.now() - timedelta(hours=2))
     Invoice.objects.filter(pk=legacy.pk).update(status_changed_at=None)  # sent before the lifecycle
-    recent_deposited = _aged(member, InvoiceStatus.DEPOSITED, 5)  # just sent: its task is probably queued
-    recent_routing = _aged(member, InvoiceStatus.ROUTING, 9)
-    for status in (InvoiceStatus.AVAILABLE, InvoiceStatus.SUSPENDED, InvoiceStatus.TO_RECYCLE):
+    recent_deposited = _aged(member, Status.DEPOSEE, 5)  # just sent: its task is probably queued
+    recent_routing = _aged(member, Status.EN_COURS_ACHEMINEMENT, 9)
+    for status in (Status.MISE_A_DISPOSITION, Status.SUSPENDUE, Status.A_RECYCLER):
         _aged(member, status, 60)
-    _aged(member, InvoiceStatus.DRAFT, 60, sent=False)
+    _aged(member, Status.BROUILLON, 60, sent=False)
 
     with mock.patch("invoices.tasks.route_invoice.delay") as delay:
         found = services.invoices_requeue_stuck(older_than_minutes=10, dry_run=True)
@@ -271,16 +271,16 @@ def test_the_sweeper_picks_only_invoices_stuck_longer_than_n_minutes(member):
 
 def test_the_sweep_task_routes_the_stuck_invoices(member, settings, django_capture_on_commit_callbacks):
     settings.INVOICE_SWEEP_AFTER_MINUTES = 10
-    stuck = _aged(member, InvoiceStatus.DEPOSITED, 15)
-    recent = _aged(member, InvoiceStatus.DEPOSITED, 1)
+    stuck = _aged(member, Status.DEPOSEE, 15)
+    recent = _aged(member, Status.DEPOSEE, 1)
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.sweep_stuck_invoices() == {"requeued": 1}
-    assert Invoice.objects.get(pk=stuck.pk).status == InvoiceStatus.AVAILABLE
-    assert Invoice.objects.get(pk=recent.pk).status == InvoiceStatus.DEPOSITED
+    assert Invoice.objects.get(pk=stuck.pk).status == Status.MISE_A_DISPOSITION
+    assert Invoice.objects.get(pk=recent.pk).status == Status.DEPOSEE
 
 
 def test_the_sweeper_survives_a_broker_outage(member, caplog):
-    stuck = _aged(member, InvoiceStatus.DEPOSITED, 15)
+    stuck = _aged(member, Status.DEPOSEE, 15)
     from kombu.exceptions import OperationalError as BrokerError
 
     with mock.patch("invoices.tasks.route_invoice.delay", side_effect=BrokerError("Connection refused")):

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from invoices.models import DepositMode, Invoice, InvoiceStatus
+from invoices.models import DepositMode, Invoice
+from invoices.workflow import Status
 from structures.models import Service
 from tests.conftest import html
 from tests.invoices import pdfs
@@ -168,7 +169,7 @@ def test_deposit_flow_then_send(logged, member):
     )
     invoice = Invoice.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("invoices:edit", args=[invoice.pk])
-    assert invoice.status == InvoiceStatus.DRAFT and invoice.deposit_mode == DepositMode.PDF
+    assert invoice.status == Status.BROUILLON and invoice.deposit_mode == DepositMode.PDF
     assert invoice.recipient == recipient and invoice.number == "F-2026-001"
 
     page = html(logged.get(response["Location"]))
@@ -179,7 +180,7 @@ def test_deposit_flow_then_send(logged, member):
     response = logged.post(response["Location"], form_data(invoice, action="send"))
     assert response.status_code == 302, html(response)
     invoice.refresh_from_db()
-    assert invoice.status == InvoiceStatus.DEPOSITED
+    assert invoice.status == Status.DEPOSEE
     assert invoice.identifier.startswith("FAC-")
     detail = html(logged.get(response["Location"]))
     assert "Déposée" in detail and invoice.identifier in detail
@@ -244,7 +245,7 @@ def test_an_incomplete_draft_is_saved(logged, member):
     response = logged.post(reverse("invoices:edit", args=[invoice.pk]), data)
     assert response.status_code == 302
     invoice.refresh_from_db()
-    assert invoice.status == InvoiceStatus.DRAFT
+    assert invoice.status == Status.BROUILLON
     assert invoice.number == "" and invoice.comment == "À finir" and invoice.amount_ht is None
 
 
@@ -259,7 +260,7 @@ def test_a_refused_sending_keeps_what_was_typed_and_shows_errors_next_to_fields(
     assert "doit être égal au montant HT plus la TVA" in page
     assert page.count("fr-input-group--error") >= 2
     invoice.refresh_from_db()
-    assert invoice.status == InvoiceStatus.DRAFT
+    assert invoice.status == Status.BROUILLON
     assert invoice.comment == "Gardé" and invoice.amount_ttc == Decimal("1300.00")
 
 
@@ -269,7 +270,7 @@ def test_the_recipient_rules_are_shown_on_their_fields(logged, member):
     page = html(logged.post(reverse("invoices:edit", args=[invoice.pk]), form_data(invoice, action="send")))
     assert "exige un code service" in page
     assert "exige un numéro d'engagement" in page
-    assert Invoice.objects.get().status == InvoiceStatus.DRAFT
+    assert Invoice.objects.get().status == Status.BROUILLON
 
 
 def test_a_forbidden_attachment_is_refused_and_the_draft_kept(logged, member):
@@ -357,7 +358,7 @@ def test_send_from_the_detail_page(logged, member):
     response = logged.post(reverse("invoices:send", args=[invoice.pk]))
     assert response.status_code == 302
     invoice.refresh_from_db()
-    assert invoice.status == InvoiceStatus.DEPOSITED
+    assert invoice.status == Status.DEPOSEE
 
 
 def test_send_from_the_detail_page_shows_the_errors_on_the_form(logged, member):
@@ -366,7 +367,7 @@ def test_send_from_the_detail_page_shows_the_errors_on_the_form(logged, member):
     assert response.status_code == 200
     page = html(response)
     assert "Saisissez le numéro de la facture." in page and "fr-input-group--error" in page
-    assert Invoice.objects.get().status == InvoiceStatus.DRAFT
+    assert Invoice.objects.get().status == Status.BROUILLON
 
 
 # --- Manual entry -------------------------------------------------------------------------------
@@ -419,7 +420,7 @@ def test_manual_entry_flow(logged, mandated):
     response = logged.post(reverse("invoices:edit", args=[invoice.pk]), data)
     assert response.status_code == 302, html(response)
     invoice.refresh_from_db()
-    assert invoice.status == InvoiceStatus.DEPOSITED and invoice.lines.count() == 2
+    assert invoice.status == Status.DEPOSEE and invoice.lines.count() == 2
     assert invoice.pdf_original_filename == "facture-S-2026-1.pdf"
     download = logged.get(reverse("invoices:file", args=[invoice.pk]))
     text = PdfReader(io.BytesIO(b"".join(download.streaming_content))).pages[0].extract_text()
@@ -533,7 +534,7 @@ def test_every_page_with_an_id_is_404_for_outsiders(client, who):
         for method, url in _id_urls(target, att):
             response = getattr(client, method)(url)
             assert response.status_code == 404, (method, url, response.status_code)
-    assert Invoice.objects.filter(pk=draft.pk, status=InvoiceStatus.DRAFT).exists()
+    assert Invoice.objects.filter(pk=draft.pk, status=Status.BROUILLON).exists()
     assert draft.attachments.count() == 1
 
 

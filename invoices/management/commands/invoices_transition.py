@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from invoices import workflow
+from invoices import lifecycle, workflow
 from invoices.management import selection
 from invoices.models import Invoice, Motif
 from invoices.services import invoice_transition
@@ -26,6 +26,12 @@ from invoices.tasks import transition_invoice
 
 ACTORS = {"destinataire": workflow.Actor.RECIPIENT, "systeme": workflow.Actor.SYSTEM}
 EXAMPLES_SHOWN = 5
+
+
+def command_transitions() -> list[workflow.Transition]:
+    """The transitions this command fires: those of the recipient and of the system, as the table
+    says (the supplier's own steps go through the supplier's pages)."""
+    return [t for t in workflow.TRANSITIONS.values() if set(t.actors) & set(ACTORS.values())]
 
 
 def _note(reasons: dict, reason: str, identifier: str) -> None:
@@ -45,7 +51,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        names = ", ".join(t.name for t in workflow.TRANSITIONS.values() if set(t.actors) & set(ACTORS.values()))
+        names = ", ".join(t.name for t in command_transitions())
         parser.add_argument("transition", help=f"Nom de la transition : {names}.")
         selection.add_filter_arguments(parser)
         parser.add_argument("--motif", default="", help="Code du motif (obligatoire pour suspendre, rejeter…).")
@@ -114,10 +120,10 @@ class Command(BaseCommand):
             raise CommandError(f"--actor : « {options['actor']} » inconnu ; choisissez destinataire ou systeme.")
         transition = workflow.TRANSITIONS.get(options["transition"].strip())
         if transition is None:
-            names = ", ".join(t.name for t in workflow.TRANSITIONS.values() if actor in t.actors)
+            names = ", ".join(t.name for t in workflow.transitions_for(actor))
             raise CommandError(f"Transition inconnue « {options['transition']} ». Transitions possibles : {names}.")
         if actor not in transition.actors:
-            names = ", ".join(t.name for t in workflow.TRANSITIONS.values() if actor in t.actors)
+            names = ", ".join(t.name for t in workflow.transitions_for(actor))
             raise CommandError(
                 f"La transition « {transition.label} » n'est pas permise à l'acteur {actor.value}. "
                 f"Transitions possibles pour lui : {names}."
@@ -125,19 +131,16 @@ class Command(BaseCommand):
         return transition, actor
 
     def _motif(self, code: str, transition: workflow.Transition) -> Motif | None:
+        """The motif, checked against the transition's motif rule (``lifecycle.motif_resolve``)."""
         code = code.strip()
-        if not code:
-            if transition.motif_required:
-                raise CommandError(
-                    f"--motif est obligatoire pour l'action « {transition.label} » (code d'un motif actif)."
-                )
-            return None
-        motif = Motif.objects.filter(code=code, is_active=True).first()
-        if motif is None:
+        if not code and transition.motif_required:
+            raise CommandError(f"--motif est obligatoire pour l'action « {transition.label} » (code d'un motif actif).")
+        if code and not Motif.objects.filter(code=code, is_active=True).exists():
             raise CommandError(f"--motif : aucun motif actif de code « {code} ».")
-        if transition.name == "mettre_a_recycler" and not motif.recyclable:
-            raise CommandError(f"--motif : le motif « {motif.label} » ne permet pas de mettre une facture à recycler.")
-        return motif
+        try:
+            return lifecycle.motif_resolve(code or None, transition)
+        except workflow.TransitionError as exc:
+            raise CommandError(f"--motif : {exc}") from None
 
     def _user(self, email: str):
         email = email.strip()

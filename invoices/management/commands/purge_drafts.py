@@ -17,8 +17,9 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from invoices.management import selection
-from invoices.models import Invoice, InvoiceAttachment, InvoiceEvent, InvoiceStatus
+from invoices.models import Invoice, InvoiceAttachment, InvoiceEvent
 from invoices.services import delete_files
+from invoices.workflow import Status
 
 
 class Command(BaseCommand):
@@ -42,7 +43,7 @@ class Command(BaseCommand):
         days = selection.positive_int(options["older_than"], "--older-than", maximum=36500)
         batch_size = selection.positive_int(options["batch_size"], "--batch-size", maximum=10000)
         cutoff = timezone.now() - timedelta(days=days)
-        drafts = Invoice.objects.filter(status=InvoiceStatus.DRAFT, updated_at__lt=cutoff).exclude(
+        drafts = Invoice.objects.filter(status=Status.BROUILLON, updated_at__lt=cutoff).exclude(
             Exists(InvoiceEvent.objects.filter(invoice=OuterRef("pk")))
         )
 
@@ -68,7 +69,7 @@ class Command(BaseCommand):
                 pks = [pk for pk, _pdf in locked]
                 pdfs = [name for _pk, name in locked if name]
                 attachments = list(InvoiceAttachment.objects.filter(invoice_id__in=pks).values_list("file", flat=True))
-                Invoice.objects.filter(pk__in=pks, status=InvoiceStatus.DRAFT).delete()
+                Invoice.objects.filter(pk__in=pks, status=Status.BROUILLON).delete()
                 transaction.on_commit(lambda p=pdfs: delete_files(pdf_storage, p))
                 transaction.on_commit(lambda a=attachments: delete_files(attachment_storage, a))
             deleted += len(pks)
