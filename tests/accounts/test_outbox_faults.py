@@ -79,7 +79,7 @@ def test_a_worker_killed_in_the_middle_of_a_delivery_loses_nothing(celery_worker
         EMAIL_URL=f"smtp://127.0.0.1:{silent_smtp_server}",
         TEST_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
         EMAIL_TIMEOUT="60",
-        OUTBOX_LEASE_SECONDS="3",
+        OUTBOX_LEASE_SECONDS="6",
     )
     row = email_enqueue(
         message=EmailMessage(subject="[Chorus Pro] Survivant", body="Corps", to=["c@entreprise.example"])
@@ -91,10 +91,11 @@ def test_a_worker_killed_in_the_middle_of_a_delivery_loses_nothing(celery_worker
     hanging.wait(timeout=10)
     claimed = OutboxEmail.objects.get(pk=row.pk)
     assert claimed.state == OutboxState.PENDING and claimed.attempts == 1 and sent_messages(worker) == []
+    assert claimed.claimed_until > timezone.now()
+    assert sweep_outbox() == {"requeued": 0, "published": 0}  # still leased to the dead worker
     # A new worker with a working backend; the lease runs out; the sweeper hands the row on.
     worker["restart"]()
-    assert sweep_outbox() == {"requeued": 0, "published": 0}  # still leased to the dead worker
-    wait_for(lambda: OutboxEmail.objects.get(pk=row.pk).claimed_until < timezone.now(), timeout=10)
+    wait_for(lambda: OutboxEmail.objects.get(pk=row.pk).claimed_until < timezone.now(), timeout=15)
     assert sweep_outbox() == {"requeued": 1, "published": 1}
     wait_for(lambda: state_of(row) == OutboxState.SENT, timeout=TIMEOUT)
     sentinel(worker, "[Chorus Pro] Repère")  # and the redelivery of the killed task, if any, sends nothing
