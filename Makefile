@@ -24,16 +24,18 @@ demo: migrate
 	$(MANAGE) load_demo
 
 ## Serve the portal with demo data on http://127.0.0.1:8000, with its Celery worker and beat.
+## honcho (chorus/Procfile) runs the three processes, each in its own process group: one Ctrl+C or
+## SIGTERM stops them all (SIGTERM, then SIGKILL after 5 s), and if one of them dies, the others
+## are stopped too. E-mail links point at PORTAL_BASE_URL, by default the address of this run.
+run: PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
 run: demo
 	@echo ""
 	@echo "Portail : http://$(HOST):$(PORT)/   Administration : http://$(HOST):$(PORT)/admin/"
-	@echo "E-mails envoyés : $(CURDIR)/var/outbox/ (un fichier .eml par message)"
+	@echo "E-mails envoyés : $${CHORUS_VAR_DIR:-$(CURDIR)/var}/outbox/ (un fichier .eml par message)"
 	@echo "Arrêt : Ctrl+C"
 	@echo ""
-	@trap 'kill 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A chorus worker --loglevel=INFO --concurrency=2 --without-gossip --without-mingle & \
-	$(VENV)/bin/celery -A chorus beat --loglevel=INFO & \
-	$(MANAGE) runserver $(HOST):$(PORT)
+	@PORTAL_BASE_URL="$(PORTAL_BASE_URL)" CHORUS_BIN="$(abspath $(VENV))/bin" CHORUS_HOST="$(HOST)" CHORUS_PORT="$(PORT)" \
+	exec $(VENV)/bin/honcho --no-colour -f chorus/Procfile -d "$(CURDIR)" -e /dev/null start
 
 worker: install
 	$(VENV)/bin/celery -A chorus worker --loglevel=INFO

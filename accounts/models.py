@@ -1,3 +1,7 @@
+"""Accounts: the user (e-mail login), the home page's news and the durable e-mail outbox."""
+
+import uuid
+
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -99,3 +103,70 @@ class News(models.Model):
 
     def __str__(self):
         return self.title
+
+
+def _new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
+
+class OutboxState(models.TextChoices):
+    PENDING = "pending", _("En attente")
+    SENT = "sent", _("Envoyé")
+    FAILED = "failed", _("En échec")
+
+
+class OutboxEmail(models.Model):
+    """One e-mail of the portal, written in the transaction of what it tells, then delivered by the
+    ``accounts.deliver_email`` task (see ``accounts/outbox.py`` for the claim, the lease and the
+    retries). Rows are kept once sent: they are the record of what the portal wrote to whom."""
+
+    idempotency_key = models.CharField(
+        _("clé d'idempotence"),
+        max_length=200,
+        unique=True,
+        default=_new_idempotency_key,
+        help_text=_("Un second message avec la même clé n'est pas écrit (ni envoyé) une seconde fois."),
+    )
+    to = models.JSONField(_("destinataires"), default=list)
+    cc = models.JSONField(_("copie"), default=list, blank=True)
+    bcc = models.JSONField(_("copie cachée"), default=list, blank=True)
+    reply_to = models.JSONField(_("répondre à"), default=list, blank=True)
+    from_email = models.CharField(_("expéditeur"), max_length=320, blank=True)
+    subject = models.CharField(_("objet"), max_length=998)
+    body = models.TextField(_("texte"), blank=True)
+    html_body = models.TextField(_("HTML"), blank=True)
+    headers = models.JSONField(_("en-têtes"), default=dict, blank=True)
+    state = models.CharField(_("état"), max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now, editable=False)
+    # Not before this time may the sweeper hand the row to a worker again (set at each enqueue and
+    # after each failure, with backoff).
+    next_attempt_at = models.DateTimeField(_("prochaine tentative"), default=timezone.now)
+    # The lease of the worker sending it: until then no one else may claim the row; a worker killed
+    # after its claim leaves a lease that expires, and the sweeper hands the row on.
+    claimed_until = models.DateTimeField(_("réservé jusqu'au"), null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("e-mail de la boîte d'envoi")
+        verbose_name_plural = _("boîte d'envoi des e-mails")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The sweeper's query: pending rows due again.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(state="pending"),
+                name="outbox_email_due_idx",
+            ),
+            models.Index(fields=["state", "-created_at"], name="outbox_email_state_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=["pending", "sent", "failed"]), name="outbox_email_state_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} → {', '.join(self.to)}"

@@ -1,38 +1,77 @@
 """Writes about accounts that matter, shared by views, admin and commands."""
 
-from django.core.mail import EmailMessage, EmailMultiAlternatives
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
-from accounts.tasks import send_email
+from accounts import outbox
+from accounts.models import OutboxEmail, OutboxState, User
+from accounts.tasks import deliver_email
 from chorus.queue import enqueue_on_commit
 
 
-def email_enqueue(*, message: EmailMessage) -> None:
-    """Hand a rendered message to the ``accounts.send_email`` task once the transaction commits.
+def email_enqueue(*, message: EmailMessage, idempotency_key: str | None = None) -> OutboxEmail:
+    """Write ``message`` to the outbox in the caller's transaction; once it commits, a worker sends it.
 
-    Rendering happens here, with the request's context; the worker only sends. If the broker is
-    down, the message is sent from this process instead of being lost.
+    Rendering happens before, with the request's context; the worker only sends. If the broker is
+    down at the commit, the row waits for ``accounts.sweep_outbox`` (nothing is sent from the web
+    process). A deterministic ``idempotency_key`` makes a second call with the same key a no-op.
     """
-    html = None
-    if isinstance(message, EmailMultiAlternatives):
-        for content, mimetype in message.alternatives:
-            if mimetype == "text/html":
-                html = content
-    body = message.body
-    if message.content_subtype == "html" and html is None:
-        html, body = body, ""
-    enqueue_on_commit(
-        send_email,
-        run_here_if_broker_down=True,
-        subject=message.subject,
-        body=body,
-        html=html,
-        to=list(message.to),
-        from_email=message.from_email,
-        headers=dict(message.extra_headers),
-    )
+    row, created = outbox.outbox_write(message=message, idempotency_key=idempotency_key)
+    if created:
+        enqueue_on_commit(deliver_email, row.pk)
+    return row
+
+
+@dataclass
+class OutboxRetryReport:
+    """What ``outbox_retry`` did, by row id."""
+
+    requeued: list[int] = field(default_factory=list)
+    already_sent: list[int] = field(default_factory=list)
+    in_progress: list[int] = field(default_factory=list)
+    unknown: list[int] = field(default_factory=list)
+
+
+@transaction.atomic
+def outbox_retry(*, ids: list[int] | None = None, failed: bool = False) -> OutboxRetryReport:
+    """Give e-mails another chance (operators): the given rows and/or every failed one.
+
+    A failed row starts again with zero attempts; a pending row is handed to a worker now. A sent
+    row is never sent again, and a row a worker is sending right now (lease running) is left to it.
+    """
+    report = OutboxRetryReport()
+    now = timezone.now()
+    wanted = OutboxEmail.objects.none()
+    if ids:
+        wanted = OutboxEmail.objects.filter(pk__in=ids)
+    if failed:
+        wanted = wanted | OutboxEmail.objects.filter(state=OutboxState.FAILED)
+    rows = list(wanted.select_for_update().order_by("pk").values_list("pk", "state", "claimed_until"))
+    found = {pk for pk, _state, _lease in rows}
+    report.unknown = sorted(set(ids or []) - found)
+    for pk, state, claimed_until in rows:
+        if state == OutboxState.SENT:
+            report.already_sent.append(pk)
+        elif claimed_until is not None and claimed_until >= now:
+            report.in_progress.append(pk)
+        else:
+            report.requeued.append(pk)
+    if report.requeued:
+        OutboxEmail.objects.filter(pk__in=report.requeued).exclude(state=OutboxState.SENT).update(
+            state=OutboxState.PENDING,
+            attempts=0,
+            claimed_until=None,
+            claim_token="",
+            next_attempt_at=now + timedelta(seconds=settings.OUTBOX_SWEEP_AFTER_SECONDS),
+        )
+        for pk in report.requeued:
+            enqueue_on_commit(deliver_email, pk)
+    return report
 
 
 def user_update_profile(*, user: User, first_name: str, last_name: str, phone: str, contact_email: str) -> User:

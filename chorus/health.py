@@ -29,9 +29,14 @@ def _check_broker() -> dict:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"status": "ok", "mode": "en processus"}
     start = time.perf_counter()
+    # Bounded: one try, each socket wait at most HEALTH_CHECK_TIMEOUT (a frozen Redis accepts the
+    # connection and never answers), so the check answers 503 instead of hanging.
+    timeout = settings.HEALTH_CHECK_TIMEOUT
     try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+        with app.connection_for_write(
+            connect_timeout=timeout, transport_options={"socket_timeout": timeout, "socket_connect_timeout": timeout}
+        ) as conn:
+            conn.ensure_connection(max_retries=0, timeout=timeout)
             transport = conn.transport_cls
     except Exception as exc:  # noqa: BLE001
         return {"status": "erreur", "detail": exc.__class__.__name__}

@@ -1,14 +1,23 @@
-"""Enqueueing Celery tasks without ever failing the request that saved the work.
+"""Enqueueing Celery tasks without ever failing, or holding up, the request that saved the work.
 
-A task is enqueued once its transaction commits. If the broker cannot be reached, the error is
-logged and, where the caller asks for it, the task runs right here instead (an account e-mail, a
-staff action); otherwise the work waits in the database for the sweeper (invoice routing).
+A task is enqueued once its transaction commits. The work itself is already in the database (an
+outbox row, an invoice DEPOSEE, an unnotified event), so a lost publish only delays it: the
+sweepers of beat hand it to a worker later. If the broker cannot be reached, the error is logged
+and, where the caller asks for it, the task runs right here instead (staff actions only).
+
+Bounded waits: the broker's socket timeouts (settings, REDIS_SOCKET_TIMEOUT) make a publish to a
+frozen Redis fail in about two seconds; after such a failure this process does not try the broker
+again for BROKER_OUTAGE_PAUSE_SECONDS, so a page that enqueues many tasks (a bulk action, an event
+told to ten people) pays that wait once, not once per task.
 """
 
 import logging
+import threading
+import time
 from functools import partial
 
 from celery import current_app
+from django.conf import settings
 from django.db import transaction
 from kombu.exceptions import KombuError
 
@@ -24,6 +33,28 @@ except ImportError:  # pragma: no cover
     pass
 
 
+class _Pause:
+    """Until when this process leaves the broker alone after a failed publish (monotonic clock)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.until = 0.0
+
+    def active(self) -> bool:
+        return time.monotonic() < self.until
+
+    def start(self) -> None:
+        with self._lock:
+            self.until = time.monotonic() + settings.BROKER_OUTAGE_PAUSE_SECONDS
+
+    def reset(self) -> None:
+        with self._lock:
+            self.until = 0.0
+
+
+broker_pause = _Pause()
+
+
 def task_named(name: str):
     """The registered task called ``name`` ("invoices.route_invoice"): the lower layers enqueue
     tasks by name, so that they never import the task modules that call them."""
@@ -37,18 +68,25 @@ def enqueue(task, *args, run_here_if_broker_down: bool = False, **kwargs) -> boo
     """Publish ``task`` (a task or its registered name); on a broker outage log it and, if asked,
     run the task in this process.
 
-    Returns whether the task went through the broker.
+    Returns whether the task went through the broker. Eager mode (no broker) never pauses.
     """
     if isinstance(task, str):
         task = task_named(task)
-    try:
-        task.delay(*args, **kwargs)
-    except BROKER_ERRORS:
-        logger.exception("Tâche %s non mise en file (courtier indisponible ?) : %s %s", task.name, args, kwargs)
-        if run_here_if_broker_down:
-            task.apply(args=args, kwargs=kwargs)
-        return False
-    return True
+    eager = task.app.conf.task_always_eager
+    if not eager and broker_pause.active():
+        logger.warning("Tâche %s non mise en file (courtier en panne, nouvel essai plus tard)", task.name)
+    else:
+        try:
+            task.delay(*args, **kwargs)
+        except BROKER_ERRORS:
+            logger.exception("Tâche %s non mise en file (courtier indisponible ?) : %s %s", task.name, args, kwargs)
+            if not eager:
+                broker_pause.start()
+        else:
+            return True
+    if run_here_if_broker_down:
+        task.apply(args=args, kwargs=kwargs)
+    return False
 
 
 def enqueue_on_commit(task, *args, run_here_if_broker_down: bool = False, **kwargs) -> None:

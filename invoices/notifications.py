@@ -18,13 +18,10 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import email_enqueue
 from chorus import formats
+from chorus.links import absolute_url
 from invoices import workflow
 from invoices.models import Invoice, InvoiceEvent
 from structures.models import Membership, MembershipStatus
-
-
-def absolute_url(path: str) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
 
 
 def invoice_url(invoice: Invoice) -> str:

@@ -6,19 +6,22 @@ e-mail is claimed in the database (``notified_at``, ``last_reminder_at``, ``Dige
 before it is sent. Transient errors (database connection lost, broker unreachable) are retried
 with exponential backoff; business refusals (``TransitionError``) are logged, never retried.
 
-Beat (``CELERY_BEAT_SCHEDULE``): ``invoices.sweep_stuck_invoices`` every 5 minutes,
-``invoices.remind_suspended_invoices`` and ``invoices.send_daily_digest`` once a day.
+Beat (``CELERY_BEAT_SCHEDULE``): ``invoices.sweep_stuck_invoices`` and
+``invoices.sweep_unnotified_events`` every 5 minutes, ``invoices.remind_suspended_invoices`` and
+``invoices.send_daily_digest`` once a day.
 """
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from accounts.models import User
+from chorus.queue import enqueue
 from invoices import notifications, services, workflow
 from invoices.models import Invoice, InvoiceEvent
 
@@ -98,20 +101,20 @@ def transition_invoice(
 @shared_task(name="invoices.notify_invoice_event", **TASK_OPTIONS)
 def notify_invoice_event(event_id: int) -> dict:
     """E-mail the supplier side about one event, once: the event is claimed (``notified_at`` set by
-    a conditional UPDATE) before the messages are handed over; released again if that fails."""
+    a conditional UPDATE) and its e-mails written to the outbox in one transaction."""
     now = timezone.now()
-    claimed = InvoiceEvent.objects.filter(pk=event_id, notified_at__isnull=True).update(notified_at=now)
-    if not claimed:
-        return {"sent": 0, "already": True}
-    event = InvoiceEvent.objects.select_related("invoice__supplier", "invoice__recipient", "motif").get(pk=event_id)
-    transition = workflow.TRANSITIONS.get(event.transition)
-    if transition is None or not transition.notifies:
-        return {"sent": 0}
-    try:
+    # One transaction: the claim and the outbox rows of the e-mails commit together (then the
+    # e-mails cannot be lost) or not at all (then the event is still unnotified, for a retry or
+    # for invoices.sweep_unnotified_events).
+    with transaction.atomic():
+        claimed = InvoiceEvent.objects.filter(pk=event_id, notified_at__isnull=True).update(notified_at=now)
+        if not claimed:
+            return {"sent": 0, "already": True}
+        event = InvoiceEvent.objects.select_related("invoice__supplier", "invoice__recipient", "motif").get(pk=event_id)
+        transition = workflow.TRANSITIONS.get(event.transition)
+        if transition is None or not transition.notifies:
+            return {"sent": 0}
         sent = notifications.send(notifications.event_messages(event))
-    except BaseException:
-        InvoiceEvent.objects.filter(pk=event_id, notified_at=now).update(notified_at=None)
-        raise
     return {"sent": sent}
 
 
@@ -136,3 +139,25 @@ def send_daily_digest() -> dict:
     """One e-mail per user who chose the daily digest, about the last 24 h of events on their
     structures' invoices; nothing when nothing happened; once a day."""
     return {"sent": services.digest_send()}
+
+
+@shared_task(name="invoices.sweep_unnotified_events", **TASK_OPTIONS)
+def sweep_unnotified_events() -> dict:
+    """Re-enqueue the notification of events whose transition notifies (the table's
+    ``Transition.notifies``) but are still unnotified
+    ``INVOICE_NOTIFY_SWEEP_AFTER_MINUTES`` after they happened (their task was lost: broker down at
+    the commit, worker killed), looking back ``INVOICE_NOTIFY_SWEEP_WINDOW_HOURS``; the claim in
+    ``notify_invoice_event`` makes an early re-enqueue harmless."""
+    now = timezone.now()
+    ids = list(
+        InvoiceEvent.objects.filter(
+            notified_at__isnull=True,
+            transition__in=[t.name for t in workflow.TRANSITIONS.values() if t.notifies],
+            created_at__lte=now - timedelta(minutes=settings.INVOICE_NOTIFY_SWEEP_AFTER_MINUTES),
+            created_at__gte=now - timedelta(hours=settings.INVOICE_NOTIFY_SWEEP_WINDOW_HOURS),
+        )
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)[: settings.INVOICE_SWEEP_BATCH]
+    )
+    queued = sum(enqueue(notify_invoice_event, pk) for pk in ids)
+    return {"requeued": len(ids), "published": queued}

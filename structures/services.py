@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.services import email_enqueue, user_accept_cgu
+from chorus.links import absolute_url
 from structures.models import (
     ADDRESS_AND_CONTACT_FIELDS,
     BankAccount,
@@ -53,15 +54,11 @@ BANK_ACCOUNT_EDITABLE_FIELDS = frozenset({"label", "iban", "bic", "is_active"})
 # --- Helpers ----------------------------------------------------------------------------------
 
 
-def _absolute_url(path: str) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
-
-
 def _send_email(*, template: str, to: list[str], context: dict) -> None:
     """Render ``emails/structures/<template>_subject.txt`` and ``_message.txt`` and enqueue them."""
     if not to:
         return
-    context = {"portal_url": _absolute_url("/"), **context}
+    context = {"portal_url": absolute_url("/"), **context}
     subject = render_to_string(f"emails/structures/{template}_subject.txt", context)
     subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
     body = render_to_string(f"emails/structures/{template}_message.txt", context)
@@ -278,7 +275,7 @@ def membership_request(*, user, structure: Structure, message: str = "") -> Memb
         membership.save()
 
     _event(membership, MembershipEvent.Action.REQUESTED, user, message)
-    activities_url = _absolute_url(reverse("structures:activities"))
+    activities_url = absolute_url(reverse("structures:activities"))
     for manager in _main_managers(structure):
         _send_email(
             template="membership_requested",
@@ -319,7 +316,7 @@ def _decide(*, membership: Membership, actor, comment: str, approve: bool) -> Me
             "structure": membership.structure,
             "recipient": membership.user,
             "comment": comment,
-            "home_url": _absolute_url(reverse("structures:home")),
+            "home_url": absolute_url(reverse("structures:home")),
         },
     )
     return membership
@@ -409,7 +406,7 @@ def membership_set_main_manager(*, membership: Membership, actor) -> Membership:
                 "membership": membership,
                 "structure": membership.structure,
                 "recipient": membership.user,
-                "activities_url": _absolute_url(reverse("structures:activities")),
+                "activities_url": absolute_url(reverse("structures:activities")),
             },
         )
     return membership

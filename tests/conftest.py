@@ -180,11 +180,19 @@ def _no_invalid_template_variable(request):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Rate limits live in the cache: each test starts with none used."""
+    """Rate limits live in the cache: each test starts with none used, and no outage remembered by
+    the cache's fallback or by the publishing pause of chorus.queue."""
     from django.core.cache import cache
 
+    from chorus.cache import reset_fallback
+    from chorus.queue import broker_pause
+
+    reset_fallback()
+    broker_pause.reset()
     cache.clear()
     yield
+    reset_fallback()
+    broker_pause.reset()
 
 
 def html(response) -> str:

@@ -93,17 +93,39 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # A reused connection is checked (SELECT 1) before the first query of each request, and of
+    # each task (chorus/celery.py closes unusable connections at task start), so a database
+    # restart costs one reconnection, never a failed page or task.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # Bounded wait for a new connection (libpq's connect_timeout, seconds).
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+        )
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (rate limits, sessions) --------------------------------------------------------
+# --- Redis: bounded waits ------------------------------------------------------------------
+# Every Redis client (cache, broker, result backend) gives up after these many seconds, so a
+# frozen Redis makes a page degrade within a second or two instead of hanging until the web
+# server's timeout (README, "Pannes").
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=1.0)
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=1.0)
+
+# --- Cache (rate limits) ---------------------------------------------------------------------
+# With Redis, chorus.cache.FallbackRedisCache: when Redis fails, each process keeps its rate
+# limits in local memory for CACHE_FALLBACK_SECONDS (a warning is logged), then tries Redis again.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "chorus.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+            },
+            "FALLBACK_SECONDS": env.int("CACHE_FALLBACK_SECONDS", default=30),
         }
     }
 else:
@@ -194,6 +216,8 @@ CRISPY_FAIL_SILENTLY = False
 # Default: every message is written as an .eml file into the outbox folder (no SMTP needed).
 # Set EMAIL_URL=smtp://user:pass@host:587 (or smtp+tls://...) to send for real.
 EMAIL_OUTBOX_DIR = Path(env.str("EMAIL_OUTBOX_DIR", default=str(VAR_DIR / "outbox")))
+# Seconds an SMTP socket operation may wait (Django's default is to wait forever).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 _email_url = env.str("EMAIL_URL", default="")
 if _email_url:
     vars().update(env.email_url_config(_email_url))
@@ -201,8 +225,26 @@ else:
     EMAIL_BACKEND = "chorus.mail.OutboxEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Chorus Pro <ne-pas-repondre@chorus.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Absolute links in e-mails sent by workers (no request there).
-PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# The portal's public address, the base of every link in e-mails (chorus.links.absolute_url),
+# whichever process renders them (web, worker, beat). Required in production; `make run` passes
+# http://HOST:PORT of the run to its three processes.
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL")
+
+# --- E-mail outbox (accounts.OutboxEmail, accounts/outbox.py) ----------------------------------
+# Every e-mail is a row written in the caller's transaction, delivered after the commit by
+# accounts.deliver_email. A worker claims a row for OUTBOX_LEASE_SECONDS (longer than any SMTP
+# exchange can last with EMAIL_TIMEOUT); a failed attempt is retried after
+# OUTBOX_RETRY_BASE_SECONDS × 2^(attempts-1) (at most OUTBOX_RETRY_MAX_SECONDS), and after
+# OUTBOX_MAX_ATTEMPTS the row is "failed" (manage.py outbox retry). accounts.sweep_outbox, every
+# OUTBOX_SWEEP_EVERY_SECONDS, hands on the rows still pending OUTBOX_SWEEP_AFTER_SECONDS after
+# their last enqueue (task lost: broker down, worker killed), at most OUTBOX_SWEEP_BATCH a run.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=60)
+OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)
+OUTBOX_SWEEP_AFTER_SECONDS = env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=120)
+OUTBOX_SWEEP_EVERY_SECONDS = env.int("OUTBOX_SWEEP_EVERY_SECONDS", default=60)
+OUTBOX_SWEEP_BATCH = env.int("OUTBOX_SWEEP_BATCH", default=500)
 
 # --- Celery ---------------------------------------------------------------------------------
 # Default: Kombu's filesystem transport under var/broker, consumed by a real worker (make run
@@ -222,11 +264,26 @@ else:
     # A task taken by a worker that dies (acks_late) is delivered again once this many seconds
     # have passed, by a worker scanning every interval × throttle seconds (Kombu's defaults: 100 s).
     # The invoice sweeper usually catches up first (INVOICE_SWEEP_AFTER_MINUTES).
+    # Socket and connect timeouts: a frozen Redis fails a publish within about
+    # (1 + publish retries) × REDIS_SOCKET_TIMEOUT instead of blocking it forever.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
         "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
         "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
+        "socket_timeout": REDIS_SOCKET_TIMEOUT,
+        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
     }
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+# A publish is retried once, at once (a pooled connection that Redis closed is replaced), then
+# the error reaches chorus.queue, which logs it and pauses publishing for
+# BROKER_OUTAGE_PAUSE_SECONDS: the work waits in the database for the sweepers.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0, "interval_max": 0}
+BROKER_OUTAGE_PAUSE_SECONDS = env.int("BROKER_OUTAGE_PAUSE_SECONDS", default=10)
+# /sante/ gives the broker this many seconds (one try) before it answers 503.
+HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)
+# A Redis result backend, if one is configured, gets the same bounded waits.
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
@@ -242,6 +299,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_DB_REUSE_MAX = env.int("CELERY_WORKER_DB_REUSE_MAX", default=100)
 # Periodic tasks, reviewed like code (celery -A chorus beat). Timings: INVOICE_* settings below.
 CELERY_BEAT_SCHEDULE: dict = {
+    "accounts-sweep-outbox": {
+        "task": "accounts.sweep_outbox",
+        "schedule": OUTBOX_SWEEP_EVERY_SECONDS,
+        "options": {"expires": max(OUTBOX_SWEEP_EVERY_SECONDS - 10, 10)},
+    },
+    "invoices-sweep-unnotified-events": {
+        "task": "invoices.sweep_unnotified_events",
+        "schedule": env.int("INVOICE_NOTIFY_SWEEP_EVERY_SECONDS", default=300),
+        "options": {"expires": 240},
+    },
     "invoices-sweep-stuck-invoices": {
         "task": "invoices.sweep_stuck_invoices",
         "schedule": env.int("INVOICE_SWEEP_EVERY_SECONDS", default=300),
@@ -303,3 +370,9 @@ INVOICE_IDENTIFIER_PREFIX = env.str("INVOICE_IDENTIFIER_PREFIX", default="FAC")
 INVOICE_SWEEP_AFTER_MINUTES = env.int("INVOICE_SWEEP_AFTER_MINUTES", default=10)
 INVOICE_SWEEP_BATCH = env.int("INVOICE_SWEEP_BATCH", default=1000)
 INVOICE_REMINDER_AFTER_DAYS = env.int("INVOICE_REMINDER_AFTER_DAYS", default=7)
+# invoices.sweep_unnotified_events re-enqueues the notification of events that notify and are
+# still unnotified INVOICE_NOTIFY_SWEEP_AFTER_MINUTES after they happened (task lost), looking back
+# INVOICE_NOTIFY_SWEEP_WINDOW_HOURS at most (the created_at index bounds the scan), at most
+# INVOICE_SWEEP_BATCH a run.
+INVOICE_NOTIFY_SWEEP_AFTER_MINUTES = env.int("INVOICE_NOTIFY_SWEEP_AFTER_MINUTES", default=5)
+INVOICE_NOTIFY_SWEEP_WINDOW_HOURS = env.int("INVOICE_NOTIFY_SWEEP_WINDOW_HOURS", default=72)

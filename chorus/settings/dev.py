@@ -9,6 +9,8 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
+# The portal's address in e-mail links; `make run` passes the one of the run.
+os.environ.setdefault("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 
 from chorus.settings.base import *  # noqa: E402,F403
 from chorus.settings.base import STORAGES  # noqa: E402

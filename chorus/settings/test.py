@@ -13,6 +13,8 @@ os.environ.setdefault("ALLOWED_HOSTS", "*")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
+# The portal's address in e-mail links; `make run` passes the one of the run.
+os.environ.setdefault("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 os.environ.setdefault("CHORUS_VAR_DIR", tempfile.mkdtemp(prefix="chorus-test-"))
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 

@@ -1,7 +1,8 @@
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
-from accounts.models import News, User
+from accounts.models import News, OutboxEmail, OutboxState, User
 
 PASSWORD = "Un-mot-de-passe-solide-42"
 
@@ -44,3 +45,18 @@ class NewsFactory(factory.django.DjangoModelFactory):
 
     title = factory.Sequence(lambda n: f"Actualité {n}")
     body = "Texte de l'actualité."
+
+
+class OutboxEmailFactory(factory.django.DjangoModelFactory):
+    """A pending outbox row, due now (as if its task had been lost)."""
+
+    class Meta:
+        model = OutboxEmail
+
+    to = factory.Sequence(lambda n: [f"destinataire{n}@entreprise.example"])
+    subject = factory.Sequence(lambda n: f"[Chorus Pro] Message {n}")
+    body = "Bonjour,\n\nUn message du portail.\n"
+
+    class Params:
+        sent = factory.Trait(state=OutboxState.SENT, attempts=1, sent_at=factory.LazyFunction(timezone.now))
+        failed = factory.Trait(state=OutboxState.FAILED, attempts=8, last_error="ConnectionRefusedError: refusé")

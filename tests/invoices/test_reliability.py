@@ -24,6 +24,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from chorus.celery import app
+from chorus.queue import broker_pause
 from invoices import services, tasks
 from invoices.models import Invoice, InvoiceEvent
 from invoices.services import invoice_transition
@@ -219,7 +220,9 @@ def test_sending_while_the_broker_is_down_then_the_sweeper_routes(celery_worker_
     assert invoice.status == Status.DEPOSEE and invoice.identifier
     assert transitions_of(invoice) == ["deposer"]
     assert "non mise en file" in caplog.text
-    # The broker is back: the sweeper finds the invoice and the worker routes it.
+    # The broker is back: the sweeper finds the invoice and the worker routes it. (This process
+    # tries the broker again BROKER_OUTAGE_PAUSE_SECONDS after the failure: not waited for here.)
+    broker_pause.reset()
     assert services.invoices_requeue_stuck(older_than_minutes=0) == [invoice.pk]
     wait_for(lambda: status_of(invoice) == Status.MISE_A_DISPOSITION, timeout=TIMEOUT)
     assert transitions_of(invoice) == ["deposer", "acheminer", "mettre_a_disposition"]

@@ -297,6 +297,8 @@ def test_the_beat_schedule_declares_the_periodic_tasks():
         "invoices.sweep_stuck_invoices",
         "invoices.remind_suspended_invoices",
         "invoices.send_daily_digest",
+        "invoices.sweep_unnotified_events",
+        "accounts.sweep_outbox",
     }
     assert schedule["invoices.sweep_stuck_invoices"] == 300
     assert schedule["invoices.remind_suspended_invoices"].hour == {8}
