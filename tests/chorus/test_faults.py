@@ -183,8 +183,9 @@ def test_after_its_database_backend_is_terminated_the_worker_runs_the_next_task(
     _terminate_other_backends()
     invoice_tasks.route_invoice.delay(invoice.pk)
     wait_for(lambda: Invoice.objects.get(pk=invoice.pk).status == Status.MISE_A_DISPOSITION, timeout=10)
+    # Two e-mails, and the supplier told (its notification follows the status change: wait for it).
+    wait_for(lambda: len(list(worker["outbox"].glob("*.eml"))) == 3, timeout=10)
     assert "Retry in" not in worker["log"].read_text()
-    assert len(list(worker["outbox"].glob("*.eml"))) == 3  # two e-mails, and the supplier told
 
 
 def _message(subject) -> EmailMessage:
