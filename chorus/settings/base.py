@@ -271,6 +271,9 @@ SESSION_COOKIE_AGE = 8 * 3600
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# /sante/ shows only {"status": ...} to anonymous callers; staff and callers sending
+# "Authorization: Bearer <HEALTH_CHECK_TOKEN>" also get each check's details. Empty: staff only.
+HEALTH_CHECK_TOKEN = env.str("HEALTH_CHECK_TOKEN", default="")
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
