@@ -1,3 +1,4 @@
+from allauth.account.adapter import get_adapter
 from crispy_forms.layout import Layout
 from django import forms
 from django.core.validators import RegexValidator
@@ -53,6 +54,14 @@ class SignupForm(forms.Form):
         self.helper = form_helper(form_tag=False)
         self.helper.layout = Layout("email", "first_name", "last_name", "phone", "password1", "password2", "accept_cgu")
         self.helper.render_unmentioned_fields = True
+
+    def clean(self):
+        cleaned_data = super().clean()
+        # allauth's enumeration prevention would quietly mail the owner instead; the portal keeps
+        # saying, next to the field, that the address is taken (a deliberate choice, see README).
+        if getattr(self, "account_already_exists", False):
+            self.add_error("email", get_adapter().error_messages["email_taken"])
+        return cleaned_data
 
     def signup(self, request, user):
         user.first_name = self.cleaned_data["first_name"].strip()

@@ -1,5 +1,7 @@
 """Writes about accounts that matter, shared by views, admin and commands."""
 
+from allauth.account.internal.flows.email_verification import handle_verification_email_rate_limit
+from allauth.account.models import EmailAddress
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
@@ -54,13 +56,11 @@ def user_accept_cgu(*, user: User) -> None:
 def activation_resend(*, request, email: str) -> bool:
     """Send a new activation link to a not yet activated account; rate limited per address.
 
-    Returns whether a message was sent. The caller shows the same answer either way, so the page
-    does not reveal which addresses have an account.
+    Returns whether a message was sent. Nothing else tells the cases apart (no flash message of
+    allauth's own), so the page does not reveal which addresses have an account.
     """
-    from allauth.account.internal.flows.email_verification import send_verification_email_to_address
-    from allauth.account.models import EmailAddress
-
     address = EmailAddress.objects.filter(email__iexact=email.strip(), verified=False, user__is_active=True).first()
-    if address is None:
+    if address is None or not handle_verification_email_rate_limit(request, address.email):
         return False
-    return send_verification_email_to_address(request, address)
+    address.send_confirmation(request)
+    return True

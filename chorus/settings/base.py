@@ -145,8 +145,11 @@ ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = ACCOUNT_ACTIVATION_MINUTES / (24 * 60)
 ACCOUNT_EMAIL_CONFIRMATION_HMAC = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
-# A sign-up with an address already in use says so next to the field (the real portal does).
-ACCOUNT_PREVENT_ENUMERATION = False
+# No page tells whether an address has an account: the password reset answers the same for
+# every address (an unknown one gets an e-mail saying so), so does "Renvoyer le lien
+# d'activation". The one deliberate exception: a sign-up with an address already in use says so
+# next to the field, as the real portal does (accounts.forms.SignupForm; see the README).
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Chorus Pro] "
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False

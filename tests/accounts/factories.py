@@ -21,21 +21,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Params:
         staff = factory.Trait(is_staff=True)
         superuser = factory.Trait(is_staff=True, is_superuser=True)
-        unverified = factory.Trait(verified_email=False)
-        verified_email = True
+        unverified = factory.Trait(email_address__verified=False)
 
     @factory.post_generation
     def email_address(obj, create, extracted, **kwargs):
         if create:
-            verified = obj._verified if hasattr(obj, "_verified") else True
+            verified = kwargs.get("verified", True)
             EmailAddress.objects.create(user=obj, email=obj.email, primary=True, verified=verified)
-
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        verified = kwargs.pop("verified_email", True)
-        obj = super()._create(model_class, *args, **kwargs)
-        obj._verified = verified
-        return obj
 
 
 class NewsFactory(factory.django.DjangoModelFactory):

@@ -80,14 +80,6 @@ def test_password_reset_flow(client, django_capture_on_commit_callbacks):
     assert "Le lien de réinitialisation du mot de passe est invalide" in html(response)
 
 
-def test_password_reset_for_unknown_address(client, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("account_reset_password"), {"email": "inconnu@entreprise.example"})
-    assert response.status_code == 200
-    assert "Cette adresse e-mail n'est pas associée à un compte utilisateur." in html(response)
-    assert mail.outbox == []
-
-
 def test_password_change(client, django_capture_on_commit_callbacks):
     user = UserFactory()
     client.force_login(user)
