@@ -127,6 +127,15 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # French common passwords and keyboard runs, then the ANSSI/CNIL strength estimate (accounts/passwords.py).
+    {"NAME": "accounts.passwords.FrenchCommonPasswordValidator"},
+    {
+        "NAME": "accounts.passwords.PasswordStrengthValidator",
+        "OPTIONS": {
+            "min_entropy_bits": env.int("PASSWORD_MIN_ENTROPY_BITS", default=80),
+            "max_repeated_characters": 3,
+        },
+    },
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:dashboard"
