@@ -164,9 +164,32 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # Tell the user by e-mail when their password or e-mail address changes.
 ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Client IP for every limit: REMOTE_ADDR, or, behind TRUSTED_PROXY_COUNT proxies of ours, the
+# X-Forwarded-For entry the outermost one added (1: the last entry). TRUSTED_CLIENT_IP_HEADER
+# (e.g. X-Real-IP) takes the address from a header that the proxy sets instead.
+# Read by accounts.adapter.AccountAdapter.get_client_ip, which allauth's limits also call.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="")
+# Failed passwords (accounts/login_throttle.py): per address and per client IP, the first
+# free_failures cost nothing, then each attempt waits base_delay × 2^(n − free_failures) seconds,
+# at most max_delay, after the last one; counts are forgotten after `window` quiet seconds.
+LOGIN_THROTTLE = {
+    "address": {
+        "free_failures": env.int("LOGIN_FREE_FAILURES_PER_ADDRESS", default=5),
+        "base_delay": 2,
+        "max_delay": env.int("LOGIN_MAX_DELAY_PER_ADDRESS", default=60),
+    },
+    "ip": {
+        "free_failures": env.int("LOGIN_FREE_FAILURES_PER_IP", default=20),
+        "base_delay": 2,
+        "max_delay": env.int("LOGIN_MAX_DELAY_PER_IP", default=300),
+    },
+    "window": env.int("LOGIN_THROTTLE_WINDOW", default=900),
+}
 ACCOUNT_RATE_LIMITS = {
     "login": env.str("RATE_LIMIT_LOGIN", default="30/m/ip"),
-    "login_failed": env.str("RATE_LIMIT_LOGIN_FAILED", default="5/5m/ip,5/5m/key"),
+    # allauth applies this one to second-factor codes (key: the user); passwords: LOGIN_THROTTLE.
+    "login_failed": env.str("RATE_LIMIT_MFA_FAILED", default="20/5m/ip,5/5m/key"),
     "signup": env.str("RATE_LIMIT_SIGNUP", default="20/m/ip"),
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/5m/key",
