@@ -1,3 +1,4 @@
+from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -47,7 +48,10 @@ def profile(request):
         services.user_update_profile(user=request.user, **form.cleaned_data)
         messages.success(request, _("Vos informations ont été enregistrées."))
         return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form, "page_title": _("Mon compte")})
+    totp_active = Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists()
+    return render(
+        request, "accounts/profile.html", {"form": form, "page_title": _("Mon compte"), "totp_active": totp_active}
+    )
 
 
 def resend_activation(request):

@@ -9,6 +9,7 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
+os.environ.setdefault("MFA_REQUIRED_FOR_SUPERUSERS", "false")
 
 from chorus.settings.base import *  # noqa: E402,F403
 from chorus.settings.base import STORAGES  # noqa: E402

@@ -13,6 +13,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "*")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
+os.environ.setdefault("MFA_REQUIRED_FOR_SUPERUSERS", "false")
 os.environ.setdefault("CHORUS_VAR_DIR", tempfile.mkdtemp(prefix="chorus-test-"))
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 

@@ -1,5 +1,6 @@
 import factory
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal import auth as totp_auth
 
 from accounts.models import News, User
 
@@ -36,3 +37,16 @@ class NewsFactory(factory.django.DjangoModelFactory):
 
     title = factory.Sequence(lambda n: f"Actualité {n}")
     body = "Texte de l'actualité."
+
+
+def activate_totp(user) -> str:
+    """Give ``user`` an authenticator app (allauth.mfa); returns its secret."""
+    secret = totp_auth.generate_totp_secret()
+    totp_auth.TOTP.activate(user, secret)
+    return secret
+
+
+def totp_code(secret: str) -> str:
+    """The code the authenticator app shows right now."""
+    counter = next(iter(totp_auth.yield_hotp_counters_from_time()))
+    return totp_auth.format_hotp_value(totp_auth.hotp_value(secret, counter))
