@@ -72,19 +72,31 @@ class SignupForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
+    # Not a model field of the form: a new address only becomes the contact address once confirmed
+    # (accounts.services.user_update_profile), so the form must not write it on the instance.
+    contact_email = forms.EmailField(
+        label=_("Adresse e-mail de contact"),
+        required=False,
+        help_text=_(
+            "Adresse où recevoir les notifications, si elle diffère de celle de connexion. Elle est utilisée "
+            "une fois confirmée par le lien qui lui est envoyé."
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "phone", "contact_email"]
+        fields = ["first_name", "last_name", "phone"]
         labels = {
             "first_name": _("Prénom"),
             "last_name": _("Nom"),
             "phone": _("Téléphone"),
-            "contact_email": _("Adresse e-mail de contact"),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["phone"].validators.append(phone_validator)
+        self.fields["contact_email"].initial = self.instance.contact_email_pending or self.instance.contact_email
         self.helper = form_helper(submit_label=_("Enregistrer les modifications"))
 
 

@@ -199,6 +199,10 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 
+# A new contact address ("Mon compte") is used once confirmed by the link sent to it, valid this
+# many hours; the link can be sent again once every CONTACT_EMAIL_RESEND_SECONDS.
+CONTACT_EMAIL_CONFIRMATION_HOURS = env.int("CONTACT_EMAIL_CONFIRMATION_HOURS", default=24)
+CONTACT_EMAIL_RESEND_SECONDS = 180
 # Second factor (allauth.mfa): an authenticator app (TOTP) and recovery codes, offered to every
 # account from "Mon compte"; superusers must activate it before reaching the admin when
 # MFA_REQUIRED_FOR_SUPERUSERS (on here, off in dev and test settings).

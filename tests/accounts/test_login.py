@@ -107,7 +107,7 @@ def test_password_change_with_wrong_current_password(client):
     assert user.check_password(PASSWORD)
 
 
-def test_profile_edit(client):
+def test_profile_edit(client, django_capture_on_commit_callbacks):
     user = UserFactory()
     client.force_login(user)
     response = client.get(reverse("accounts:profile"))
@@ -118,8 +118,12 @@ def test_profile_edit(client):
         "phone": "+33 6 12 34 56 78",
         "contact_email": "compta@entreprise.example",
     }
-    response = client.post(reverse("accounts:profile"), data, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:profile"), data, follow=True)
     assert "Vos informations ont été enregistrées." in html(response)
+    # The contact address is used once confirmed by the link sent to it (test_contact_email.py).
+    link = re.search(r"https?://\S+(/mon-compte/adresse-de-contact/confirmer/\S+/)", mail.outbox[-1].body).group(1)
+    client.post(link)
     user.refresh_from_db()
     assert (user.first_name, user.last_name, user.phone, user.contact_email) == (
         "Anne",
