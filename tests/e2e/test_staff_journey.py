@@ -99,3 +99,4 @@ def test_agent_suspends_supplier_completes_agent_pays(page, browser, live_server
     expect(history).to_contain_text("Mise en paiement (212)")
     expect(history).to_contain_text("Suspendue (208)")
     assert Invoice.objects.get(pk=other.pk).status == InvoiceStatus.AVAILABLE
+    supplier_page.context.close()
