@@ -30,10 +30,23 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["email", "first_name", "last_name", "is_active", "is_staff", "date_joined", "last_login"]
     list_filter = ["is_active", "is_staff", "is_superuser"]
     search_fields = ["email", "first_name", "last_name"]
-    readonly_fields = ["date_joined", "last_login", "cgu_accepted_at"]
+    # Contact addresses change only through "Mon compte" and the link sent to them.
+    readonly_fields = ["date_joined", "last_login", "cgu_accepted_at", "contact_email", "contact_email_pending"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Identité"), {"fields": ("first_name", "last_name", "phone", "contact_email", "cgu_accepted_at")}),
+        (
+            _("Identité"),
+            {
+                "fields": (
+                    "first_name",
+                    "last_name",
+                    "phone",
+                    "contact_email",
+                    "contact_email_pending",
+                    "cgu_accepted_at",
+                )
+            },
+        ),
         (_("Droits"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )

@@ -1,3 +1,4 @@
+from allauth.account.adapter import get_adapter
 from crispy_forms.layout import Layout
 from django import forms
 from django.core.validators import RegexValidator
@@ -54,6 +55,14 @@ class SignupForm(forms.Form):
         self.helper.layout = Layout("email", "first_name", "last_name", "phone", "password1", "password2", "accept_cgu")
         self.helper.render_unmentioned_fields = True
 
+    def clean(self):
+        cleaned_data = super().clean()
+        # allauth's enumeration prevention would quietly mail the owner instead; the portal keeps
+        # saying, next to the field, that the address is taken (a deliberate choice, see README).
+        if getattr(self, "account_already_exists", False):
+            self.add_error("email", get_adapter().error_messages["email_taken"])
+        return cleaned_data
+
     def signup(self, request, user):
         user.first_name = self.cleaned_data["first_name"].strip()
         user.last_name = self.cleaned_data["last_name"].strip()
@@ -63,19 +72,31 @@ class SignupForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
+    # Not a model field of the form: a new address only becomes the contact address once confirmed
+    # (accounts.services.user_update_profile), so the form must not write it on the instance.
+    contact_email = forms.EmailField(
+        label=_("Adresse e-mail de contact"),
+        required=False,
+        help_text=_(
+            "Adresse où recevoir les notifications, si elle diffère de celle de connexion. Elle est utilisée "
+            "une fois confirmée par le lien qui lui est envoyé."
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "phone", "contact_email"]
+        fields = ["first_name", "last_name", "phone"]
         labels = {
             "first_name": _("Prénom"),
             "last_name": _("Nom"),
             "phone": _("Téléphone"),
-            "contact_email": _("Adresse e-mail de contact"),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["phone"].validators.append(phone_validator)
+        self.fields["contact_email"].initial = self.instance.contact_email_pending or self.instance.contact_email
         self.helper = form_helper(submit_label=_("Enregistrer les modifications"))
 
 

@@ -46,10 +46,17 @@ class User(AbstractUser):
     first_name = models.CharField(_("prénom"), max_length=150)
     last_name = models.CharField(_("nom"), max_length=150)
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    # Only ever a confirmed address: a new one waits in contact_email_pending until its owner
+    # follows the link sent to it (accounts.services.contact_email_confirm).
     contact_email = models.EmailField(
         _("adresse e-mail de contact"),
         blank=True,
-        help_text=_("Adresse où recevoir les notifications, si elle diffère de celle de connexion."),
+        help_text=_("Adresse confirmée où recevoir les notifications, si elle diffère de celle de connexion."),
+    )
+    contact_email_pending = models.EmailField(
+        _("adresse e-mail de contact à confirmer"),
+        blank=True,
+        help_text=_("Nouvelle adresse de contact demandée, utilisée seulement une fois confirmée par le lien envoyé."),
     )
     cgu_accepted_at = models.DateTimeField(_("CGU acceptées le"), null=True, blank=True)
 
@@ -75,6 +82,8 @@ class User(AbstractUser):
 
     @property
     def notification_email(self) -> str:
+        """The one place that decides where notifications go: the confirmed contact address, else
+        the login address (a contact address waiting for its confirmation is never used)."""
         return self.contact_email or self.email
 
 

@@ -7,5 +7,11 @@ app_name = "accounts"
 urlpatterns = [
     path("accueil/", views.dashboard, name="dashboard"),
     path("mon-compte/", views.profile, name="profile"),
+    path("mon-compte/adresse-de-contact/renvoyer/", views.contact_email_resend, name="contact_email_resend"),
+    path(
+        "mon-compte/adresse-de-contact/confirmer/<str:token>/",
+        views.contact_email_confirm,
+        name="contact_email_confirm",
+    ),
     path("compte/activation/renvoyer/", views.resend_activation, name="resend_activation"),
 ]

@@ -1,8 +1,11 @@
+from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.forms import ProfileForm, ResendActivationForm
@@ -41,13 +44,59 @@ def dashboard(request):
 
 @login_required
 def profile(request):
-    """Mon compte: name, phone and contact e-mail; links to the password and e-mail pages."""
+    """Mon compte: name, phone and contact e-mail; links to the password, e-mail and 2FA pages."""
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        services.user_update_profile(user=request.user, **form.cleaned_data)
+        sent = services.user_update_profile(user=request.user, **form.cleaned_data)
         messages.success(request, _("Vos informations ont été enregistrées."))
+        if sent:
+            messages.info(
+                request,
+                _(
+                    "Un lien de confirmation a été envoyé à %(email)s : cette adresse recevra les notifications "
+                    "une fois confirmée. D'ici là, elles restent envoyées à votre adresse de connexion."
+                )
+                % {"email": request.user.contact_email_pending},
+            )
         return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form, "page_title": _("Mon compte")})
+    totp_active = Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists()
+    return render(
+        request, "accounts/profile.html", {"form": form, "page_title": _("Mon compte"), "totp_active": totp_active}
+    )
+
+
+@login_required
+@require_POST
+def contact_email_resend(request):
+    """Send the confirmation link of the pending contact address again."""
+    if services.contact_email_resend(user=request.user):
+        messages.info(
+            request,
+            _("Un nouveau lien de confirmation a été envoyé à %(email)s.")
+            % {"email": request.user.contact_email_pending},
+        )
+    elif request.user.contact_email_pending:
+        messages.warning(request, _("Un lien vient déjà d'être envoyé : réessayez dans quelques minutes."))
+    return redirect("accounts:profile")
+
+
+@login_required
+def contact_email_confirm(request, token):
+    """The link of the confirmation e-mail: a page with a button (mail scanners only GET links)."""
+    error = None
+    if request.method == "POST":
+        try:
+            email = services.contact_email_confirm(user=request.user, token=token)
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            messages.success(
+                request,
+                _("L'adresse %(email)s est confirmée : elle reçoit désormais vos notifications.") % {"email": email},
+            )
+            return redirect("accounts:profile")
+    context = {"error": error, "page_title": _("Confirmer l'adresse e-mail de contact")}
+    return render(request, "accounts/contact_email_confirm.html", context)
 
 
 def resend_activation(request):

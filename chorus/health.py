@@ -1,8 +1,11 @@
 """Health check for operators and load balancers: database and broker, as JSON.
 
-200 when both answer, 503 otherwise. Cheap enough to be polled every few seconds.
+200 when both answer, 503 otherwise. Cheap enough to be polled every few seconds. Anonymous
+callers get the bare status; the details (database vendor, broker transport, timings, error
+classes) are shown to staff and to callers sending ``Authorization: Bearer <HEALTH_CHECK_TOKEN>``.
 """
 
+import hmac
 import time
 
 from django.conf import settings
@@ -43,9 +46,23 @@ def _check_broker() -> dict:
     return {"status": "ok", "transport": str(transport), "ms": round((time.perf_counter() - start) * 1000, 1)}
 
 
+def _may_see_details(request) -> bool:
+    """Staff, or a caller presenting the configured token; never anyone when no token is set."""
+    if request.user.is_authenticated and request.user.is_active and request.user.is_staff:
+        return True
+    token = settings.HEALTH_CHECK_TOKEN
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    if not token or scheme.lower() != "bearer" or not presented:
+        return False
+    return hmac.compare_digest(presented.strip().encode(), token.encode())
+
+
 @never_cache
 @require_GET
 def health(request):
     checks = {"database": _check_database(), "broker": _check_broker()}
     healthy = all(check["status"] == "ok" for check in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "erreur", **checks}, status=200 if healthy else 503)
+    body = {"status": "ok" if healthy else "erreur"}
+    if _may_see_details(request):
+        body.update(checks)
+    return JsonResponse(body, status=200 if healthy else 503)

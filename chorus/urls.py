@@ -5,10 +5,6 @@ from django.views.generic import RedirectView
 from accounts import views as accounts_views
 from chorus.health import health
 
-admin.site.site_header = "Chorus Pro — services financiers"
-admin.site.site_title = "Chorus Pro"
-admin.site.index_title = "Administration"
-
 urlpatterns = [
     path("", accounts_views.home, name="home"),
     path("pages/<slug:slug>/", accounts_views.page, name="page"),

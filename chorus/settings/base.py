@@ -24,7 +24,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.ChorusAdminConfig",  # django.contrib.admin, its login being the portal's
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "accounts",
     "structures",
     "invoices",
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "chorus.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -150,6 +152,15 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # French common passwords and keyboard runs, then the ANSSI/CNIL strength estimate (accounts/passwords.py).
+    {"NAME": "accounts.passwords.FrenchCommonPasswordValidator"},
+    {
+        "NAME": "accounts.passwords.PasswordStrengthValidator",
+        "OPTIONS": {
+            "min_entropy_bits": env.int("PASSWORD_MIN_ENTROPY_BITS", default=80),
+            "max_repeated_characters": 3,
+        },
+    },
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:dashboard"
@@ -168,22 +179,59 @@ ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = ACCOUNT_ACTIVATION_MINUTES / (24 * 60)
 ACCOUNT_EMAIL_CONFIRMATION_HMAC = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
-# A sign-up with an address already in use says so next to the field (the real portal does).
-ACCOUNT_PREVENT_ENUMERATION = False
+# No page tells whether an address has an account: the password reset answers the same for
+# every address (an unknown one gets an e-mail saying so), so does "Renvoyer le lien
+# d'activation". The one deliberate exception: a sign-up with an address already in use says so
+# next to the field, as the real portal does (accounts.forms.SignupForm; see the README).
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Chorus Pro] "
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # Tell the user by e-mail when their password or e-mail address changes.
 ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Client IP for every limit: REMOTE_ADDR, or, behind TRUSTED_PROXY_COUNT proxies of ours, the
+# X-Forwarded-For entry the outermost one added (1: the last entry). TRUSTED_CLIENT_IP_HEADER
+# (e.g. X-Real-IP) takes the address from a header that the proxy sets instead.
+# Read by accounts.adapter.AccountAdapter.get_client_ip, which allauth's limits also call.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="")
+# Failed passwords (accounts/login_throttle.py): per address and per client IP, the first
+# free_failures cost nothing, then each attempt waits base_delay × 2^(n − free_failures) seconds,
+# at most max_delay, after the last one; counts are forgotten after `window` quiet seconds.
+LOGIN_THROTTLE = {
+    "address": {
+        "free_failures": env.int("LOGIN_FREE_FAILURES_PER_ADDRESS", default=5),
+        "base_delay": 2,
+        "max_delay": env.int("LOGIN_MAX_DELAY_PER_ADDRESS", default=60),
+    },
+    "ip": {
+        "free_failures": env.int("LOGIN_FREE_FAILURES_PER_IP", default=20),
+        "base_delay": 2,
+        "max_delay": env.int("LOGIN_MAX_DELAY_PER_IP", default=300),
+    },
+    "window": env.int("LOGIN_THROTTLE_WINDOW", default=900),
+}
 ACCOUNT_RATE_LIMITS = {
     "login": env.str("RATE_LIMIT_LOGIN", default="30/m/ip"),
-    "login_failed": env.str("RATE_LIMIT_LOGIN_FAILED", default="5/5m/ip,5/5m/key"),
+    # allauth applies this one to second-factor codes (key: the user); passwords: LOGIN_THROTTLE.
+    "login_failed": env.str("RATE_LIMIT_MFA_FAILED", default="20/5m/ip,5/5m/key"),
     "signup": env.str("RATE_LIMIT_SIGNUP", default="20/m/ip"),
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/5m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
 }
+
+# A new contact address ("Mon compte") is used once confirmed by the link sent to it, valid this
+# many hours; the link can be sent again once every CONTACT_EMAIL_RESEND_SECONDS.
+CONTACT_EMAIL_CONFIRMATION_HOURS = env.int("CONTACT_EMAIL_CONFIRMATION_HOURS", default=24)
+CONTACT_EMAIL_RESEND_SECONDS = 180
+# Second factor (allauth.mfa): an authenticator app (TOTP) and recovery codes, offered to every
+# account from "Mon compte"; superusers must activate it before reaching the admin when
+# MFA_REQUIRED_FOR_SUPERUSERS (on here, off in dev and test settings).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Chorus Pro"
+MFA_REQUIRED_FOR_SUPERUSERS = env.bool("MFA_REQUIRED_FOR_SUPERUSERS", default=True)
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
@@ -339,6 +387,24 @@ SESSION_COOKIE_AGE = 8 * 3600
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy of every page, portal and admin (chorus/csp.py): our own files only,
+# no inline script or style (scripts live in static/), data: images for the TOTP QR code.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+CONTENT_SECURITY_POLICY_REPORT_ONLY = env.bool("CONTENT_SECURITY_POLICY_REPORT_ONLY", default=False)
+# /sante/ shows only {"status": ...} to anonymous callers; staff and callers sending
+# "Authorization: Bearer <HEALTH_CHECK_TOKEN>" also get each check's details. Empty: staff only.
+HEALTH_CHECK_TOKEN = env.str("HEALTH_CHECK_TOKEN", default="")
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -11,6 +11,7 @@ os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
 # The portal's address in e-mail links; `make run` passes the one of the run.
 os.environ.setdefault("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+os.environ.setdefault("MFA_REQUIRED_FOR_SUPERUSERS", "false")
 
 from chorus.settings.base import *  # noqa: E402,F403
 from chorus.settings.base import STORAGES  # noqa: E402

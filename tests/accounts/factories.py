@@ -1,5 +1,6 @@
 import factory
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal import auth as totp_auth
 from django.utils import timezone
 
 from accounts.models import News, OutboxEmail, OutboxState, User
@@ -22,21 +23,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Params:
         staff = factory.Trait(is_staff=True)
         superuser = factory.Trait(is_staff=True, is_superuser=True)
-        unverified = factory.Trait(verified_email=False)
-        verified_email = True
+        unverified = factory.Trait(email_address__verified=False)
 
     @factory.post_generation
     def email_address(obj, create, extracted, **kwargs):
         if create:
-            verified = obj._verified if hasattr(obj, "_verified") else True
+            verified = kwargs.get("verified", True)
             EmailAddress.objects.create(user=obj, email=obj.email, primary=True, verified=verified)
-
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        verified = kwargs.pop("verified_email", True)
-        obj = super()._create(model_class, *args, **kwargs)
-        obj._verified = verified
-        return obj
 
 
 class NewsFactory(factory.django.DjangoModelFactory):
@@ -60,3 +53,16 @@ class OutboxEmailFactory(factory.django.DjangoModelFactory):
     class Params:
         sent = factory.Trait(state=OutboxState.SENT, attempts=1, sent_at=factory.LazyFunction(timezone.now))
         failed = factory.Trait(state=OutboxState.FAILED, attempts=8, last_error="ConnectionRefusedError: refusé")
+
+
+def activate_totp(user) -> str:
+    """Give ``user`` an authenticator app (allauth.mfa); returns its secret."""
+    secret = totp_auth.generate_totp_secret()
+    totp_auth.TOTP.activate(user, secret)
+    return secret
+
+
+def totp_code(secret: str) -> str:
+    """The code the authenticator app shows right now."""
+    counter = next(iter(totp_auth.yield_hotp_counters_from_time()))
+    return totp_auth.format_hotp_value(totp_auth.hotp_value(secret, counter))

@@ -1,4 +1,4 @@
-"""Public pages, layout, error pages and the health check."""
+"""Public pages, layout and error pages (the health check: test_health.py)."""
 
 import pytest
 from django.test import override_settings
@@ -75,29 +75,6 @@ def test_csrf_failure_page_is_dsfr(client):
     response = strict.post(reverse("account_login"), {"login": "a@b.example", "password": "x"})
     assert response.status_code == 403
     assert "La session a expiré" in html(response)
-
-
-def test_health_check_reports_database_and_broker(client):
-    response = client.get(reverse("health"))
-    assert response.status_code == 200
-    data = response.json()
-    assert data["status"] == "ok"
-    assert data["database"]["status"] == "ok"
-    assert data["broker"]["status"] == "ok"
-
-
-def test_health_check_fails_when_broker_is_down(client, settings, monkeypatch):
-    from kombu import Connection
-
-    from chorus.celery import app
-
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    # Nothing listens on port 1: the broker is down.
-    monkeypatch.setattr(app, "connection_for_write", lambda *a, **k: Connection("redis://127.0.0.1:1/0"))
-    response = client.get(reverse("health"))
-    assert response.status_code == 503
-    assert response.json()["broker"]["status"] == "erreur"
-    assert response.json()["database"]["status"] == "ok"
 
 
 def test_manager_activities_appear_in_navigation_only_for_managers(client):
