@@ -7,10 +7,10 @@ from django.db import DEFAULT_DB_ALIAS, connections, models
 
 # The ORM's bulk_create spent about two thirds of an import's time compiling values one by one
 # (measured with cProfile; see bench/import_annuaire.py). These two functions write the same rows with
-# one statement: ``COPY`` on PostgreSQL (psycopg2), ``executemany`` on SQLite (rows bound in C),
-# multi-row ``VALUES`` elsewhere. For ``executemany`` and ``VALUES``, values are adapted by
-# the model fields (``get_db_prep_save``) except for text, booleans and ids, which every driver
-# takes as they are. Columns missing from a row get the field's default, as ``Model()`` would.
+# one statement: ``COPY`` on PostgreSQL (psycopg2, pinned in requirements.txt), ``executemany`` on
+# SQLite (rows bound in C); the portal runs on no other database. For ``executemany``, values are
+# adapted by the model fields (``get_db_prep_save``) except for text, booleans and ids, which the
+# driver takes as they are. Columns missing from a row get the field's default, as ``Model()`` would.
 
 _PASS_THROUGH = (models.CharField, models.BooleanField, models.TextField, models.AutoField, models.ForeignKey)
 
@@ -69,9 +69,8 @@ def insert_rows(model, rows: list[dict]) -> None:
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(f.column) for f in fields)
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and hasattr(cursor.cursor, "copy_expert"):  # psycopg2
+        if connection.vendor == "postgresql":
             buffer = io.StringIO()
             for row in rows:
                 buffer.write("\t".join([_copy_text(row[name]) for name in names]))
@@ -80,15 +79,9 @@ def insert_rows(model, rows: list[dict]) -> None:
             with connection.wrap_database_errors:  # psycopg2 errors → django.db errors
                 cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
             return
-        params = _prepared(rows, names, preps)
-        if connection.vendor == "sqlite":
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {one}", params)  # noqa: S608
-            return
-        per_statement = max(1, 30_000 // len(fields))  # PostgreSQL allows 65,535 parameters
-        for start in range(0, len(params), per_statement):
-            chunk = params[start : start + per_statement]
-            sql = f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([one] * len(chunk))  # noqa: S608
-            cursor.execute(sql, [value for row in chunk for value in row])
+        placeholders = ", ".join(["%s"] * len(fields))
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
+        cursor.executemany(sql, _prepared(rows, names, preps))
 
 
 def update_rows(model, names: list[str], rows: list[dict]) -> None:

@@ -467,7 +467,7 @@ def test_a_value_longer_than_its_field_is_rejected(tmp_path):
 
 
 def test_raw_writes_round_trip_and_raise_django_errors():
-    """insert_rows/update_rows (COPY, executemany or VALUES by backend) store what the ORM reads."""
+    """insert_rows/update_rows (COPY on PostgreSQL, executemany on SQLite) store what the ORM reads."""
     from datetime import date
     from decimal import Decimal
 
