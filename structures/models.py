@@ -1,6 +1,6 @@
 """Structures (companies and public bodies), their services, bank details, members and EJ.
 
-Writes go through ``structures/services.py``; reads that carry access rules through
+Writes go through ``structures.services``; reads that carry access rules through
 ``structures/selectors.py``.
 """
 

@@ -1,0 +1,80 @@
+"""What the structures services share: e-mails, history rows, row locks and field updates."""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from accounts.services import email_enqueue
+from structures.models import (
+    ADDRESS_AND_CONTACT_FIELDS,
+    Membership,
+    MembershipEvent,
+    MembershipRole,
+    MembershipStatus,
+    Structure,
+)
+
+# Fields of a structure its gestionnaire (or support) may change through ``structure_update``.
+STRUCTURE_EDITABLE_FIELDS = frozenset({"name", "vat_number", *ADDRESS_AND_CONTACT_FIELDS})
+SERVICE_EDITABLE_FIELDS = frozenset({"code", "name", "is_active", *ADDRESS_AND_CONTACT_FIELDS})
+BANK_ACCOUNT_EDITABLE_FIELDS = frozenset({"label", "iban", "bic", "is_active"})
+
+
+def absolute_url(path: str) -> str:
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+def send_email(*, template: str, to: list[str], context: dict) -> None:
+    """Render ``emails/structures/<template>_subject.txt`` and ``_message.txt`` and enqueue them."""
+    if not to:
+        return
+    context = {"portal_url": absolute_url("/"), **context}
+    subject = render_to_string(f"emails/structures/{template}_subject.txt", context)
+    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
+    body = render_to_string(f"emails/structures/{template}_message.txt", context)
+    email_enqueue(message=EmailMessage(subject=subject, body=body, to=to))
+
+
+def display(user) -> str:
+    return user.get_full_name() or user.email
+
+
+def main_managers(structure: Structure):
+    return Membership.objects.filter(
+        structure=structure, status=MembershipStatus.ACTIVE, role=MembershipRole.MAIN_MANAGER
+    ).select_related("user")
+
+
+def is_main_manager(user, structure: Structure) -> bool:
+    return main_managers(structure).filter(user=user).exists()
+
+
+def check_can_manage(actor, structure: Structure) -> None:
+    """Only a gestionnaire principal of the structure, or support staff, manages it."""
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDenied(_("Vous devez être connecté."))
+    if actor.is_staff or is_main_manager(actor, structure):
+        return
+    raise PermissionDenied(_("Seul un gestionnaire principal de cette structure peut effectuer cette action."))
+
+
+def lock_membership(membership: Membership) -> Membership:
+    """Re-read the membership under a row lock (the caller's copy may be stale)."""
+    return Membership.objects.select_for_update(of=("self",)).select_related("user", "structure").get(pk=membership.pk)
+
+
+def record_event(membership: Membership, action: str, actor, comment: str = "") -> MembershipEvent:
+    return MembershipEvent.objects.create(membership=membership, action=action, actor=actor, comment=comment)
+
+
+def apply_fields(instance, fields: dict, allowed: frozenset, what: str) -> list[str]:
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"{what}: champs non modifiables {sorted(unknown)}")
+    # Every given field is written, changed or not: a ModelForm may already have set them on
+    # the instance it was given.
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    return list(fields)
