@@ -1,6 +1,8 @@
 """Django admin for support staff: structures, services, bank details, EJ and memberships.
 
-Decisions on memberships go through ``structures.services`` (admin actions), so e-mails and the
+Only support (``structures.access.is_support``: a superuser, or a staff user with the
+``structures.support`` permission of the « Support » group) opens these pages; a ministry agent,
+staff to handle invoices, gets the French 403 page even if given model permissions. Decisions on memberships go through ``structures.services`` (admin actions), so e-mails and the
 history (``MembershipEvent``) are the same as in the portal; the membership form is read-only.
 Directory tables hold hundreds of thousands of rows: changelists join their foreign keys
 (``list_select_related``), pick foreign keys through ``autocomplete_fields``, skip the second
@@ -17,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from structures import services
+from structures import access, services
 from structures.models import (
     ADDRESS_AND_CONTACT_FIELDS,
     BankAccount,
@@ -45,6 +47,25 @@ class BankAccountForm(forms.ModelForm):
 
     def clean_bic(self):
         return normalize_bic(self.cleaned_data["bic"])
+
+
+class SupportOnlyAdmin(admin.ModelAdmin):
+    """Pages for support only: the model permissions are asked on top of the support rule."""
+
+    def has_module_permission(self, request):
+        return access.is_support(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return access.is_support(request.user) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return access.is_support(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return access.is_support(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return access.is_support(request.user) and super().has_delete_permission(request, obj)
 
 
 # --- Inlines ----------------------------------------------------------------------------------
@@ -106,7 +127,7 @@ class MembershipEventInline(ReadOnlyInline):
 
 
 @admin.register(Structure)
-class StructureAdmin(admin.ModelAdmin):
+class StructureAdmin(SupportOnlyAdmin):
     list_display = [
         "identifier",
         "name",
@@ -186,7 +207,7 @@ class StructureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(SupportOnlyAdmin):
     list_display = ["code", "name", "structure", "is_active", "ej_required"]
     list_filter = ["is_active", "ej_required", "structure__kind"]
     search_fields = ["code", "name", "^structure__identifier"]
@@ -199,7 +220,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(BankAccount)
-class BankAccountAdmin(admin.ModelAdmin):
+class BankAccountAdmin(SupportOnlyAdmin):
     form = BankAccountForm
     list_display = ["label", "structure", "iban", "bic", "is_active"]
     list_filter = ["is_active"]
@@ -213,7 +234,7 @@ class BankAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(EngagementJuridique)
-class EngagementJuridiqueAdmin(admin.ModelAdmin):
+class EngagementJuridiqueAdmin(SupportOnlyAdmin):
     list_display = [
         "number",
         "recipient",
@@ -237,7 +258,7 @@ class EngagementJuridiqueAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(SupportOnlyAdmin):
     list_display = ["user", "structure", "role", "status", "requested_at", "decided_at"]
     list_filter = ["status", "role", "structure__kind"]
     search_fields = ["user__email", "user__last_name", "^structure__identifier", "structure__name"]

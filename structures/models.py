@@ -96,6 +96,10 @@ class Structure(AddressMixin):
         verbose_name = _("structure")
         verbose_name_plural = _("structures")
         ordering = ["name"]
+        # The support rule (structures/access.py): given by the « Support » group (migration 0005).
+        permissions = [
+            ("support", _("Support : gérer toutes les structures, leurs rattachements et leurs gestionnaires"))
+        ]
         constraints = [
             models.UniqueConstraint(fields=["identifier_type", "identifier"], name="structure_identifier_unique"),
             models.CheckConstraint(

@@ -1,19 +1,14 @@
 """What the structures services share: e-mails, history rows, row locks and field updates."""
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
-from django.utils.translation import gettext as _
 
 from accounts.services import email_enqueue
 from structures.models import (
     ADDRESS_AND_CONTACT_FIELDS,
     Membership,
     MembershipEvent,
-    MembershipRole,
-    MembershipStatus,
-    Structure,
 )
 
 # Fields of a structure its gestionnaire (or support) may change through ``structure_update``.
@@ -39,25 +34,6 @@ def send_email(*, template: str, to: list[str], context: dict) -> None:
 
 def display(user) -> str:
     return user.get_full_name() or user.email
-
-
-def main_managers(structure: Structure):
-    return Membership.objects.filter(
-        structure=structure, status=MembershipStatus.ACTIVE, role=MembershipRole.MAIN_MANAGER
-    ).select_related("user")
-
-
-def is_main_manager(user, structure: Structure) -> bool:
-    return main_managers(structure).filter(user=user).exists()
-
-
-def check_can_manage(actor, structure: Structure) -> None:
-    """Only a gestionnaire principal of the structure, or support staff, manages it."""
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("Vous devez être connecté."))
-    if actor.is_staff or is_main_manager(actor, structure):
-        return
-    raise PermissionDenied(_("Seul un gestionnaire principal de cette structure peut effectuer cette action."))
 
 
 def lock_membership(membership: Membership) -> Membership:

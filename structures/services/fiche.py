@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.services import user_accept_cgu
+from structures import access
 from structures.models import (
     IdentifierType,
     Membership,
@@ -15,7 +16,7 @@ from structures.models import (
     Structure,
     StructureKind,
 )
-from structures.services.common import STRUCTURE_EDITABLE_FIELDS, apply_fields, check_can_manage, record_event
+from structures.services.common import STRUCTURE_EDITABLE_FIELDS, apply_fields, record_event
 from structures.services.memberships import membership_request
 from structures.validators import normalize_siret, normalize_vat_number, validate_siret, validate_vat_number
 
@@ -92,7 +93,7 @@ def structure_create(
 @transaction.atomic
 def structure_update(*, structure: Structure, actor, **fields) -> Structure:
     """Change the fiche structure (raison sociale, address, contact, VAT number)."""
-    check_can_manage(actor, structure)
+    access.check_can_manage(actor, structure)
     if "vat_number" in fields:
         fields["vat_number"] = _clean_vat(fields["vat_number"])
     if "name" in fields:
@@ -110,10 +111,7 @@ def structure_accept_mandate(*, structure: Structure, user) -> Structure:
 
     The user's own CGU acceptance is recorded too when it is missing.
     """
-    if not (
-        user.is_staff
-        or Membership.objects.filter(user=user, structure=structure, status=MembershipStatus.ACTIVE).exists()
-    ):
+    if not (access.is_active_member(user, structure) or access.is_support(user)):
         raise PermissionDenied(_("Vous n'êtes pas rattaché à cette structure."))
     if structure.is_public:
         raise ValidationError(_("Le mandat de facturation concerne les structures privées (fournisseurs)."))

@@ -6,13 +6,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from structures import access
 from structures.models import Membership, MembershipEvent, MembershipRole, MembershipStatus, Structure, StructureKind
 from structures.services.common import (
     absolute_url,
-    check_can_manage,
     display,
     lock_membership,
-    main_managers,
     record_event,
     send_email,
 )
@@ -75,7 +74,7 @@ def membership_request(*, user, structure: Structure, message: str = "") -> Memb
 
     record_event(membership, MembershipEvent.Action.REQUESTED, user, message)
     activities_url = absolute_url(reverse("structures:activities"))
-    for manager in main_managers(structure):
+    for manager in access.main_manager_memberships(structure):
         send_email(
             template="membership_requested",
             to=[manager.user.notification_email],
@@ -92,7 +91,7 @@ def membership_request(*, user, structure: Structure, message: str = "") -> Memb
 
 def _decide(*, membership: Membership, actor, comment: str, approve: bool) -> Membership:
     membership = lock_membership(membership)
-    check_can_manage(actor, membership.structure)
+    access.check_can_manage(actor, membership.structure)
     if membership.status != MembershipStatus.PENDING:
         raise ValidationError(
             _("La demande de %(user)s n'est plus en attente : elle a déjà été traitée (%(status)s).")
@@ -142,16 +141,14 @@ def membership_revoke(*, membership: Membership, actor) -> Membership:
     """
     membership = lock_membership(membership)
     if actor is None or actor.pk != membership.user_id:
-        check_can_manage(actor, membership.structure)
-    if membership.status != MembershipStatus.ACTIVE:
+        access.check_can_manage(actor, membership.structure)
+    if not membership.is_active:
         raise ValidationError(_("%(user)s n'est pas rattaché à cette structure.") % {"user": display(membership.user)})
     if membership.role == MembershipRole.MAIN_MANAGER:
         # Lock every gestionnaire principal so two of them cannot detach each other at once.
         managers = list(
-            Membership.objects.select_for_update()
-            .filter(
-                structure_id=membership.structure_id, status=MembershipStatus.ACTIVE, role=MembershipRole.MAIN_MANAGER
-            )
+            access.main_manager_memberships(membership.structure_id)
+            .select_for_update(of=("self",))
             .values_list("pk", flat=True)
         )
         if set(managers) <= {membership.pk}:
@@ -177,17 +174,16 @@ def membership_revoke(*, membership: Membership, actor) -> Membership:
 def membership_set_main_manager(*, membership: Membership, actor) -> Membership:
     """Support staff name this active member gestionnaire principal; the previous one(s) become
     utilisateur."""
-    if actor is None or not actor.is_staff:
-        raise PermissionDenied(_("Seul le support peut désigner un gestionnaire principal."))
+    access.check_support(actor, _("Seul le support peut désigner un gestionnaire principal."))
     membership = lock_membership(membership)
-    if membership.status != MembershipStatus.ACTIVE:
+    if not membership.is_active:
         raise ValidationError(
             _("Seul un membre actif peut devenir gestionnaire principal ; %(user)s ne l'est pas.")
             % {"user": display(membership.user)}
         )
     previous = (
-        Membership.objects.select_for_update()
-        .filter(structure_id=membership.structure_id, status=MembershipStatus.ACTIVE, role=MembershipRole.MAIN_MANAGER)
+        access.main_manager_memberships(membership.structure_id)
+        .select_for_update(of=("self",))
         .exclude(pk=membership.pk)
     )
     for other in previous:
@@ -215,7 +211,7 @@ def membership_set_main_manager(*, membership: Membership, actor) -> Membership:
 def membership_set_notifications(*, membership: Membership, user, notify_invoice_events: bool, daily_digest: bool):
     """A member's own notification preferences for one structure (only theirs, only while active)."""
     membership = lock_membership(membership)
-    if membership.user_id != user.pk or membership.status != MembershipStatus.ACTIVE:
+    if membership.user_id != user.pk or not membership.is_active:
         raise PermissionDenied(_("Ce rattachement n'est pas le vôtre ou n'est plus actif."))
     membership.notify_invoice_events = bool(notify_invoice_events)
     membership.daily_digest = bool(daily_digest)

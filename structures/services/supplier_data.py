@@ -4,12 +4,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from structures import access
 from structures.models import BankAccount, Service, Structure, StructureKind
 from structures.services.common import (
     BANK_ACCOUNT_EDITABLE_FIELDS,
     SERVICE_EDITABLE_FIELDS,
     apply_fields,
-    check_can_manage,
 )
 from structures.validators import normalize_bic, normalize_iban, validate_bic, validate_iban
 
@@ -36,7 +36,7 @@ def _clean_service_code(structure: Structure, code: str, *, exclude_pk=None) -> 
 
 @transaction.atomic
 def service_create(*, structure: Structure, actor, code: str, name: str, **fields) -> Service:
-    check_can_manage(actor, structure)
+    access.check_can_manage(actor, structure)
     code = _clean_service_code(structure, code)
     service = Service(structure=structure, code=code, name=(name or "").strip())
     apply_fields(service, fields, SERVICE_EDITABLE_FIELDS, "service_create")
@@ -47,7 +47,7 @@ def service_create(*, structure: Structure, actor, code: str, name: str, **field
 
 @transaction.atomic
 def service_update(*, service: Service, actor, **fields) -> Service:
-    check_can_manage(actor, service.structure)
+    access.check_can_manage(actor, service.structure)
     if "code" in fields:
         fields["code"] = _clean_service_code(service.structure, fields["code"], exclude_pk=service.pk)
     if "name" in fields:
@@ -97,7 +97,7 @@ def _clean_bank_fields(structure: Structure, fields: dict, *, exclude_pk=None) -
 
 @transaction.atomic
 def bank_account_create(*, structure: Structure, actor, label: str, iban: str, bic: str) -> BankAccount:
-    check_can_manage(actor, structure)
+    access.check_can_manage(actor, structure)
     if structure.kind != StructureKind.PRIVATE:
         raise ValidationError(_("Seule une structure privée (fournisseur) enregistre des coordonnées bancaires."))
     fields = _clean_bank_fields(structure, {"label": label, "iban": iban, "bic": bic})
@@ -106,7 +106,7 @@ def bank_account_create(*, structure: Structure, actor, label: str, iban: str, b
 
 @transaction.atomic
 def bank_account_update(*, bank_account: BankAccount, actor, **fields) -> BankAccount:
-    check_can_manage(actor, bank_account.structure)
+    access.check_can_manage(actor, bank_account.structure)
     unknown = set(fields) - BANK_ACCOUNT_EDITABLE_FIELDS
     if unknown:
         raise TypeError(f"bank_account_update: champs non modifiables {sorted(unknown)}")

@@ -1,6 +1,7 @@
 """Admin for support staff: pages load cheaply, membership actions go through the services."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.core import mail
 from django.urls import NoReverseMatch, reverse
@@ -14,6 +15,8 @@ from tests.structures.factories import (
     MembershipFactory,
     ServiceFactory,
     StructureFactory,
+    SupportUserFactory,
+    make_agent,
 )
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +97,34 @@ def test_change_pages_load_with_their_inlines(admin_client, data):
     assert "Création de la structure" in content  # history inline
     assert 'name="events-TOTAL_FORMS"' in content
     assert 'name="status"' not in content  # decisions only through the actions
+
+
+def test_support_group_opens_the_structures_admin(client, data):
+    client.force_login(SupportUserFactory())
+    for model in MODELS:
+        assert client.get(reverse(f"admin:structures_{model}_changelist")).status_code == 200
+    response = client.get(reverse("admin:structures_structure_change", args=[data["supplier"].pk]))
+    assert response.status_code == 200
+    assert 'name="name"' in html(response)  # editable
+    assert "Structures" in html(client.get(reverse("admin:index")))
+
+
+def test_a_ministry_agent_gets_a_french_refusal_even_with_model_permissions(client, data):
+    agent = make_agent(data["public"])
+    agent.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="structures", codename__in=["view_structure", "change_structure"]
+        )
+    )
+    client.force_login(agent)
+    response = client.get(reverse("admin:structures_structure_change", args=[data["supplier"].pk]))
+    assert response.status_code == 403
+    assert "Accès refusé" in html(response)
+    assert client.get(reverse("admin:structures_structure_changelist")).status_code == 403
+    response = client.post(reverse("admin:structures_structure_change", args=[data["supplier"].pk]), {"name": "Prise"})
+    assert response.status_code == 403
+    data["supplier"].refresh_from_db()
+    assert data["supplier"].name == "Fournitures SARL"
 
 
 def test_memberships_cannot_be_added_and_events_not_edited(admin_client, data):
