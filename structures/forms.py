@@ -1,4 +1,4 @@
-"""Forms of the supplier pages. They validate and normalise input; services do the writes."""
+"""Forms of the supplier pages and of the support admin. They validate and normalise input; services write."""
 
 from crispy_forms.layout import Fieldset, Layout
 from django import forms
@@ -8,8 +8,8 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import tva as stdnum_fr_tva
 
 from chorus.forms import form_helper
+from structures import selectors
 from structures.models import BankAccount, IdentifierType, Service, Structure
-from structures.selectors import SEARCH_MIN_DIGITS
 from structures.validators import (
     normalize_bic,
     normalize_iban,
@@ -173,8 +173,10 @@ class StructureSearchForm(forms.Form):
     def clean_q(self):
         query = self.cleaned_data["q"].strip()
         compact = "".join(query.split())
-        if compact.isdigit() and len(compact) < SEARCH_MIN_DIGITS:
-            raise ValidationError(_("Saisissez au moins %(count)d chiffres du SIRET.") % {"count": SEARCH_MIN_DIGITS})
+        if compact.isdigit() and len(compact) < selectors.SEARCH_MIN_DIGITS:
+            raise ValidationError(
+                _("Saisissez au moins %(count)d chiffres du SIRET.") % {"count": selectors.SEARCH_MIN_DIGITS}
+            )
         return query
 
 
@@ -283,3 +285,22 @@ class MandateForm(forms.Form):
                 error_messages={"required": _("Vous devez accepter les conditions générales d'utilisation.")},
             )
         self.helper = form_helper(submit_label=_("Accepter"))
+
+
+class RecipientStaffAttachForm(forms.Form):
+    """Support's « Rattacher un agent » page: the login e-mail of an existing portal account."""
+
+    email = forms.EmailField(
+        label=_("Adresse e-mail de l'agent"),
+        help_text=_("L'adresse de connexion de son compte : l'agent crée d'abord son compte sur le portail."),
+    )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        self.user = selectors.user_by_email(email)
+        if self.user is None:
+            raise ValidationError(
+                _("Aucun compte n'utilise l'adresse %(email)s : l'agent doit d'abord créer son compte sur le portail.")
+                % {"email": email}
+            )
+        return email

@@ -250,7 +250,8 @@ class Membership(models.Model):
 
 
 class MembershipEvent(models.Model):
-    """Append-only history of a membership: request, approval, refusal, detachment, role change."""
+    """Append-only history of a membership: request, approval, refusal, detachment, role change,
+    attachment of an agent by support."""
 
     class Action(models.TextChoices):
         REQUESTED = "DEMANDE", _("Demande de rattachement")
@@ -259,6 +260,7 @@ class MembershipEvent(models.Model):
         REFUSED = "REFUS", _("Refus")
         REVOKED = "DETACHEMENT", _("Détachement")
         ROLE_CHANGED = "ROLE", _("Changement de rôle")
+        ATTACHED = "RATTACHEMENT", _("Rattachement d'un agent par le support")
 
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)

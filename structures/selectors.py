@@ -8,6 +8,7 @@ these reads apply them.
 
 import re
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -140,3 +141,11 @@ def is_current_manager(request) -> bool:
     """Whether the user is gestionnaire principal of the current structure (for the navigation)."""
     membership = current_membership(request)
     return bool(membership and membership.is_main_manager)
+
+
+def user_by_email(email: str):
+    """The account whose login e-mail is this one (any case), or None."""
+    email = (email or "").strip()
+    if not email:
+        return None
+    return get_user_model().objects.filter(email__iexact=email).first()

@@ -3,7 +3,8 @@ detachment, roles, services, bank details and the billing mandate.
 
 One module per job: ``fiche`` (a structure's creation, update and billing mandate),
 ``memberships`` (requests to join, decisions, detachment, roles, notification choices),
-``supplier_data`` (services and bank details) and ``common`` (e-mails, history rows, row locks).
+``supplier_data`` (services and bank details), ``recipient_staff`` (support attaches and detaches
+ministry agents) and ``common`` (e-mails, history rows, row locks).
 Callers import them from here: ``from structures import services``.
 
 Views, forms, the admin and management commands all call these functions, so the checks, the
@@ -30,6 +31,7 @@ from structures.services.memberships import (
     membership_set_main_manager,
     membership_set_notifications,
 )
+from structures.services.recipient_staff import recipient_staff_attach, recipient_staff_detach
 from structures.services.supplier_data import (
     bank_account_create,
     bank_account_deactivate,
@@ -52,6 +54,8 @@ __all__ = [
     "membership_revoke",
     "membership_set_main_manager",
     "membership_set_notifications",
+    "recipient_staff_attach",
+    "recipient_staff_detach",
     "service_create",
     "service_deactivate",
     "service_update",

@@ -254,7 +254,7 @@ def test_admin_is_in_french(admin_client, data):
 
 
 def test_a_structure_with_many_services_links_to_them_instead_of_an_inline(admin_client, data, monkeypatch):
-    from structures import admin as structures_admin
+    from structures.admin import structure_pages as structures_admin
 
     url = reverse("admin:structures_structure_change", args=[data["public"].pk])
     content = html(admin_client.get(url))
@@ -268,3 +268,125 @@ def test_a_structure_with_many_services_links_to_them_instead_of_an_inline(admin
         admin_client.get(reverse("admin:structures_service_changelist"), {"structure__id__exact": data["public"].pk})
     )
     assert "SE001" in listing
+
+
+# --- Agents of a public structure (support) ---------------------------------------------------
+
+
+def attach_url(structure):
+    return reverse("admin:structures_structure_attach_agent", args=[structure.pk])
+
+
+def field_errors(response, field="email") -> str:
+    """The error list shown in the row of ``field`` (next to the field)."""
+    content = html(response)
+    row = content.split(f"field-{field}", 1)[1].split("</div>", 1)[0]
+    return row
+
+
+@pytest.fixture
+def support_client(client):
+    client.force_login(SupportUserFactory())
+    return client
+
+
+def test_public_structure_page_offers_to_attach_an_agent(support_client, data):
+    content = html(support_client.get(reverse("admin:structures_structure_change", args=[data["public"].pk])))
+    assert attach_url(data["public"]) in content and "Rattacher un agent" in content
+    content = html(support_client.get(reverse("admin:structures_structure_change", args=[data["supplier"].pk])))
+    assert "Rattacher un agent" not in content
+
+
+def test_support_attaches_an_agent_from_the_admin(client, support_client, data, django_capture_on_commit_callbacks):
+    agent = UserFactory(email="agnes@culture.example")
+    assert support_client.get(attach_url(data["public"])).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = support_client.post(attach_url(data["public"]), {"email": " AGNES@culture.example "}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("admin:structures_structure_change", args=[data["public"].pk])
+    assert any("est rattaché à Ministère de l'Intérieur" in m for m in messages_of(response))
+    membership = agent.memberships.get(structure=data["public"])
+    agent.refresh_from_db()
+    assert membership.is_active and agent.is_staff
+    assert membership.events.get().action == MembershipEvent.Action.ATTACHED
+    assert [m.to for m in mail.outbox] == [[agent.email]]
+    # The agent now opens the invoices of the ministry in the admin.
+    client.force_login(agent)
+    assert client.get(reverse("admin:invoices_invoice_changelist")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        ("unknown", "Aucun compte n'utilise l'adresse inconnu@culture.example"),
+        ("already", "est déjà rattaché à Ministère de l'Intérieur"),
+        ("private", "n'est pas une structure publique"),
+    ],
+)
+def test_attach_page_shows_refusals_next_to_the_field(support_client, data, case, expected):
+    if case == "unknown":
+        structure, email = data["public"], "inconnu@culture.example"
+    elif case == "already":
+        structure, email = data["public"], make_agent(data["public"]).email
+    else:
+        structure, email = data["supplier"], UserFactory().email
+    before = MembershipEvent.objects.count()
+    response = support_client.post(attach_url(structure), {"email": email})
+    assert response.status_code == 200
+    assert expected in field_errors(response)
+    assert MembershipEvent.objects.count() == before
+    assert mail.outbox == []
+
+
+def test_a_plain_agent_cannot_attach_nor_detach(client, data):
+    agent = make_agent(data["public"])
+    other = make_agent(data["public"])
+    client.force_login(agent)
+    response = client.get(attach_url(data["public"]))
+    assert response.status_code == 403
+    assert "Seul le support peut rattacher un agent" in html(response)
+    newcomer = UserFactory()
+    assert client.post(attach_url(data["public"]), {"email": newcomer.email}).status_code == 403
+    membership = other.memberships.get()
+    detach = reverse("admin:structures_structure_detach_agent", args=[data["public"].pk, membership.pk])
+    response = client.post(detach)
+    assert response.status_code == 403
+    assert "Seul le support peut détacher un agent" in html(response)
+    membership.refresh_from_db()
+    assert membership.is_active and not newcomer.memberships.exists()
+
+
+def test_support_detaches_an_agent_from_the_structure_page(support_client, data, django_capture_on_commit_callbacks):
+    agent = make_agent(data["public"])
+    membership = agent.memberships.get()
+    detach = reverse("admin:structures_structure_detach_agent", args=[data["public"].pk, membership.pk])
+    content = html(support_client.get(reverse("admin:structures_structure_change", args=[data["public"].pk])))
+    assert detach in content and "Détacher" in content
+    supplier_content = html(
+        support_client.get(reverse("admin:structures_structure_change", args=[data["supplier"].pk]))
+    )
+    assert "detacher-agent" not in supplier_content  # supplier members are not agents
+    assert "Détacher" in html(support_client.get(detach))  # confirmation page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = support_client.post(detach, follow=True)
+    assert any("est détaché de Ministère de l'Intérieur" in m for m in messages_of(response))
+    membership.refresh_from_db()
+    agent.refresh_from_db()
+    assert membership.status == MembershipStatus.REVOKED and not agent.is_staff
+    assert membership.events.get().action == MembershipEvent.Action.REVOKED
+    assert [m.to for m in mail.outbox] == [[agent.email]]
+
+
+def test_detach_agents_action_calls_the_service(support_client, data, django_capture_on_commit_callbacks):
+    agent = make_agent(data["public"])
+    membership = agent.memberships.get()
+    response = post_action(
+        support_client, "detach_agents", [membership, data["manager"]], django_capture_on_commit_callbacks
+    )
+    messages = messages_of(response)
+    assert "1 agent détaché." in messages
+    assert any("n'est pas une structure publique" in m for m in messages), messages
+    membership.refresh_from_db()
+    data["manager"].refresh_from_db()
+    assert membership.status == MembershipStatus.REVOKED
+    assert data["manager"].status == MembershipStatus.ACTIVE
+    assert [m.to for m in mail.outbox] == [[agent.email]]
