@@ -4,21 +4,17 @@ from crispy_forms.layout import Fieldset, Layout
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from stdnum.exceptions import ValidationError as StdnumError
-from stdnum.fr import tva as stdnum_fr_tva
 
 from chorus.forms import form_helper
-from structures import selectors
+from structures import selectors, services
 from structures.models import BankAccount, IdentifierType, Service, Structure
 from structures.validators import (
     normalize_bic,
     normalize_iban,
     normalize_siret,
-    normalize_vat_number,
     validate_bic,
     validate_iban,
     validate_siret,
-    validate_vat_number,
 )
 
 ADDRESS_FIELDS = ["address_line1", "address_line2", "postal_code", "city"]
@@ -34,23 +30,12 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-def _vat_siren(vat_number: str) -> str:
+def _vat_number(value: str, identifier_type: str = "", identifier: str = "") -> str:
+    """The VAT rule of the services (same SIREN), its message for the field."""
     try:
-        return stdnum_fr_tva.to_siren(vat_number)
-    except StdnumError:  # Monaco: a valid French VAT number without a SIREN
-        return ""
-
-
-def _clean_vat_number(value: str, siret: str = "") -> str:
-    value = normalize_vat_number(value)
-    if not value:
-        return ""
-    validate_vat_number(value)
-    if siret and value.startswith("FR") and _vat_siren(value) not in ("", siret[:9]):
-        raise ValidationError(
-            _("Ce numéro de TVA ne correspond pas au SIREN de la structure (%(siren)s).") % {"siren": siret[:9]}
-        )
-    return value
+        return services.vat_number_check(vat_number=value, identifier_type=identifier_type, identifier=identifier)
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict["vat_number"]) from None
 
 
 class StructureCreateForm(forms.Form):
@@ -123,9 +108,8 @@ class StructureCreateForm(forms.Form):
             if identifier is not None:
                 cleaned["identifier"] = identifier
         if "vat_number" in cleaned:
-            siret = identifier if identifier_type == IdentifierType.SIRET and identifier else ""
             try:
-                cleaned["vat_number"] = _clean_vat_number(cleaned["vat_number"], siret)
+                cleaned["vat_number"] = _vat_number(cleaned["vat_number"], identifier_type, identifier or "")
             except ValidationError as exc:
                 self.add_error("vat_number", exc)
         return cleaned
@@ -155,8 +139,7 @@ class StructureUpdateForm(forms.ModelForm):
         )
 
     def clean_vat_number(self):
-        siret = self.instance.identifier if self.instance.identifier_type == IdentifierType.SIRET else ""
-        return _clean_vat_number(self.cleaned_data["vat_number"], siret)
+        return _vat_number(self.cleaned_data["vat_number"], self.instance.identifier_type, self.instance.identifier)
 
 
 class StructureSearchForm(forms.Form):

@@ -1,14 +1,19 @@
-"""Admin of structures, their services, bank details and EJ (the directory tables)."""
+"""Admin of structures, their services, bank details and EJ (the directory tables).
 
-from django import forms
+Saves of structures, services and bank details go through the services (``ServiceSavedAdmin``);
+the inlines of a structure are read-only, with links to those pages.
+"""
+
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from structures import services
 from structures.admin.agents import AgentPagesMixin
-from structures.admin.base import ReadOnlyInline, SupportOnlyAdmin
+from structures.admin.base import ReadOnlyInline, ServiceSavedAdmin, SupportOnlyAdmin
+from structures.forms import BankAccountForm
 from structures.models import (
     ADDRESS_AND_CONTACT_FIELDS,
     BankAccount,
@@ -17,40 +22,27 @@ from structures.models import (
     Service,
     Structure,
 )
-from structures.validators import normalize_bic, normalize_iban
 
 SERVICE_INLINE_MAX = 100
 
 
-class BankAccountForm(forms.ModelForm):
-    """Spaces are removed and letters upper-cased before the IBAN and BIC are checked."""
-
-    class Meta:
-        model = BankAccount
-        fields = ["label", "iban", "bic", "is_active"]
-
-    def clean_iban(self):
-        return normalize_iban(self.cleaned_data["iban"])
-
-    def clean_bic(self):
-        return normalize_bic(self.cleaned_data["bic"])
+# --- Inlines (read-only: each row links to its page, which saves through the services) ------
 
 
-# --- Inlines ----------------------------------------------------------------------------------
-
-
-class ServiceInline(admin.TabularInline):
+class ServiceInline(ReadOnlyInline):
     model = Service
     fields = ["code", "name", "is_active", "ej_required"]
-    extra = 0
+    readonly_fields = fields
     show_change_link = True
+    verbose_name_plural = _("services (modification depuis la page de chaque service)")
 
 
-class BankAccountInline(admin.TabularInline):
+class BankAccountInline(ReadOnlyInline):
     model = BankAccount
-    form = BankAccountForm
     fields = ["label", "iban", "bic", "is_active"]
-    extra = 0
+    readonly_fields = fields
+    show_change_link = True
+    verbose_name_plural = _("coordonnées bancaires (modification depuis la page de chacune)")
 
 
 class MembershipInline(ReadOnlyInline):
@@ -78,7 +70,7 @@ class MembershipInline(ReadOnlyInline):
 
 
 @admin.register(Structure)
-class StructureAdmin(AgentPagesMixin, SupportOnlyAdmin):
+class StructureAdmin(AgentPagesMixin, ServiceSavedAdmin):
     list_display = [
         "identifier",
         "name",
@@ -106,11 +98,28 @@ class StructureAdmin(AgentPagesMixin, SupportOnlyAdmin):
     search_help_text = _("Identifiant (SIRET ou SIREN, depuis le début) ou raison sociale.")
     show_full_result_count = False
     list_per_page = 50
-    readonly_fields = ["services_link", "mandate_accepted_at", "mandate_accepted_by", "created_at", "updated_at"]
+    readonly_fields = [
+        "services_link",
+        "bank_accounts_link",
+        "mandate_accepted_at",
+        "mandate_accepted_by",
+        "created_at",
+        "updated_at",
+    ]
+    identity_fields = ["kind", "identifier_type", "identifier"]  # the structure itself: fixed once created
     fieldsets = [
         (
             None,
-            {"fields": ["kind", "identifier_type", "identifier", "name", "vat_number", "is_active", "services_link"]},
+            {
+                "fields": [
+                    *identity_fields,
+                    "name",
+                    "vat_number",
+                    "is_active",
+                    "services_link",
+                    "bank_accounts_link",
+                ]
+            },
         ),
         (
             _("Règles de facturation (destinataire public)"),
@@ -131,12 +140,32 @@ class StructureAdmin(AgentPagesMixin, SupportOnlyAdmin):
             _("Adresse et contact"),
             {"fields": list(ADDRESS_AND_CONTACT_FIELDS)},
         ),
-        (_("Mandat de facturation et dates"), {"fields": readonly_fields[1:]}),
+        (_("Mandat de facturation et dates"), {"fields": readonly_fields[2:]}),
     ]
     inlines = [ServiceInline, BankAccountInline, MembershipInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("mandate_accepted_by")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*self.identity_fields, *fields] if obj is not None else fields
+
+    def service_check(self, request, form, obj):
+        data = form.cleaned_data
+        if "vat_number" in data:
+            identity = obj if obj is not None else Structure(**{k: data.get(k, "") for k in self.identity_fields})
+            data["vat_number"] = services.vat_number_check(
+                vat_number=data["vat_number"], identifier_type=identity.identifier_type, identifier=identity.identifier
+            )
+
+    def service_create(self, request, form):
+        data = dict(form.cleaned_data)
+        identity = {name: data.pop(name) for name in [*self.identity_fields, "name"]}
+        return services.structure_register(actor=request.user, **identity, **data)
+
+    def service_update(self, request, obj, changed):
+        return services.structure_update(structure=obj, actor=request.user, **changed)
 
     def get_inlines(self, request, obj):
         # A ministry of the directory may have thousands of services: past a few, they are listed
@@ -153,12 +182,26 @@ class StructureAdmin(AgentPagesMixin, SupportOnlyAdmin):
         count = obj.services.count()
         url = reverse("admin:structures_service_changelist") + f"?structure__id__exact={obj.pk}"
         return format_html(
-            '<a href="{}">{}</a>', url, ngettext("%(count)d service", "%(count)d services", count) % {"count": count}
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            url,
+            ngettext("%(count)d service", "%(count)d services", count) % {"count": count},
+            reverse("admin:structures_service_add") + f"?structure={obj.pk}",
+            _("Ajouter un service"),
+        )
+
+    @admin.display(description=_("coordonnées bancaires"))
+    def bank_accounts_link(self, obj):
+        if obj is None or obj.pk is None or obj.is_public:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:structures_bankaccount_add") + f"?structure={obj.pk}",
+            _("Ajouter des coordonnées bancaires"),
         )
 
 
 @admin.register(Service)
-class ServiceAdmin(SupportOnlyAdmin):
+class ServiceAdmin(ServiceSavedAdmin):
     list_display = ["code", "name", "structure", "is_active", "ej_required"]
     list_filter = ["is_active", "ej_required", "structure__kind"]
     search_fields = ["code", "name", "^structure__identifier"]
@@ -169,10 +212,31 @@ class ServiceAdmin(SupportOnlyAdmin):
     ordering = ["structure_id", "code"]  # the (structure, code) unique index: no sort of the table
     readonly_fields = ["created_at", "updated_at"]
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return ["structure", *fields] if obj is not None else fields
+
+    def service_check(self, request, form, obj):
+        data = form.cleaned_data
+        structure = obj.structure if obj is not None else data.get("structure")
+        if structure is not None and "code" in data:
+            data["code"] = services.service_code_check(
+                structure=structure, code=data["code"], exclude_pk=obj.pk if obj is not None else None
+            )
+
+    def service_create(self, request, form):
+        data = dict(form.cleaned_data)
+        return services.service_create(
+            structure=data.pop("structure"), actor=request.user, code=data.pop("code"), name=data.pop("name"), **data
+        )
+
+    def service_update(self, request, obj, changed):
+        return services.service_update(service=obj, actor=request.user, **changed)
+
 
 @admin.register(BankAccount)
-class BankAccountAdmin(SupportOnlyAdmin):
-    form = BankAccountForm
+class BankAccountAdmin(ServiceSavedAdmin):
+    form = BankAccountForm  # the portal's form: spaces removed, IBAN and BIC checked
     list_display = ["label", "structure", "iban", "bic", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["label", "iban", "^structure__identifier", "structure__name"]
@@ -182,6 +246,35 @@ class BankAccountAdmin(SupportOnlyAdmin):
 
     def get_fields(self, request, obj=None):
         return ["structure", "label", "iban", "bic", "is_active", "created_at", "updated_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return ["structure", *fields] if obj is not None else fields
+
+    def service_check(self, request, form, obj):
+        data = form.cleaned_data
+        structure = obj.structure if obj is not None else data.get("structure")
+        if structure is not None:
+            given = {name: data[name] for name in ("label", "iban", "bic") if name in data}
+            data.update(
+                services.bank_account_check(
+                    structure=structure, fields=given, exclude_pk=obj.pk if obj is not None else None
+                )
+            )
+
+    def service_create(self, request, form):
+        data = form.cleaned_data
+        return services.bank_account_create(
+            structure=data["structure"],
+            actor=request.user,
+            label=data["label"],
+            iban=data["iban"],
+            bic=data["bic"],
+            is_active=data.get("is_active", True),
+        )
+
+    def service_update(self, request, obj, changed):
+        return services.bank_account_update(bank_account=obj, actor=request.user, **changed)
 
 
 @admin.register(EngagementJuridique)

@@ -1,7 +1,7 @@
 """Writes about structures that matter: creation, attachment requests and their decisions,
 detachment, roles, services, bank details and the billing mandate.
 
-One module per job: ``fiche`` (a structure's creation, update and billing mandate),
+One module per job: ``fiche`` (a structure's creation, update, VAT rule and billing mandate),
 ``memberships`` (requests to join, decisions, detachment, roles, notification choices),
 ``supplier_data`` (services and bank details), ``recipient_staff`` (support attaches and detaches
 ministry agents) and ``common`` (e-mails, history rows, row locks).
@@ -20,9 +20,17 @@ when one field is at fault); acting on a structure one does not manage is ``Perm
 from structures.services.common import (
     BANK_ACCOUNT_EDITABLE_FIELDS,
     SERVICE_EDITABLE_FIELDS,
+    SERVICE_SUPPORT_FIELDS,
     STRUCTURE_EDITABLE_FIELDS,
+    STRUCTURE_SUPPORT_FIELDS,
 )
-from structures.services.fiche import structure_accept_mandate, structure_create, structure_update
+from structures.services.fiche import (
+    structure_accept_mandate,
+    structure_create,
+    structure_register,
+    structure_update,
+    vat_number_check,
+)
 from structures.services.memberships import (
     membership_approve,
     membership_refuse,
@@ -33,9 +41,11 @@ from structures.services.memberships import (
 )
 from structures.services.recipient_staff import recipient_staff_attach, recipient_staff_detach
 from structures.services.supplier_data import (
+    bank_account_check,
     bank_account_create,
     bank_account_deactivate,
     bank_account_update,
+    service_code_check,
     service_create,
     service_deactivate,
     service_update,
@@ -44,7 +54,10 @@ from structures.services.supplier_data import (
 __all__ = [
     "BANK_ACCOUNT_EDITABLE_FIELDS",
     "SERVICE_EDITABLE_FIELDS",
+    "SERVICE_SUPPORT_FIELDS",
     "STRUCTURE_EDITABLE_FIELDS",
+    "STRUCTURE_SUPPORT_FIELDS",
+    "bank_account_check",
     "bank_account_create",
     "bank_account_deactivate",
     "bank_account_update",
@@ -56,10 +69,13 @@ __all__ = [
     "membership_set_notifications",
     "recipient_staff_attach",
     "recipient_staff_detach",
+    "service_code_check",
     "service_create",
     "service_deactivate",
     "service_update",
     "structure_accept_mandate",
     "structure_create",
+    "structure_register",
     "structure_update",
+    "vat_number_check",
 ]

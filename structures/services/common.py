@@ -11,9 +11,22 @@ from structures.models import (
     MembershipEvent,
 )
 
-# Fields of a structure its gestionnaire (or support) may change through ``structure_update``.
+# Fields of a structure its gestionnaire may change through ``structure_update``; support may also
+# change its state and the directory's rules of a recipient (as the admin shows them).
 STRUCTURE_EDITABLE_FIELDS = frozenset({"name", "vat_number", *ADDRESS_AND_CONTACT_FIELDS})
+STRUCTURE_SUPPORT_FIELDS = STRUCTURE_EDITABLE_FIELDS | {
+    "is_active",
+    "ej_required",
+    "service_required",
+    "service_or_ej_required",
+    "reports_payment_status",
+    "edi_sender",
+    "edi_receiver",
+    "is_moa",
+    "is_moa_only",
+}
 SERVICE_EDITABLE_FIELDS = frozenset({"code", "name", "is_active", *ADDRESS_AND_CONTACT_FIELDS})
+SERVICE_SUPPORT_FIELDS = SERVICE_EDITABLE_FIELDS | {"ej_required"}
 BANK_ACCOUNT_EDITABLE_FIELDS = frozenset({"label", "iban", "bic", "is_active"})
 
 

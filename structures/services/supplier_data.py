@@ -1,4 +1,8 @@
-"""Writes on a supplier's own data: its services and its bank details."""
+"""Writes on a structure's own data: its services and its bank details, and the checks they make.
+
+The ``*_check`` functions are the rules the writes apply; forms (portal and admin) ask them too, to
+show a refusal next to its field before anything is written.
+"""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,6 +13,7 @@ from structures.models import BankAccount, Service, Structure, StructureKind
 from structures.services.common import (
     BANK_ACCOUNT_EDITABLE_FIELDS,
     SERVICE_EDITABLE_FIELDS,
+    SERVICE_SUPPORT_FIELDS,
     apply_fields,
 )
 from structures.validators import normalize_bic, normalize_iban, validate_bic, validate_iban
@@ -16,7 +21,9 @@ from structures.validators import normalize_bic, normalize_iban, validate_bic, v
 # --- Services of a supplier -------------------------------------------------------------------
 
 
-def _clean_service_code(structure: Structure, code: str, *, exclude_pk=None) -> str:
+def service_code_check(*, structure: Structure, code: str, exclude_pk=None) -> str:
+    """The code normalised (upper case), or a ValidationError on ``code``: present, not the code
+    reserved to public bodies for a supplier, unique within the structure."""
     code = (code or "").strip().upper()
     if not code:
         raise ValidationError({"code": _("Saisissez le code du service.")})
@@ -34,12 +41,16 @@ def _clean_service_code(structure: Structure, code: str, *, exclude_pk=None) -> 
     return code
 
 
+def _service_fields(actor) -> frozenset:
+    return SERVICE_SUPPORT_FIELDS if access.is_support(actor) else SERVICE_EDITABLE_FIELDS
+
+
 @transaction.atomic
 def service_create(*, structure: Structure, actor, code: str, name: str, **fields) -> Service:
     access.check_can_manage(actor, structure)
-    code = _clean_service_code(structure, code)
+    code = service_code_check(structure=structure, code=code)
     service = Service(structure=structure, code=code, name=(name or "").strip())
-    apply_fields(service, fields, SERVICE_EDITABLE_FIELDS, "service_create")
+    apply_fields(service, fields, _service_fields(actor), "service_create")
     service.full_clean(validate_unique=False, validate_constraints=False)
     service.save()
     return service
@@ -49,10 +60,10 @@ def service_create(*, structure: Structure, actor, code: str, name: str, **field
 def service_update(*, service: Service, actor, **fields) -> Service:
     access.check_can_manage(actor, service.structure)
     if "code" in fields:
-        fields["code"] = _clean_service_code(service.structure, fields["code"], exclude_pk=service.pk)
+        fields["code"] = service_code_check(structure=service.structure, code=fields["code"], exclude_pk=service.pk)
     if "name" in fields:
         fields["name"] = (fields["name"] or "").strip()
-    changed = apply_fields(service, fields, SERVICE_EDITABLE_FIELDS, "service_update")
+    changed = apply_fields(service, fields, _service_fields(actor), "service_update")
     if changed:
         service.full_clean(validate_unique=False, validate_constraints=False)
         service.save(update_fields=[*changed, "updated_at"])
@@ -66,7 +77,13 @@ def service_deactivate(*, service: Service, actor) -> Service:
 # --- Bank details -----------------------------------------------------------------------------
 
 
-def _clean_bank_fields(structure: Structure, fields: dict, *, exclude_pk=None) -> dict:
+def bank_account_check(*, structure: Structure, fields: dict, exclude_pk=None) -> dict:
+    """The fields normalised (IBAN, BIC, label), or a ValidationError keyed by field: a supplier's
+    structure, a valid IBAN not already recorded for it, a valid BIC, a label."""
+    if structure.kind != StructureKind.PRIVATE:
+        raise ValidationError(
+            {"structure": _("Seule une structure privée (fournisseur) enregistre des coordonnées bancaires.")}
+        )
     errors = {}
     if "iban" in fields:
         fields["iban"] = normalize_iban(fields["iban"])
@@ -96,12 +113,12 @@ def _clean_bank_fields(structure: Structure, fields: dict, *, exclude_pk=None) -
 
 
 @transaction.atomic
-def bank_account_create(*, structure: Structure, actor, label: str, iban: str, bic: str) -> BankAccount:
+def bank_account_create(
+    *, structure: Structure, actor, label: str, iban: str, bic: str, is_active: bool = True
+) -> BankAccount:
     access.check_can_manage(actor, structure)
-    if structure.kind != StructureKind.PRIVATE:
-        raise ValidationError(_("Seule une structure privée (fournisseur) enregistre des coordonnées bancaires."))
-    fields = _clean_bank_fields(structure, {"label": label, "iban": iban, "bic": bic})
-    return BankAccount.objects.create(structure=structure, **fields)
+    fields = bank_account_check(structure=structure, fields={"label": label, "iban": iban, "bic": bic})
+    return BankAccount.objects.create(structure=structure, is_active=bool(is_active), **fields)
 
 
 @transaction.atomic
@@ -110,7 +127,7 @@ def bank_account_update(*, bank_account: BankAccount, actor, **fields) -> BankAc
     unknown = set(fields) - BANK_ACCOUNT_EDITABLE_FIELDS
     if unknown:
         raise TypeError(f"bank_account_update: champs non modifiables {sorted(unknown)}")
-    fields = _clean_bank_fields(bank_account.structure, fields, exclude_pk=bank_account.pk)
+    fields = bank_account_check(structure=bank_account.structure, fields=fields, exclude_pk=bank_account.pk)
     changed = apply_fields(bank_account, fields, BANK_ACCOUNT_EDITABLE_FIELDS, "bank_account_update")
     if changed:
         bank_account.save(update_fields=[*changed, "updated_at"])

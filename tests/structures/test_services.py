@@ -60,13 +60,13 @@ def test_structure_create_makes_the_creator_main_manager(django_capture_on_commi
             address_line1="3 rue du Port",
             postal_code="13002",
             city="Marseille",
-            vat_number="fr 40 303 265 045",
+            vat_number="fr 44 732 829 320",  # the SIREN of the SIRET (the service checks it)
         )
     structure = membership.structure
     assert structure.identifier == "73282932000074"
     assert structure.name == "Dupont Fournitures SAS"
     assert structure.kind == StructureKind.PRIVATE
-    assert structure.vat_number == "FR40303265045"
+    assert structure.vat_number == "FR44732829320"
     assert (membership.user, membership.role, membership.status) == (
         user,
         MembershipRole.MAIN_MANAGER,
@@ -456,6 +456,34 @@ def test_structure_update_rules(structure, manager):
         services.structure_update(structure=structure, actor=manager, identifier=make_siret(9))
     structure.refresh_from_db()
     assert structure.name != "X" and structure.vat_number == ""
+
+
+def vat_of(siren: str) -> str:
+    return f"FR{(12 + 3 * (int(siren) % 97)) % 97:02d}{siren}"
+
+
+def test_the_vat_number_must_match_the_siren(structure, manager):
+    siren = structure.identifier[:9]
+    with pytest.raises(ValidationError) as info:
+        services.structure_update(structure=structure, actor=manager, vat_number="FR40303265045")
+    assert info.value.message_dict == {
+        "vat_number": [f"Ce numéro de TVA ne correspond pas au SIREN de la structure ({siren})."]
+    }
+    with pytest.raises(ValidationError) as info:
+        services.structure_create(
+            user=UserFactory(),
+            identifier_type=IdentifierType.SIRET,
+            identifier="732 829 320 00074",
+            name="Dupont",
+            vat_number="FR40303265045",
+        )
+    assert "(732829320)" in info.value.message_dict["vat_number"][0]
+    assert not Structure.objects.filter(identifier="73282932000074").exists()
+    structure.refresh_from_db()
+    assert structure.vat_number == ""
+    services.structure_update(structure=structure, actor=manager, vat_number=vat_of(siren).lower())
+    structure.refresh_from_db()
+    assert structure.vat_number == vat_of(siren)
 
 
 def test_service_create_update_deactivate(structure, manager):
