@@ -13,6 +13,7 @@ from django.http import Http404
 from invoices import workflow
 from invoices.models import Invoice, InvoiceAttachment, InvoiceEvent
 from invoices.workflow import Status
+from structures import access
 from structures.models import MembershipStatus, Service, Structure
 
 RECIPIENT_SEARCH_LIMIT = 20
@@ -131,10 +132,8 @@ def public_recipient(identifier: str) -> Structure | None:
 
 
 def recipients_for_staff(user) -> QuerySet[Structure]:
-    """Public structures (recipients) whose invoices the user handles: active memberships only."""
-    if not user.is_authenticated:
-        return Structure.objects.none()
-    return Structure.objects.public().filter(memberships__user=user, memberships__status=MembershipStatus.ACTIVE)
+    """Public structures (recipients) whose invoices the user handles (rule in structures/access.py)."""
+    return access.recipient_structures_for_staff(user)
 
 
 def invoices_for_recipient_staff(user, invoices: QuerySet[Invoice] | None = None) -> QuerySet[Invoice]:

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from structures import selectors
-from structures.models import MembershipRole
 
 
 def _dashboard_tiles(request) -> list[dict]:
@@ -34,7 +33,7 @@ def _dashboard_tiles(request) -> list[dict]:
             "detail": membership.structure.name,
         }
     ]
-    if membership.role == MembershipRole.MAIN_MANAGER:
+    if membership.is_main_manager:
         count = selectors.pending_requests_count(request)
         tiles.append(
             {

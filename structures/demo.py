@@ -1,9 +1,10 @@
 """Demo structures for `make run`: the sample directory, a supplier company, its members, bank
 details and EJ, and the ministry agent's membership. Idempotent (safe to run twice).
 
-The directory and the EJ go through the importers, as in production; memberships are created
-directly (with their history rows) because the portal's services refuse a membership of a public
-structure, which is how staff users are scoped to their recipients.
+The directory and the EJ go through the importers and the ministry agent is attached by the
+support service (``recipient_staff_attach``), as in production; the supplier's memberships are
+created directly, with their history rows, as if the manager had created the structure and
+approved the member.
 """
 
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from structures import importers
+from structures import access, importers, services
 from structures.models import (
     BankAccount,
     IdentifierType,
@@ -114,13 +115,8 @@ def load(users: dict) -> dict:
     _check(engagements, "Engagements juridiques de démonstration")
 
     ministry = Structure.objects.get(kind=StructureKind.PUBLIC, identifier=MINISTRY_SIRET)
-    _ensure_membership(
-        user=agent,
-        structure=ministry,
-        role=MembershipRole.USER,
-        decided_by=users.get("admin"),
-        history=[(MembershipEvent.Action.APPROVED, users.get("admin"))],
-    )
+    if not access.is_active_member(agent, ministry):
+        services.recipient_staff_attach(actor=users.get("admin"), user=agent, structure=ministry)
     return {
         "annuaire": annuaire,
         "engagements": engagements,

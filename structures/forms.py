@@ -1,24 +1,20 @@
-"""Forms of the supplier pages. They validate and normalise input; services do the writes."""
+"""Forms of the supplier pages and of the support admin. They validate and normalise input; services write."""
 
 from crispy_forms.layout import Fieldset, Layout
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from stdnum.exceptions import ValidationError as StdnumError
-from stdnum.fr import tva as stdnum_fr_tva
 
 from chorus.forms import form_helper
+from structures import selectors, services
 from structures.models import BankAccount, IdentifierType, Service, Structure
-from structures.selectors import SEARCH_MIN_DIGITS
 from structures.validators import (
     normalize_bic,
     normalize_iban,
     normalize_siret,
-    normalize_vat_number,
     validate_bic,
     validate_iban,
     validate_siret,
-    validate_vat_number,
 )
 
 ADDRESS_FIELDS = ["address_line1", "address_line2", "postal_code", "city"]
@@ -34,23 +30,12 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-def _vat_siren(vat_number: str) -> str:
+def _vat_number(value: str, identifier_type: str = "", identifier: str = "") -> str:
+    """The VAT rule of the services (same SIREN), its message for the field."""
     try:
-        return stdnum_fr_tva.to_siren(vat_number)
-    except StdnumError:  # Monaco: a valid French VAT number without a SIREN
-        return ""
-
-
-def _clean_vat_number(value: str, siret: str = "") -> str:
-    value = normalize_vat_number(value)
-    if not value:
-        return ""
-    validate_vat_number(value)
-    if siret and value.startswith("FR") and _vat_siren(value) not in ("", siret[:9]):
-        raise ValidationError(
-            _("Ce numéro de TVA ne correspond pas au SIREN de la structure (%(siren)s).") % {"siren": siret[:9]}
-        )
-    return value
+        return services.vat_number_check(vat_number=value, identifier_type=identifier_type, identifier=identifier)
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict["vat_number"]) from None
 
 
 class StructureCreateForm(forms.Form):
@@ -123,9 +108,8 @@ class StructureCreateForm(forms.Form):
             if identifier is not None:
                 cleaned["identifier"] = identifier
         if "vat_number" in cleaned:
-            siret = identifier if identifier_type == IdentifierType.SIRET and identifier else ""
             try:
-                cleaned["vat_number"] = _clean_vat_number(cleaned["vat_number"], siret)
+                cleaned["vat_number"] = _vat_number(cleaned["vat_number"], identifier_type, identifier or "")
             except ValidationError as exc:
                 self.add_error("vat_number", exc)
         return cleaned
@@ -155,8 +139,7 @@ class StructureUpdateForm(forms.ModelForm):
         )
 
     def clean_vat_number(self):
-        siret = self.instance.identifier if self.instance.identifier_type == IdentifierType.SIRET else ""
-        return _clean_vat_number(self.cleaned_data["vat_number"], siret)
+        return _vat_number(self.cleaned_data["vat_number"], self.instance.identifier_type, self.instance.identifier)
 
 
 class StructureSearchForm(forms.Form):
@@ -173,8 +156,10 @@ class StructureSearchForm(forms.Form):
     def clean_q(self):
         query = self.cleaned_data["q"].strip()
         compact = "".join(query.split())
-        if compact.isdigit() and len(compact) < SEARCH_MIN_DIGITS:
-            raise ValidationError(_("Saisissez au moins %(count)d chiffres du SIRET.") % {"count": SEARCH_MIN_DIGITS})
+        if compact.isdigit() and len(compact) < selectors.SEARCH_MIN_DIGITS:
+            raise ValidationError(
+                _("Saisissez au moins %(count)d chiffres du SIRET.") % {"count": selectors.SEARCH_MIN_DIGITS}
+            )
         return query
 
 
@@ -283,3 +268,22 @@ class MandateForm(forms.Form):
                 error_messages={"required": _("Vous devez accepter les conditions générales d'utilisation.")},
             )
         self.helper = form_helper(submit_label=_("Accepter"))
+
+
+class RecipientStaffAttachForm(forms.Form):
+    """Support's « Rattacher un agent » page: the login e-mail of an existing portal account."""
+
+    email = forms.EmailField(
+        label=_("Adresse e-mail de l'agent"),
+        help_text=_("L'adresse de connexion de son compte : l'agent crée d'abord son compte sur le portail."),
+    )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        self.user = selectors.user_by_email(email)
+        if self.user is None:
+            raise ValidationError(
+                _("Aucun compte n'utilise l'adresse %(email)s : l'agent doit d'abord créer son compte sur le portail.")
+                % {"email": email}
+            )
+        return email

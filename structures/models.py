@@ -1,6 +1,6 @@
 """Structures (companies and public bodies), their services, bank details, members and EJ.
 
-Writes go through ``structures/services.py``; reads that carry access rules through
+Writes go through ``structures.services``; reads that carry access rules through
 ``structures/selectors.py``.
 """
 
@@ -96,6 +96,10 @@ class Structure(AddressMixin):
         verbose_name = _("structure")
         verbose_name_plural = _("structures")
         ordering = ["name"]
+        # The support rule (structures/access.py): given by the « Support » group (migration 0005).
+        permissions = [
+            ("support", _("Support : gérer toutes les structures, leurs rattachements et leurs gestionnaires"))
+        ]
         constraints = [
             models.UniqueConstraint(fields=["identifier_type", "identifier"], name="structure_identifier_unique"),
             models.CheckConstraint(
@@ -246,7 +250,8 @@ class Membership(models.Model):
 
 
 class MembershipEvent(models.Model):
-    """Append-only history of a membership: request, approval, refusal, detachment, role change."""
+    """Append-only history of a membership: request, approval, refusal, detachment, role change,
+    attachment of an agent by support."""
 
     class Action(models.TextChoices):
         REQUESTED = "DEMANDE", _("Demande de rattachement")
@@ -255,6 +260,7 @@ class MembershipEvent(models.Model):
         REFUSED = "REFUS", _("Refus")
         REVOKED = "DETACHEMENT", _("Détachement")
         ROLE_CHANGED = "ROLE", _("Changement de rôle")
+        ATTACHED = "RATTACHEMENT", _("Rattachement d'un agent par le support")
 
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)

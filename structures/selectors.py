@@ -2,15 +2,18 @@
 
 A user sees a structure only through an ACTIVE membership: ``structure_for_user`` is the one way a
 view turns an id from a URL into a structure, so a pending, refused or detached member, or a
-member of another structure, gets a 404.
+member of another structure, gets a 404. The rules themselves are in ``structures/access.py``;
+these reads apply them.
 """
 
 import re
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import Http404
 
-from structures.models import Membership, MembershipRole, MembershipStatus, Structure
+from structures import access
+from structures.models import Membership, MembershipStatus, Structure
 
 SESSION_KEY = "structures.current_structure_id"
 SEARCH_LIMIT = 20
@@ -23,21 +26,13 @@ _DIGITS = re.compile(r"[0-9]+")
 
 def memberships_for_user(user) -> QuerySet[Membership]:
     """The user's active memberships, with their structure, by structure name."""
-    if not user.is_authenticated:
-        return Membership.objects.none()
-    return (
-        Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE)
-        .select_related("structure")
-        .order_by("structure__name", "structure_id")
-    )
+    return access.active_memberships(user).select_related("structure").order_by("structure__name", "structure_id")
 
 
 def structure_for_user(*, user, structure_id) -> Structure:
     """The structure with this id if the user is an active member of it; 404 otherwise."""
     try:
-        return Structure.objects.get(
-            pk=structure_id, memberships__user=user, memberships__status=MembershipStatus.ACTIVE
-        )
+        return access.member_structures(user).get(pk=structure_id)
     except (Structure.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
@@ -75,11 +70,19 @@ def current_structure(request) -> Structure | None:
     return membership.structure if membership else None
 
 
+def pending_requests_of_structure(structure: Structure) -> QuerySet[Membership]:
+    """Pending demandes de rattachement to one structure, oldest first, with their requester."""
+    return (
+        Membership.objects.filter(structure=structure, status=MembershipStatus.PENDING)
+        .select_related("user")
+        .order_by("requested_at", "id")
+    )
+
+
 def pending_requests_for_manager(user) -> QuerySet[Membership]:
     """Pending demandes de rattachement to the structures the user is gestionnaire principal of."""
-    managed = Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE, role=MembershipRole.MAIN_MANAGER)
     return (
-        Membership.objects.filter(status=MembershipStatus.PENDING, structure_id__in=managed.values("structure_id"))
+        Membership.objects.filter(status=MembershipStatus.PENDING, structure_id__in=access.managed_structure_ids(user))
         .select_related("user", "structure")
         .order_by("requested_at", "id")
     )
@@ -89,7 +92,7 @@ def pending_requests_count(request) -> int:
     """How many requests await the user, from the memberships already read (one COUNT query)."""
     cached = getattr(request, _COUNT_CACHE_ATTR, None)
     if cached is None:
-        managed = [m.structure_id for m in request_memberships(request) if m.role == MembershipRole.MAIN_MANAGER]
+        managed = [m.structure_id for m in request_memberships(request) if m.is_main_manager]
         cached = (
             Membership.objects.filter(status=MembershipStatus.PENDING, structure_id__in=managed).count()
             if managed
@@ -130,9 +133,7 @@ def structure_search(query: str) -> QuerySet[Structure]:
 
 def members_of_structure(structure: Structure) -> QuerySet[Membership]:
     return (
-        Membership.objects.filter(structure=structure, status=MembershipStatus.ACTIVE)
-        .select_related("user")
-        .order_by("role", "user__last_name", "user__first_name")
+        access.active_members(structure).select_related("user").order_by("role", "user__last_name", "user__first_name")
     )
 
 
@@ -140,3 +141,11 @@ def is_current_manager(request) -> bool:
     """Whether the user is gestionnaire principal of the current structure (for the navigation)."""
     membership = current_membership(request)
     return bool(membership and membership.is_main_manager)
+
+
+def user_by_email(email: str):
+    """The account whose login e-mail is this one (any case), or None."""
+    email = (email or "").strip()
+    if not email:
+        return None
+    return get_user_model().objects.filter(email__iexact=email).first()

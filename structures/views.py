@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from structures import selectors, services
+from structures import access, selectors, services
 from structures.forms import (
     BankAccountForm,
     MandateForm,
@@ -28,7 +28,7 @@ from structures.forms import (
     StructureUpdateForm,
     add_service_errors,
 )
-from structures.models import BankAccount, Membership, MembershipRole, MembershipStatus, Service, Structure
+from structures.models import BankAccount, Membership, MembershipStatus, Service, Structure
 
 
 def _post_data(request):
@@ -41,7 +41,7 @@ def _managed_structure(request) -> Structure:
     membership = selectors.current_membership(request)
     if membership is None:
         raise Http404
-    if membership.role != MembershipRole.MAIN_MANAGER:
+    if not membership.is_main_manager:
         raise PermissionDenied(_("Cette page est réservée au gestionnaire principal de la structure."))
     return membership.structure
 
@@ -200,11 +200,10 @@ def activities(request):
         messages.info(request, _("Rattachez-vous d'abord à une structure."))
         return redirect("structures:home")
     structure = _managed_structure(request)
-    pending = Membership.objects.filter(structure=structure, status=MembershipStatus.PENDING).select_related("user")
     context = {
         "page_title": _("Activités du gestionnaire"),
         "structure": structure,
-        "pending": pending.order_by("requested_at", "id"),
+        "pending": selectors.pending_requests_of_structure(structure),
         "members": selectors.members_of_structure(structure),
         "memberships": selectors.request_memberships(request),
         "decision_form": MembershipDecisionForm(),
@@ -275,9 +274,7 @@ def membership_decide(request):
 @require_POST
 def membership_revoke(request, membership_id):
     structure = _managed_structure(request)
-    membership = get_object_or_404(
-        Membership.objects.select_related("user"), pk=membership_id, structure=structure, status=MembershipStatus.ACTIVE
-    )
+    membership = get_object_or_404(access.active_members(structure).select_related("user"), pk=membership_id)
     try:
         services.membership_revoke(membership=membership, actor=request.user)
     except ValidationError as exc:

@@ -1,7 +1,7 @@
 """What the import commands share: their options and how a report is printed.
 
-The work itself is in ``structures/importers.py``; the commands only parse arguments, call it and
-print its report.
+The work itself is in the ``structures.importers`` package; the commands only parse arguments,
+call it and print its report.
 """
 
 from django.core.management.base import BaseCommand, CommandError

@@ -1,8 +1,10 @@
 """Factories for structures. SIRETs are generated valid (Luhn on SIREN and SIRET)."""
 
 import factory
+from django.contrib.auth.models import Group
 from stdnum import luhn
 
+from structures.access import SUPPORT_GROUP
 from structures.models import (
     BankAccount,
     EngagementJuridique,
@@ -93,3 +95,23 @@ class EngagementFactory(factory.django.DjangoModelFactory):
     recipient = factory.SubFactory(StructureFactory, public=True)
     supplier_identifier = factory.LazyFunction(lambda: make_siret(999999))
     amount = "10000.00"
+
+
+class SupportUserFactory(UserFactory):
+    """A support agent: a staff user in the « Support » group (created by a migration)."""
+
+    email = factory.Sequence(lambda n: f"support{n}@chorus.example")
+    is_staff = True
+
+    @factory.post_generation
+    def support_group(obj, create, extracted, **kwargs):
+        if create:
+            obj.groups.add(Group.objects.get(name=SUPPORT_GROUP))
+
+
+def make_agent(structure=None, **user_fields):
+    """A ministry agent: a staff user with an active membership of a public structure."""
+    structure = structure or StructureFactory(public=True)
+    user = UserFactory(staff=True, **user_fields)
+    MembershipFactory(user=user, structure=structure)
+    return user

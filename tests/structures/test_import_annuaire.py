@@ -17,7 +17,7 @@ from tests.structures.factories import StructureFactory, make_siret
 
 pytestmark = pytest.mark.django_db
 
-DEMO_DIR = Path(importers.__file__).resolve().parent / "demo_data"
+DEMO_DIR = Path(importers.__file__).resolve().parent.parent / "demo_data"
 SAMPLE_ZIP = DEMO_DIR / "annuaire-demo.zip"
 SAMPLE_STRUCTURES = DEMO_DIR / "structures.csv"
 SAMPLE_SERVICES = DEMO_DIR / "services.csv"
@@ -271,7 +271,7 @@ def test_a_line_refused_by_the_database_is_rejected_alone(tmp_path):
             raise IntegrityError("contrainte violée")
         real_insert(model, rows)
 
-    with mock.patch.object(importers, "insert_rows", insert):
+    with mock.patch.object(importers.handlers, "insert_rows", insert):
         out, _err = run(path)
     assert summary(out, "structures.csv") == {"read": 3, "created": 2, "updated": 0, "unchanged": 0, "rejected": 1}
     assert "ligne 3 : refusée par la base de données : contrainte violée" in out
@@ -474,7 +474,7 @@ def test_a_value_longer_than_its_field_is_rejected(tmp_path):
 
 
 def test_raw_writes_round_trip_and_raise_django_errors():
-    """insert_rows/update_rows (COPY, executemany or VALUES by backend) store what the ORM reads."""
+    """insert_rows/update_rows (COPY on PostgreSQL, executemany on SQLite) store what the ORM reads."""
     from datetime import date
     from decimal import Decimal
 

@@ -22,6 +22,8 @@ from tests.structures.factories import (
     MembershipFactory,
     ServiceFactory,
     StructureFactory,
+    SupportUserFactory,
+    make_agent,
     make_siret,
 )
 
@@ -58,13 +60,13 @@ def test_structure_create_makes_the_creator_main_manager(django_capture_on_commi
             address_line1="3 rue du Port",
             postal_code="13002",
             city="Marseille",
-            vat_number="fr 40 303 265 045",
+            vat_number="fr 44 732 829 320",  # the SIREN of the SIRET (the service checks it)
         )
     structure = membership.structure
     assert structure.identifier == "73282932000074"
     assert structure.name == "Dupont Fournitures SAS"
     assert structure.kind == StructureKind.PRIVATE
-    assert structure.vat_number == "FR40303265045"
+    assert structure.vat_number == "FR44732829320"
     assert (membership.user, membership.role, membership.status) == (
         user,
         MembershipRole.MAIN_MANAGER,
@@ -282,7 +284,7 @@ def test_second_decision_on_a_stale_copy_is_refused(structure, manager):
 
 
 @pytest.mark.parametrize("role", ["user", "other_manager", "pending_manager"])
-def test_only_a_main_manager_of_the_structure_or_staff_decides(structure, manager, role):
+def test_only_a_main_manager_of_the_structure_or_support_decides(structure, manager, role):
     pending = MembershipFactory(structure=structure, pending=True)
     actor = {
         "user": lambda: MembershipFactory(structure=structure).user,
@@ -295,10 +297,66 @@ def test_only_a_main_manager_of_the_structure_or_staff_decides(structure, manage
     assert pending.status == MembershipStatus.PENDING
 
 
-def test_staff_may_decide(structure):
+def test_support_may_decide(structure):
     pending = MembershipFactory(structure=structure, pending=True)
-    staff = UserFactory(staff=True)
+    staff = SupportUserFactory()
     assert services.membership_approve(membership=pending, actor=staff).status == MembershipStatus.ACTIVE
+
+
+# --- who manages a supplier structure: its gestionnaire principal or support, not any staff ---
+
+
+IBAN, BIC = "FR7630006000011234567890189", "AGRIFRPPXXX"
+
+
+def test_support_but_not_a_ministry_agent_manages_a_supplier_structure(structure, manager):
+    agent = make_agent()  # is_staff (opens the admin), member of a ministry
+    pending = MembershipFactory(structure=structure, pending=True)
+    member = MembershipFactory(structure=structure)
+    attempts = {
+        "approve": lambda: services.membership_approve(membership=pending, actor=agent),
+        "refuse": lambda: services.membership_refuse(membership=pending, actor=agent),
+        "revoke": lambda: services.membership_revoke(membership=member, actor=agent),
+        "set_main_manager": lambda: services.membership_set_main_manager(membership=member, actor=agent),
+        "structure_update": lambda: services.structure_update(structure=structure, actor=agent, name="Prise"),
+        "accept_mandate": lambda: services.structure_accept_mandate(structure=structure, user=agent),
+        "service_create": lambda: services.service_create(structure=structure, actor=agent, code="X", name="X"),
+        "bank_account_create": lambda: services.bank_account_create(
+            structure=structure, actor=agent, label="Pirate", iban=IBAN, bic=BIC
+        ),
+    }
+    refused = []
+    for name, attempt in attempts.items():
+        try:
+            attempt()
+        except PermissionDenied:
+            refused.append(name)
+    assert refused == list(attempts)
+    pending.refresh_from_db()
+    member.refresh_from_db()
+    structure.refresh_from_db()
+    assert (pending.status, member.status, member.role) == (
+        MembershipStatus.PENDING,
+        MembershipStatus.ACTIVE,
+        MembershipRole.USER,
+    )
+    assert structure.name != "Prise" and structure.mandate_accepted_at is None
+    assert not structure.services.exists() and not structure.bank_accounts.exists()
+    assert not MembershipEvent.objects.filter(actor=agent).exists()
+
+    # The same calls by support go through.
+    support = SupportUserFactory()
+    assert services.membership_approve(membership=pending, actor=support).status == MembershipStatus.ACTIVE
+    services.membership_set_main_manager(membership=member, actor=support)
+    services.structure_update(structure=structure, actor=support, name="Renommée")
+    services.structure_accept_mandate(structure=structure, user=support)
+    services.service_create(structure=structure, actor=support, code="COMPTA", name="Comptabilité")
+    services.bank_account_create(structure=structure, actor=support, label="Compte", iban=IBAN, bic=BIC)
+    structure.refresh_from_db()
+    member.refresh_from_db()
+    assert member.role == MembershipRole.MAIN_MANAGER
+    assert (structure.name, structure.mandate_accepted_by) == ("Renommée", support)
+    assert structure.services.get().code == "COMPTA" and structure.bank_accounts.get().iban == IBAN
 
 
 # --- revoke -----------------------------------------------------------------------------------
@@ -318,7 +376,7 @@ def test_revoke_detaches_member_and_emails_them(structure, manager, django_captu
 def test_cannot_detach_the_last_main_manager(structure, manager):
     membership = Membership.objects.get(user=manager)
     with pytest.raises(ValidationError, match="dernier gestionnaire principal"):
-        services.membership_revoke(membership=membership, actor=UserFactory(staff=True))
+        services.membership_revoke(membership=membership, actor=SupportUserFactory())
     membership.refresh_from_db()
     assert membership.status == MembershipStatus.ACTIVE
 
@@ -350,9 +408,9 @@ def test_a_plain_user_cannot_detach_others_but_may_leave(structure, manager):
 # --- set main manager -------------------------------------------------------------------------
 
 
-def test_staff_names_a_new_main_manager(structure, manager, django_capture_on_commit_callbacks):
+def test_support_names_a_new_main_manager(structure, manager, django_capture_on_commit_callbacks):
     member = MembershipFactory(structure=structure)
-    staff = UserFactory(staff=True)
+    staff = SupportUserFactory()
     with django_capture_on_commit_callbacks(execute=True):
         services.membership_set_main_manager(membership=member, actor=staff)
     member.refresh_from_db()
@@ -365,7 +423,7 @@ def test_staff_names_a_new_main_manager(structure, manager, django_capture_on_co
     assert [m.to for m in mail.outbox] == [[member.user.email]]
 
 
-def test_only_staff_names_a_main_manager(structure, manager):
+def test_only_support_names_a_main_manager(structure, manager):
     member = MembershipFactory(structure=structure)
     with pytest.raises(PermissionDenied):
         services.membership_set_main_manager(membership=member, actor=manager)
@@ -376,7 +434,7 @@ def test_only_staff_names_a_main_manager(structure, manager):
 def test_main_manager_must_be_an_active_member(structure, manager):
     pending = MembershipFactory(structure=structure, pending=True)
     with pytest.raises(ValidationError, match="membre actif"):
-        services.membership_set_main_manager(membership=pending, actor=UserFactory(staff=True))
+        services.membership_set_main_manager(membership=pending, actor=SupportUserFactory())
     assert Membership.objects.get(user=manager).role == MembershipRole.MAIN_MANAGER
 
 
@@ -398,6 +456,34 @@ def test_structure_update_rules(structure, manager):
         services.structure_update(structure=structure, actor=manager, identifier=make_siret(9))
     structure.refresh_from_db()
     assert structure.name != "X" and structure.vat_number == ""
+
+
+def vat_of(siren: str) -> str:
+    return f"FR{(12 + 3 * (int(siren) % 97)) % 97:02d}{siren}"
+
+
+def test_the_vat_number_must_match_the_siren(structure, manager):
+    siren = structure.identifier[:9]
+    with pytest.raises(ValidationError) as info:
+        services.structure_update(structure=structure, actor=manager, vat_number="FR40303265045")
+    assert info.value.message_dict == {
+        "vat_number": [f"Ce numéro de TVA ne correspond pas au SIREN de la structure ({siren})."]
+    }
+    with pytest.raises(ValidationError) as info:
+        services.structure_create(
+            user=UserFactory(),
+            identifier_type=IdentifierType.SIRET,
+            identifier="732 829 320 00074",
+            name="Dupont",
+            vat_number="FR40303265045",
+        )
+    assert "(732829320)" in info.value.message_dict["vat_number"][0]
+    assert not Structure.objects.filter(identifier="73282932000074").exists()
+    structure.refresh_from_db()
+    assert structure.vat_number == ""
+    services.structure_update(structure=structure, actor=manager, vat_number=vat_of(siren).lower())
+    structure.refresh_from_db()
+    assert structure.vat_number == vat_of(siren)
 
 
 def test_service_create_update_deactivate(structure, manager):
@@ -458,7 +544,7 @@ def test_bank_account_update_and_deactivate(structure, manager):
 
 def test_bank_account_only_for_private_structures():
     public = StructureFactory(public=True)
-    staff = UserFactory(staff=True)
+    staff = SupportUserFactory()
     with pytest.raises(ValidationError, match="structure privée"):
         services.bank_account_create(
             structure=public, actor=staff, label="X", iban="FR7630006000011234567890189", bic="AGRIFRPPXXX"

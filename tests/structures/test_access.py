@@ -1,0 +1,138 @@
+"""The access rules of structures/access.py: member, gestionnaire principal, support, recipient staff."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser, Group
+from django.core.exceptions import PermissionDenied
+
+from invoices import selectors as invoice_selectors
+from structures import access
+from structures.models import Structure
+from tests.accounts.factories import UserFactory
+from tests.structures.factories import MembershipFactory, StructureFactory, SupportUserFactory, make_agent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("trait", ["pending", "refused", "revoked"])
+def test_only_an_active_membership_makes_a_member(trait):
+    inactive = MembershipFactory(**{trait: True})
+    active = MembershipFactory(user=inactive.user)
+    user = inactive.user
+    assert access.is_active_member(user, active.structure)
+    assert access.is_active_member(user, active.structure_id)
+    assert not access.is_active_member(user, inactive.structure)
+    assert not access.is_active_member(user, inactive.structure_id)
+    assert list(access.active_structure_ids(user)) == [active.structure_id]
+    assert list(access.member_structures(user)) == [active.structure]
+    # The ids are a subquery usable in an ``__in`` filter.
+    assert list(Structure.objects.filter(pk__in=access.active_structure_ids(user))) == [active.structure]
+
+
+def test_anonymous_and_none_are_members_of_nothing():
+    structure = MembershipFactory().structure
+    for nobody in (None, AnonymousUser()):
+        assert not access.is_active_member(nobody, structure)
+        assert list(access.member_structures(nobody)) == []
+        assert not access.is_main_manager(nobody, structure)
+        assert not access.is_support(nobody)
+        assert not access.is_recipient_staff(nobody)
+
+
+def test_main_manager_needs_an_active_manager_membership():
+    structure = StructureFactory()
+    manager = MembershipFactory(structure=structure, manager=True).user
+    plain = MembershipFactory(structure=structure).user
+    pending_manager = MembershipFactory(structure=structure, manager=True, pending=True).user
+    elsewhere = MembershipFactory(manager=True)
+    assert access.is_main_manager(manager, structure)
+    assert access.is_main_manager(manager, structure.pk)
+    assert not access.is_main_manager(plain, structure)
+    assert not access.is_main_manager(pending_manager, structure)
+    assert not access.is_main_manager(elsewhere.user, structure)
+    assert list(access.managed_structure_ids(manager)) == [structure.pk]
+    assert list(access.managed_structure_ids(plain)) == []
+    assert [m.user for m in access.main_manager_memberships(structure)] == [manager]
+
+
+def test_support_is_a_superuser_or_a_staff_user_with_the_support_permission():
+    agent = make_agent()
+    in_group_not_staff = UserFactory()
+    in_group_not_staff.groups.add(Group.objects.get(name=access.SUPPORT_GROUP))
+    inactive_support = SupportUserFactory(is_active=False)
+    assert access.is_support(SupportUserFactory())
+    assert access.is_support(UserFactory(superuser=True))
+    assert not access.is_support(UserFactory(superuser=True, is_active=False))
+    assert not access.is_support(agent)  # is_staff alone is not support
+    assert not access.is_support(UserFactory(staff=True))
+    assert not access.is_support(in_group_not_staff)
+    assert not access.is_support(inactive_support)
+
+
+def test_the_support_group_holds_the_named_permission_and_the_admin_permissions():
+    group = Group.objects.get(name=access.SUPPORT_GROUP)
+    permissions = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
+    assert access.SUPPORT_PERMISSION in permissions
+    assert {
+        "structures.change_structure",
+        "structures.view_structure",
+        "structures.add_service",
+        "structures.change_service",
+        "structures.add_bankaccount",
+        "structures.change_bankaccount",
+        "structures.change_membership",
+        "structures.view_membership",
+    } <= permissions
+    assert not any(p.startswith("structures.delete_") for p in permissions)
+    support = group.permissions.get(codename="support")
+    assert support.name == "Support : gérer toutes les structures, leurs rattachements et leurs gestionnaires"
+
+
+def test_can_manage_a_structure_main_manager_or_support():
+    structure = StructureFactory()
+    manager = MembershipFactory(structure=structure, manager=True).user
+    assert access.can_manage_structure(manager, structure)
+    assert access.can_manage_structure(SupportUserFactory(), structure)
+    assert not access.can_manage_structure(MembershipFactory(structure=structure).user, structure)
+    agent = make_agent()
+    assert not access.can_manage_structure(agent, structure)
+    with pytest.raises(PermissionDenied, match="Seul un gestionnaire principal de cette structure"):
+        access.check_can_manage(agent, structure)
+    with pytest.raises(PermissionDenied, match="Vous devez être connecté"):
+        access.check_can_manage(None, structure)
+    access.check_can_manage(manager, structure)
+
+
+def test_check_support_gives_the_reason():
+    with pytest.raises(PermissionDenied, match="Réservé"):
+        access.check_support(make_agent(), "Réservé au support.")
+    with pytest.raises(PermissionDenied, match="réservée au support"):
+        access.check_support(UserFactory())
+    access.check_support(SupportUserFactory())
+
+
+def test_recipient_staff_is_an_active_staff_member_of_a_public_structure():
+    ministry, other_ministry = StructureFactory(public=True), StructureFactory(public=True)
+    agent = make_agent(ministry)
+    MembershipFactory(user=agent, structure=StructureFactory())  # also a supplier member
+    MembershipFactory(user=agent, structure=other_ministry, revoked=True)
+    assert access.is_recipient_staff(agent)
+    assert access.is_recipient_staff(agent, ministry)
+    assert access.is_recipient_staff(agent, ministry.pk)
+    assert not access.is_recipient_staff(agent, other_ministry)
+    assert list(access.recipient_structures_for_staff(agent)) == [ministry]
+
+    not_staff = MembershipFactory(structure=ministry).user
+    supplier_staff = UserFactory(staff=True)
+    MembershipFactory(user=supplier_staff, structure=StructureFactory())
+    inactive = make_agent(ministry, is_active=False)
+    for user in (not_staff, supplier_staff, inactive):
+        assert not access.is_recipient_staff(user)
+        assert list(access.recipient_structures_for_staff(user)) == []
+
+
+def test_invoices_recipients_for_staff_asks_the_access_module():
+    ministry = StructureFactory(public=True)
+    agent = make_agent(ministry)
+    not_staff = MembershipFactory(structure=ministry).user
+    assert list(invoice_selectors.recipients_for_staff(agent)) == [ministry]
+    assert list(invoice_selectors.recipients_for_staff(not_staff)) == []
