@@ -3,6 +3,7 @@
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -204,9 +205,9 @@ def test_completing_needs_a_file_or_a_comment_and_checks_files(logged, suspended
 def test_attachments_cannot_be_added_to_a_sent_invoice_outside_a_suspension(member):
     invoice = received(member)
     upload = SimpleUploadedFile("a.txt", b"a")
-    with pytest.raises(services.ValidationError):
+    with pytest.raises(ValidationError):
         services.invoice_add_attachments(invoice=invoice, user=member.user, files=[upload])
-    with pytest.raises(services.ValidationError, match="suspendue"):
+    with pytest.raises(ValidationError, match="suspendue"):
         services.invoice_add_attachments(invoice=invoice, user=member.user, files=[upload], completing=True)
 
 
@@ -262,7 +263,7 @@ def test_a_new_invoice_from_a_rejected_pdf_invoice(logged, member, rejected):
     )
     draft.refresh_from_db()
     assert draft.pdf and draft.pdf_original_filename == "corrigee.pdf" and draft.pdf_size == len(pdf)
-    with pytest.raises(services.ValidationError) as info:
+    with pytest.raises(ValidationError) as info:
         services.invoice_send(invoice=draft, user=member.user)
     assert "number" in info.value.message_dict  # a new number is required
     services.invoice_save_draft(invoice=draft, user=member.user, number="F-NEW-1", invoice_date=timezone.localdate())
