@@ -7,7 +7,6 @@ import re
 import unicodedata
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from invoices.models import Invoice, InvoiceVatLine
@@ -57,7 +56,6 @@ def clean_filename(name: str) -> str:
     return name[:500] or "fichier"
 
 
-@transaction.atomic
 def vat_line_rows(invoice: Invoice, items) -> list[InvoiceVatLine]:
     """VAT breakdown rows from items carrying rate, base_ht, vat_amount and exemption_reason."""
     return [

@@ -21,6 +21,7 @@ from invoices.workflow import Status
 from structures.models import Service, Structure, StructureKind
 
 
+@transaction.atomic
 def invoice_deposit(*, supplier: Structure, user, file, signed: bool = False, cadre: str = Cadre.A1) -> Invoice:
     """Check an uploaded PDF and create the draft, pre-filled with what the file gives.
 

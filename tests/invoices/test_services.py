@@ -9,11 +9,11 @@ import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from pypdf import PdfReader
 
-from invoices import services, totals
+from invoices import selectors, services, totals
 from invoices.models import Invoice, InvoiceType, PaymentMode, Sequence
 from invoices.workflow import Status
 from structures.models import Service
@@ -564,6 +564,31 @@ def test_deposit_over_the_size_limit(member, settings):
     settings.INVOICE_MAX_PDF_SIZE = 500
     with pytest.raises(ValidationError, match="taille maximale"):
         services.invoice_deposit(supplier=member.structure, user=member.user, file=upload(pdfs.text_pdf()))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_deposit_checks_reads_and_writes_in_one_transaction(monkeypatch):
+    """Called outside any transaction (a command, the API), the deposit still runs its checks, the
+    directory reads of the pre-fill and the writing of the draft in one transaction."""
+    member = MembershipFactory()
+    recipient = StructureFactory(public=True)
+    in_transaction = []
+    public_recipient = selectors.public_recipient
+
+    def spy(siret):
+        in_transaction.append(transaction.get_connection().in_atomic_block)
+        return public_recipient(siret)
+
+    monkeypatch.setattr(selectors, "public_recipient", spy)
+    invoice = services.invoice_deposit(
+        supplier=member.structure,
+        user=member.user,
+        file=upload(
+            pdfs.invoice_text_pdf(supplier_siret=member.structure.identifier, recipient_siret=recipient.identifier)
+        ),
+    )
+    assert invoice.recipient == recipient
+    assert in_transaction and all(in_transaction)
 
 
 # --- Attachments ----------------------------------------------------------------------------
