@@ -35,6 +35,36 @@ def invoice_deposit(*, supplier: Structure, user, file, signed: bool = False, ca
         )
     if cadre not in Cadre.values:
         raise ValidationError({"cadre": [_("Choisissez un cadre de facturation de la liste.")]})
+    data, found = read_invoice_pdf(file, supplier=supplier, signed=signed)
+
+    invoice = Invoice(
+        supplier=supplier,
+        created_by=user,
+        deposit_mode=DepositMode.SIGNED_PDF if signed else DepositMode.PDF,
+        cadre=cadre,
+        status=Status.BROUILLON,
+        pdf_original_filename=clean_filename(getattr(file, "name", "")),
+        pdf_size=len(data),
+        bank_account=single_bank_account(supplier),
+    )
+    prefill_from_file(invoice, found)
+    invoice.pdf.save("facture.pdf", ContentFile(data), save=False)
+    try:
+        with transaction.atomic():
+            invoice.save()
+            InvoiceVatLine.objects.bulk_create(vat_line_rows(invoice, file_vat_lines(found)))
+    except Exception:
+        invoice.pdf.storage.delete(invoice.pdf.name)  # files are not transactional
+        raise
+    return invoice
+
+
+def read_invoice_pdf(file, *, supplier: Structure, signed: bool) -> tuple[bytes, extraction.Extracted]:
+    """The checks of a deposited PDF, the same for a new deposit and for the PDF of a draft: a
+    real, text, unprotected PDF within the size limit (signed when asked for); if it embeds a
+    Factur-X, an XML the portal reads, whose amounts add up, issued by ``supplier``. Returns the
+    file's bytes and what it gives (the Factur-X, or else values found in its text); a refused
+    file is ``ValidationError({"file": [...]})``."""
     try:
         data = pdf.read_upload(file, limit=settings.INVOICE_MAX_PDF_SIZE)
         info = pdf.check_pdf(data, signed=signed)
@@ -52,62 +82,61 @@ def invoice_deposit(*, supplier: Structure, user, file, signed: bool = False, ca
                 ]
             }
         )
-    if info.facturx_xml:
-        try:
-            found = extraction.parse_facturx(info.facturx_xml)
-        except extraction.ExtractionError as exc:
-            raise ValidationError({"file": [str(exc)]}) from None
-        if found.supplier_siret and found.supplier_siret != supplier.identifier:
-            raise ValidationError(
-                {
-                    "file": [
-                        _(
-                            "Ce Factur-X est émis par le SIRET %(found)s, et non par votre structure %(name)s "
-                            "(SIRET %(siret)s) : vérifiez le fichier ou la structure choisie."
-                        )
-                        % {"found": found.supplier_siret, "name": supplier.name, "siret": supplier.identifier}
-                    ]
-                }
-            )
-    else:
-        found = extraction.parse_text(info.text)
-
-    invoice = Invoice(
-        supplier=supplier,
-        created_by=user,
-        deposit_mode=DepositMode.SIGNED_PDF if signed else DepositMode.PDF,
-        cadre=found.cadre or cadre,
-        status=Status.BROUILLON,
-        pdf_original_filename=clean_filename(getattr(file, "name", "")),
-        pdf_size=len(data),
-        bank_account=single_bank_account(supplier),
-    )
-    _apply_extracted(invoice, found, supplier)
-    invoice.pdf.save("facture.pdf", ContentFile(data), save=False)
+    if not info.facturx_xml:
+        return data, extraction.parse_text(info.text)
     try:
-        with transaction.atomic():
-            invoice.save()
-            InvoiceVatLine.objects.bulk_create(
-                vat_line_rows(invoice, [line for line in found.vat_lines if line.base_ht >= 0 and line.vat_amount >= 0])
-            )
-    except Exception:
-        invoice.pdf.storage.delete(invoice.pdf.name)  # files are not transactional
-        raise
-    return invoice
+        found = extraction.parse_facturx(info.facturx_xml)
+    except extraction.ExtractionError as exc:
+        raise ValidationError({"file": [str(exc)]}) from None
+    if found.supplier_siret and found.supplier_siret != supplier.identifier:
+        raise ValidationError(
+            {
+                "file": [
+                    _(
+                        "Ce Factur-X est émis par le SIRET %(found)s, et non par votre structure %(name)s "
+                        "(SIRET %(siret)s) : vérifiez le fichier ou la structure choisie."
+                    )
+                    % {"found": found.supplier_siret, "name": supplier.name, "siret": supplier.identifier}
+                ]
+            }
+        )
+    return data, found
 
 
-def _apply_extracted(invoice: Invoice, found: extraction.Extracted, supplier: Structure) -> None:
-    invoice.number = found.number[:MAX_NUMBER_LENGTH]
-    invoice.invoice_date = found.invoice_date
-    invoice.invoice_year = found.invoice_date.year if found.invoice_date else None
-    invoice.invoice_type = found.invoice_type or InvoiceType.INVOICE
-    invoice.engagement_number = found.engagement_number[:MAX_ENGAGEMENT_LENGTH]
-    invoice.market_number = found.market_number[:50]
-    invoice.original_invoice_number = found.original_invoice_number[:MAX_NUMBER_LENGTH]
-    invoice.payment_mode = "" if invoice.invoice_type == InvoiceType.CREDIT_NOTE else found.payment_mode
+def prefill_from_file(invoice: Invoice, found: extraction.Extracted) -> None:
+    """The pre-fill rules of a deposited file, on a new draft as on the draft whose PDF is replaced:
+    each value the file gives replaces the draft's; a value it does not give (or a negative
+    amount) leaves the draft's as it is, which for a new deposit is empty. The recipient is the
+    public structure of the file's recipient SIRET, or else the first public recipient among its
+    other SIRETs; its code service, when the file names one that recipient has. A credit note has
+    no payment mode. What was read is kept in ``extracted_data`` (the form's hints). The VAT
+    breakdown is the caller's to store (``file_vat_lines``)."""
+    supplier = invoice.supplier
+    if found.number:
+        invoice.number = found.number[:MAX_NUMBER_LENGTH]
+    if found.invoice_date:
+        invoice.invoice_date = found.invoice_date
+    invoice.invoice_year = invoice.invoice_date.year if invoice.invoice_date else None
+    if found.invoice_type:
+        invoice.invoice_type = found.invoice_type
+    if found.cadre:
+        invoice.cadre = found.cadre
+    for name, limit in (
+        ("engagement_number", MAX_ENGAGEMENT_LENGTH),
+        ("market_number", 50),
+        ("original_invoice_number", MAX_NUMBER_LENGTH),
+    ):
+        value = getattr(found, name)
+        if value:
+            setattr(invoice, name, value[:limit])
+    if found.payment_mode:
+        invoice.payment_mode = found.payment_mode
+    if invoice.invoice_type == InvoiceType.CREDIT_NOTE:
+        invoice.payment_mode = ""
     for name in AMOUNT_FIELDS:
         value = getattr(found, name)
-        setattr(invoice, name, value if value is not None and value >= 0 else None)
+        if value is not None and value >= 0:
+            setattr(invoice, name, value)
 
     recipient = None
     if found.recipient_siret:
@@ -118,11 +147,23 @@ def _apply_extracted(invoice: Invoice, found: extraction.Extracted, supplier: St
                 recipient = selectors.public_recipient(siret)
                 if recipient:
                     break
-    invoice.recipient = recipient
-    if recipient and found.service_code:
-        invoice.recipient_service = Service.objects.filter(structure=recipient, code__iexact=found.service_code).first()
+    if recipient is not None:
+        invoice.recipient = recipient
+    service = None
+    if invoice.recipient is not None and found.service_code:
+        service = Service.objects.filter(structure=invoice.recipient, code__iexact=found.service_code).first()
+        if service is not None:
+            invoice.recipient_service = service
+    if invoice.recipient_service is not None and invoice.recipient_service.structure_id != invoice.recipient_id:
+        invoice.recipient_service = None  # the service of the previous recipient no longer applies
     invoice.extracted_data = {
+        **invoice.extracted_data,
         **found.as_json(),
         "recipient_found": recipient is not None,
-        "service_found": invoice.recipient_service_id is not None,
+        "service_found": service is not None,
     }
+
+
+def file_vat_lines(found: extraction.Extracted) -> list[extraction.VatBreakdown]:
+    """The VAT breakdown the file gives, its negative lines left out."""
+    return [line for line in found.vat_lines if line.base_ht >= 0 and line.vat_amount >= 0]

@@ -1,18 +1,25 @@
 """What the supplier does once an invoice is sent: recycle, complete, acknowledge a rejection, copy
 a rejected invoice as a new draft, deposit the PDF of that draft."""
 
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from invoices import lifecycle, pdf, workflow
+from invoices import lifecycle, workflow
 from invoices.models import MAX_ENGAGEMENT_LENGTH, DepositMode, Invoice, InvoiceEvent, InvoiceLine, InvoiceVatLine
-from invoices.services._common import check_draft, check_member, clean_filename, delete_files, lock_for_edit
+from invoices.services._common import (
+    check_draft,
+    check_member,
+    clean_filename,
+    delete_files,
+    lock_for_edit,
+    vat_line_rows,
+)
 from invoices.services.attachments import invoice_add_attachments
 from invoices.services.certificate import certificate_fingerprint
+from invoices.services.deposit import file_vat_lines, prefill_from_file, read_invoice_pdf
 from invoices.services.routing import ROUTING_RELATED, routing_errors
 from invoices.workflow import Status
 from structures.models import Service, Structure
@@ -195,24 +202,32 @@ def invoice_copy_as_draft(*, invoice: Invoice, user) -> Invoice:
 
 @transaction.atomic
 def invoice_replace_pdf(*, invoice: Invoice, user, file) -> Invoice:
-    """Deposit (or replace) the PDF of a draft of a deposited invoice, with the checks of
-    ``invoice_deposit`` (used by a draft created from a rejected invoice)."""
+    """Deposit (or replace) the PDF of a draft of a deposited invoice (used by a draft created from
+    a rejected invoice), with the file checks and the pre-fill rules of ``invoice_deposit``: what
+    the new file gives replaces the draft's values (its VAT breakdown too, when it gives one),
+    the rest of the draft is kept."""
     locked = lock_for_edit(invoice)
     check_draft(locked)
     check_member(user, locked.supplier)
     if locked.is_entry:
         raise ValidationError({"file": [_("Une facture saisie sur le portail n'a pas de PDF à déposer.")]})
-    try:
-        data = pdf.read_upload(file, limit=settings.INVOICE_MAX_PDF_SIZE)
-        pdf.check_pdf(data, signed=locked.deposit_mode == DepositMode.SIGNED_PDF)
-    except ValidationError as exc:
-        raise ValidationError({"file": exc.messages}) from None
+    data, found = read_invoice_pdf(file, supplier=locked.supplier, signed=locked.deposit_mode == DepositMode.SIGNED_PDF)
     old = locked.pdf.name if locked.pdf else None
     storage = locked.pdf.storage
+    prefill_from_file(locked, found)
+    vat_lines = file_vat_lines(found)
     locked.pdf.save("facture.pdf", ContentFile(data), save=False)
     locked.pdf_original_filename = clean_filename(getattr(file, "name", ""))
     locked.pdf_size = len(data)
-    locked.save(update_fields=["pdf", "pdf_original_filename", "pdf_size", "updated_at"])
+    try:
+        with transaction.atomic():
+            locked.save()
+            if vat_lines:
+                locked.vat_lines.all().delete()
+                InvoiceVatLine.objects.bulk_create(vat_line_rows(locked, vat_lines))
+    except Exception:
+        storage.delete(locked.pdf.name)  # files are not transactional
+        raise
     if old:
         transaction.on_commit(lambda: delete_files(storage, [old]))
     return locked

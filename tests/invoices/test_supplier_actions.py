@@ -1,6 +1,9 @@
 """What the supplier does on the invoice page: history, Recycler, Compléter, Traiter le rejet
 (and a new invoice from a rejected one), with the cross-structure 404s."""
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
@@ -281,6 +284,62 @@ def test_the_corrected_pdf_is_checked(logged, member, rejected):
     assert "PDF" in html(response)
     draft.refresh_from_db()
     assert not draft.pdf
+
+
+def replace_pdf(logged, draft, data: bytes):
+    return logged.post(
+        reverse("invoices:replace_pdf", args=[draft.pk]),
+        {"file": SimpleUploadedFile("corrigee.pdf", data, content_type="application/pdf")},
+        follow=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("make_file", "words"),
+    [
+        (lambda siret: pdfs.facturx_pdf(seller_siret="35600000000048"), "émis par le SIRET 35600000000048"),
+        (
+            lambda siret: pdfs.with_embedded_file(pdfs.text_pdf(), "factur-x.xml", b"<rsm:CrossIndustryInvoice><oops"),
+            "factur-x.xml que le portail ne peut pas lire",
+        ),
+        (lambda siret: pdfs.facturx_pdf(seller_siret=siret, total_ttc="1250.00"), "ne concordent pas"),
+    ],
+    ids=["another_supplier", "unreadable_xml", "amounts_disagree"],
+)
+def test_the_corrected_pdf_has_the_factur_x_checks_of_the_deposit(logged, member, rejected, make_file, words):
+    draft = services.invoice_copy_as_draft(invoice=rejected, user=member.user)
+    response = replace_pdf(logged, draft, make_file(member.structure.identifier))
+    assert words in html(response)
+    draft.refresh_from_db()
+    assert not draft.pdf and draft.number == ""
+
+
+def test_the_corrected_factur_x_pre_fills_the_draft_as_a_deposit_does(logged, member, rejected):
+    """What the file gives replaces the copy's values (number, date, amounts, VAT breakdown); what
+    it does not give is kept: here the recipient and its service (the file's buyer SIRET is not in
+    the directory, which the form then says), the EJ and the marché."""
+    draft = services.invoice_copy_as_draft(invoice=rejected, user=member.user)
+    data = pdfs.facturx_pdf(
+        number="FX-NEW-7", seller_siret=member.structure.identifier, vat=[("20.00", "500.00", "100.00")]
+    )
+    replace_pdf(logged, draft, data)
+    draft.refresh_from_db()
+    assert draft.pdf and draft.pdf_size == len(data)
+    assert (draft.number, draft.invoice_date, draft.invoice_year) == ("FX-NEW-7", date(2026, 1, 15), 2026)
+    assert (draft.amount_ht, draft.amount_tva, draft.amount_ttc) == (
+        Decimal("500.00"),
+        Decimal("100.00"),
+        Decimal("600.00"),
+    )
+    assert list(draft.vat_lines.values_list("rate", "base_ht", "vat_amount")) == [
+        (Decimal("20.00"), Decimal("500.00"), Decimal("100.00"))
+    ]
+    assert (draft.recipient, draft.recipient_service) == (rejected.recipient, rejected.recipient_service)
+    assert (draft.engagement_number, draft.market_number) == ("EJ-1", "M-12")
+    assert draft.extracted_data["source"] == "facturx"
+    assert draft.extracted_data["copied_from"] == rejected.identifier
+    page = html(logged.get(reverse("invoices:edit", args=[draft.pk])))
+    assert "Données lues dans le Factur-X" in page and "(11000201100044)" in page
 
 
 def test_a_new_invoice_from_a_rejected_typed_invoice_copies_the_lines(logged, member):
