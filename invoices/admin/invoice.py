@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -16,6 +16,7 @@ from invoices.admin._common import is_financial_staff, status_with_code
 from invoices.admin.actions import TransitionActions, make_action
 from invoices.admin.filters import RecipientFilter, SentAtFilter, ServiceFilter, StatusFilter, SupplierFilter
 from invoices.admin.history import InvoiceEventInline
+from invoices.downloads import download
 from invoices.models import Invoice
 
 # The transitions a recipient's financial service fires, in the order of the table.
@@ -190,16 +191,14 @@ class InvoiceAdmin(TransitionActions, admin.ModelAdmin):
         invoice = self._scoped_invoice(request, object_id)
         if not invoice.pdf:
             raise Http404(_("Cette facture n'a pas de fichier."))
-        handle = invoice.pdf.storage.open(invoice.pdf.name, "rb")
-        return _download(
-            handle, filename=invoice.pdf_original_filename or "facture.pdf", content_type="application/pdf"
+        return download(
+            invoice.pdf, filename=invoice.pdf_original_filename or "facture.pdf", content_type="application/pdf"
         )
 
     def attachment_view(self, request, object_id, attachment_id):
         invoice = self._scoped_invoice(request, object_id)
         attachment = get_object_or_404(invoice.attachments, pk=attachment_id)
-        handle = attachment.file.storage.open(attachment.file.name, "rb")
-        return _download(handle, filename=attachment.original_filename, content_type="application/octet-stream")
+        return download(attachment.file, filename=attachment.original_filename, content_type="application/octet-stream")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})
@@ -210,12 +209,3 @@ class InvoiceAdmin(TransitionActions, admin.ModelAdmin):
                 for t in workflow.available(status=invoice.status, actor=workflow.Actor.RECIPIENT)
             ]
         return super().change_view(request, object_id, form_url, extra_context)
-
-
-def _download(handle, *, filename: str, content_type: str):
-    """Same headers as the portal's downloads: an attachment, never cached by shared caches."""
-    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
