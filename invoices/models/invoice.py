@@ -214,10 +214,6 @@ class Invoice(models.Model):
         return self.deposit_mode == DepositMode.ENTRY
 
     @property
-    def is_credit_note(self) -> bool:
-        return self.invoice_type == InvoiceType.CREDIT_NOTE
-
-    @property
     def display_reference(self) -> str:
         return self.number or _("(sans numéro)")
 

@@ -33,7 +33,7 @@ from invoices.services.attachments import (
     invoice_add_attachments,
     invoice_remove_attachment,
 )
-from invoices.services.certificate import canonical_json, certificate_data, certificate_fingerprint, certificate_verify
+from invoices.services.certificate import canonical_json, certificate_data, certificate_fingerprint
 from invoices.services.checks import send_errors
 from invoices.services.deposit import invoice_deposit
 from invoices.services.drafts import DRAFT_FIELDS, invoice_create, invoice_delete, invoice_save_draft
@@ -64,7 +64,6 @@ __all__ = [
     "canonical_json",
     "certificate_data",
     "certificate_fingerprint",
-    "certificate_verify",
     "clean_filename",
     "delete_files",
     "digest_send",

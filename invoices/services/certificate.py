@@ -76,8 +76,3 @@ def certificate_fingerprint(invoice: Invoice) -> str:
                 digest.update(chunk)
     digest.update(canonical_json(certificate_data(invoice)))
     return digest.hexdigest()
-
-
-def certificate_verify(invoice: Invoice) -> bool:
-    """Whether the stored files and data still match the certificate issued at sending."""
-    return bool(invoice.certificate_fingerprint) and certificate_fingerprint(invoice) == invoice.certificate_fingerprint

@@ -57,10 +57,9 @@ DRAFT_FIELDS = frozenset(
 
 
 @transaction.atomic
-def invoice_create(
-    *, supplier: Structure, user, lines: list[dict] | None = None, vat_lines: list[dict] | None = None, **fields
-) -> Invoice:
-    """Create the draft of an invoice typed on the portal (saisie), with whatever is filled in."""
+def invoice_create(*, supplier: Structure, user, lines: list[dict] | None = None, **fields) -> Invoice:
+    """Create the draft of an invoice typed on the portal (saisie), with whatever is filled in; its
+    VAT breakdown is computed from its ``lines``."""
     check_member(user, supplier)
     if supplier.kind != StructureKind.PRIVATE or not supplier.is_active:
         raise ValidationError(

@@ -116,7 +116,7 @@ def test_recycling_changes_only_the_routing_data_and_routes_again(
         ej.number,
     )
     assert (invoice.number, invoice.amount_ttc) == (number, amount)
-    assert services.certificate_verify(invoice)
+    assert services.certificate_fingerprint(invoice) == invoice.certificate_fingerprint
     recycled = invoice.events.get(transition="recycler")
     assert (recycled.from_status, recycled.to_status, recycled.user) == (
         "A_RECYCLER",
@@ -183,7 +183,8 @@ def test_completing_with_attachments_and_a_comment(logged, member, suspended):
     event = invoice.events.last()
     assert (event.transition, event.user) == ("completer", member.user)
     assert "Voici le PV" in event.comment and "pv-reception.pdf" in event.comment
-    assert services.certificate_verify(invoice)  # the certificate covers what was sent, not the answer
+    # The certificate covers what was sent, not the answer.
+    assert services.certificate_fingerprint(invoice) == invoice.certificate_fingerprint
     page = html(logged.get(reverse("invoices:detail", args=[invoice.pk])))
     assert "pv-reception.pdf" in page and "Voici le PV" in page
 
