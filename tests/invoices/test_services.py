@@ -1,4 +1,4 @@
-"""invoices/services.py: drafts, attachments and every check of "Valider et envoyer"."""
+"""invoices.services: drafts, attachments and every check of "Valider et envoyer"."""
 
 import io
 import re
