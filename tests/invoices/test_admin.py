@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from invoices import admin as invoice_admin
+from invoices.admin import actions as admin_actions
 from invoices.models import Invoice, InvoiceEvent, Motif
 from invoices.workflow import Status
 from structures.models import MembershipStatus
@@ -467,7 +467,7 @@ def test_mandate_needs_a_mandate_number(client_a, ministry_a, django_capture_on_
 
 
 def test_bulk_action_is_capped(client_a, ministry_a, monkeypatch, django_capture_on_commit_callbacks):
-    monkeypatch.setattr(invoice_admin, "MAX_ACTION_INVOICES", 1)
+    monkeypatch.setattr(admin_actions, "MAX_ACTION_INVOICES", 1)
     first, second = received(ministry_a), received(ministry_a)
     response = post_action(client_a, "transition_service_fait", [first, second], django_capture_on_commit_callbacks)
     assert any("invoices_transition" in m for m in messages_of(response))

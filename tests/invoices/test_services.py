@@ -1,4 +1,4 @@
-"""invoices/services.py: drafts, attachments and every check of "Valider et envoyer"."""
+"""invoices.services: drafts, attachments and every check of "Valider et envoyer"."""
 
 import io
 import re
@@ -9,11 +9,11 @@ import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from pypdf import PdfReader
 
-from invoices import services, totals
+from invoices import selectors, services, totals
 from invoices.models import Invoice, InvoiceType, PaymentMode, Sequence
 from invoices.workflow import Status
 from structures.models import Service
@@ -77,7 +77,7 @@ def test_a_complete_draft_is_sent(draft, member, django_capture_on_commit_callba
     assert sent.identifier == f"FAC-{year}-0000001"
     assert re.fullmatch(r"[0-9a-f]{64}", sent.certificate_fingerprint)
     assert sent.certificate_issued_at == sent.sent_at
-    assert services.certificate_verify(sent)
+    assert services.certificate_fingerprint(sent) == sent.certificate_fingerprint
     # The sending is in the history, written by the same code as every transition.
     event = sent.events.get()
     assert (event.transition, event.from_status, event.to_status) == ("deposer", "BROUILLON", "DEPOSEE")
@@ -100,7 +100,7 @@ def test_the_certificate_covers_the_file_and_the_data(draft, member):
     assert fingerprint == expected
     Invoice.objects.filter(pk=sent.pk).update(amount_ttc=Decimal("1.00"))
     sent.refresh_from_db()
-    assert not services.certificate_verify(sent)
+    assert services.certificate_fingerprint(sent) != sent.certificate_fingerprint
 
 
 def test_identifiers_are_sequential_per_year(member):
@@ -572,6 +572,31 @@ def test_deposit_over_the_size_limit(member, settings):
     settings.INVOICE_MAX_PDF_SIZE = 500
     with pytest.raises(ValidationError, match="taille maximale"):
         services.invoice_deposit(supplier=member.structure, user=member.user, file=upload(pdfs.text_pdf()))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_deposit_checks_reads_and_writes_in_one_transaction(monkeypatch):
+    """Called outside any transaction (a command, the API), the deposit still runs its checks, the
+    directory reads of the pre-fill and the writing of the draft in one transaction."""
+    member = MembershipFactory()
+    recipient = StructureFactory(public=True)
+    in_transaction = []
+    public_recipient = selectors.public_recipient
+
+    def spy(siret):
+        in_transaction.append(transaction.get_connection().in_atomic_block)
+        return public_recipient(siret)
+
+    monkeypatch.setattr(selectors, "public_recipient", spy)
+    invoice = services.invoice_deposit(
+        supplier=member.structure,
+        user=member.user,
+        file=upload(
+            pdfs.invoice_text_pdf(supplier_siret=member.structure.identifier, recipient_siret=recipient.identifier)
+        ),
+    )
+    assert invoice.recipient == recipient
+    assert in_transaction and all(in_transaction)
 
 
 # --- Attachments ----------------------------------------------------------------------------

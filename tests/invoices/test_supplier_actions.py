@@ -1,8 +1,12 @@
 """What the supplier does on the invoice page: history, Recycler, Compléter, Traiter le rejet
 (and a new invoice from a rejected one), with the cross-structure 404s."""
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -112,7 +116,7 @@ def test_recycling_changes_only_the_routing_data_and_routes_again(
         ej.number,
     )
     assert (invoice.number, invoice.amount_ttc) == (number, amount)
-    assert services.certificate_verify(invoice)
+    assert services.certificate_fingerprint(invoice) == invoice.certificate_fingerprint
     recycled = invoice.events.get(transition="recycler")
     assert (recycled.from_status, recycled.to_status, recycled.user) == (
         "A_RECYCLER",
@@ -179,7 +183,8 @@ def test_completing_with_attachments_and_a_comment(logged, member, suspended):
     event = invoice.events.last()
     assert (event.transition, event.user) == ("completer", member.user)
     assert "Voici le PV" in event.comment and "pv-reception.pdf" in event.comment
-    assert services.certificate_verify(invoice)  # the certificate covers what was sent, not the answer
+    # The certificate covers what was sent, not the answer.
+    assert services.certificate_fingerprint(invoice) == invoice.certificate_fingerprint
     page = html(logged.get(reverse("invoices:detail", args=[invoice.pk])))
     assert "pv-reception.pdf" in page and "Voici le PV" in page
 
@@ -204,9 +209,9 @@ def test_completing_needs_a_file_or_a_comment_and_checks_files(logged, suspended
 def test_attachments_cannot_be_added_to_a_sent_invoice_outside_a_suspension(member):
     invoice = received(member)
     upload = SimpleUploadedFile("a.txt", b"a")
-    with pytest.raises(services.ValidationError):
+    with pytest.raises(ValidationError):
         services.invoice_add_attachments(invoice=invoice, user=member.user, files=[upload])
-    with pytest.raises(services.ValidationError, match="suspendue"):
+    with pytest.raises(ValidationError, match="suspendue"):
         services.invoice_add_attachments(invoice=invoice, user=member.user, files=[upload], completing=True)
 
 
@@ -262,7 +267,7 @@ def test_a_new_invoice_from_a_rejected_pdf_invoice(logged, member, rejected):
     )
     draft.refresh_from_db()
     assert draft.pdf and draft.pdf_original_filename == "corrigee.pdf" and draft.pdf_size == len(pdf)
-    with pytest.raises(services.ValidationError) as info:
+    with pytest.raises(ValidationError) as info:
         services.invoice_send(invoice=draft, user=member.user)
     assert "number" in info.value.message_dict  # a new number is required
     services.invoice_save_draft(invoice=draft, user=member.user, number="F-NEW-1", invoice_date=timezone.localdate())
@@ -280,6 +285,62 @@ def test_the_corrected_pdf_is_checked(logged, member, rejected):
     assert "PDF" in html(response)
     draft.refresh_from_db()
     assert not draft.pdf
+
+
+def replace_pdf(logged, draft, data: bytes):
+    return logged.post(
+        reverse("invoices:replace_pdf", args=[draft.pk]),
+        {"file": SimpleUploadedFile("corrigee.pdf", data, content_type="application/pdf")},
+        follow=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("make_file", "words"),
+    [
+        (lambda siret: pdfs.facturx_pdf(seller_siret="35600000000048"), "émis par le SIRET 35600000000048"),
+        (
+            lambda siret: pdfs.with_embedded_file(pdfs.text_pdf(), "factur-x.xml", b"<rsm:CrossIndustryInvoice><oops"),
+            "factur-x.xml que le portail ne peut pas lire",
+        ),
+        (lambda siret: pdfs.facturx_pdf(seller_siret=siret, total_ttc="1250.00"), "ne concordent pas"),
+    ],
+    ids=["another_supplier", "unreadable_xml", "amounts_disagree"],
+)
+def test_the_corrected_pdf_has_the_factur_x_checks_of_the_deposit(logged, member, rejected, make_file, words):
+    draft = services.invoice_copy_as_draft(invoice=rejected, user=member.user)
+    response = replace_pdf(logged, draft, make_file(member.structure.identifier))
+    assert words in html(response)
+    draft.refresh_from_db()
+    assert not draft.pdf and draft.number == ""
+
+
+def test_the_corrected_factur_x_pre_fills_the_draft_as_a_deposit_does(logged, member, rejected):
+    """What the file gives replaces the copy's values (number, date, amounts, VAT breakdown); what
+    it does not give is kept: here the recipient and its service (the file's buyer SIRET is not in
+    the directory, which the form then says), the EJ and the marché."""
+    draft = services.invoice_copy_as_draft(invoice=rejected, user=member.user)
+    data = pdfs.facturx_pdf(
+        number="FX-NEW-7", seller_siret=member.structure.identifier, vat=[("20.00", "500.00", "100.00")]
+    )
+    replace_pdf(logged, draft, data)
+    draft.refresh_from_db()
+    assert draft.pdf and draft.pdf_size == len(data)
+    assert (draft.number, draft.invoice_date, draft.invoice_year) == ("FX-NEW-7", date(2026, 1, 15), 2026)
+    assert (draft.amount_ht, draft.amount_tva, draft.amount_ttc) == (
+        Decimal("500.00"),
+        Decimal("100.00"),
+        Decimal("600.00"),
+    )
+    assert list(draft.vat_lines.values_list("rate", "base_ht", "vat_amount")) == [
+        (Decimal("20.00"), Decimal("500.00"), Decimal("100.00"))
+    ]
+    assert (draft.recipient, draft.recipient_service) == (rejected.recipient, rejected.recipient_service)
+    assert (draft.engagement_number, draft.market_number) == ("EJ-1", "M-12")
+    assert draft.extracted_data["source"] == "facturx"
+    assert draft.extracted_data["copied_from"] == rejected.identifier
+    page = html(logged.get(reverse("invoices:edit", args=[draft.pk])))
+    assert "Données lues dans le Factur-X" in page and "(11000201100044)" in page
 
 
 def test_a_new_invoice_from_a_rejected_typed_invoice_copies_the_lines(logged, member):

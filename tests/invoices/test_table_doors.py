@@ -9,6 +9,7 @@ motif rule refuses. A door that hard-codes a status or a motif list makes one of
 from io import StringIO
 
 import pytest
+from django.contrib import admin
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
@@ -69,7 +70,7 @@ def test_end_statuses_are_those_no_transition_leaves():
 
 
 def test_admin_actions_are_the_recipient_transitions_of_the_table():
-    site_admin = invoice_admin.InvoiceAdmin(Invoice, invoice_admin.admin.site)
+    site_admin = invoice_admin.InvoiceAdmin(Invoice, admin.site)
     names = [getattr(a, "__name__", "") for a in site_admin.actions]
     assert names == [f"transition_{t.name}" for t in TRANSITIONS.values() if Actor.RECIPIENT in t.actors]
 

@@ -146,7 +146,7 @@ def test_a_failed_routing_delivered_again_changes_nothing(member, django_capture
 def test_a_crash_between_the_two_steps_is_finished_by_the_next_delivery(member, django_capture_on_commit_callbacks):
     invoice = deposited(member)
     # The worker dies while checking the directory, after the first step was committed.
-    with mock.patch("invoices.services.routing_errors", side_effect=SystemExit("killed")):
+    with mock.patch("invoices.services.routing.routing_errors", side_effect=SystemExit("killed")):
         with pytest.raises(SystemExit):
             route(invoice, django_capture_on_commit_callbacks)
     assert Invoice.objects.get(pk=invoice.pk).status == Status.EN_COURS_ACHEMINEMENT

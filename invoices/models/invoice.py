@@ -1,15 +1,5 @@
-"""Invoices sent by suppliers: the invoice, its VAT breakdown, its lines, its files.
+"""The invoice, its VAT breakdown and its lines, with the choices and limits they use."""
 
-Writes go through ``invoices/services.py`` (``invoice_deposit``, ``invoice_save_draft``,
-``invoice_send``…); reads that carry access rules through ``invoices/selectors.py``. The
-constraints below back the rules the services check, so a bug elsewhere cannot store a second
-sent invoice with the same number, negative totals or a sent invoice without identifier.
-
-Files (the main PDF, the attachments) go through Django's storage API under random names; they
-are never served as public media, only by the access-checked download views.
-"""
-
-import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -17,10 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from invoices import workflow
+from invoices.models.files import invoice_pdf_upload_to
 from invoices.workflow import Status
 from structures.models import BankAccount, Service, Structure
 
@@ -68,37 +57,6 @@ VAT_RATES = [
     Decimal("0.00"),
 ]
 VAT_RATE_CHOICES = [(rate, f"{rate.normalize():f} %".replace(".", ",")) for rate in VAT_RATES]
-
-
-def _random_name(prefix: str, filename: str, default_ext: str) -> str:
-    """A storage name that reveals nothing and cannot escape its folder: prefix/yyyy/mm/<uuid>.ext."""
-    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if not ext.isalnum() or len(ext) > 10:
-        ext = default_ext
-    now = timezone.now()
-    return f"{prefix}/{now:%Y/%m}/{uuid.uuid4().hex}.{ext}"
-
-
-def invoice_pdf_upload_to(instance, filename: str) -> str:
-    return _random_name("factures", "x.pdf", "pdf")
-
-
-def attachment_upload_to(instance, filename: str) -> str:
-    return _random_name("pieces-jointes", filename, "bin")
-
-
-class Sequence(models.Model):
-    """A named counter (one row per year of identifiers), incremented under a row lock."""
-
-    key = models.CharField(_("clé"), max_length=30, unique=True)
-    last_value = models.PositiveBigIntegerField(_("dernière valeur"), default=0)
-
-    class Meta:
-        verbose_name = _("séquence")
-        verbose_name_plural = _("séquences")
-
-    def __str__(self):
-        return f"{self.key}: {self.last_value}"
 
 
 class Invoice(models.Model):
@@ -308,155 +266,3 @@ class InvoiceLine(models.Model):
 
     def __str__(self):
         return self.designation
-
-
-class InvoiceAttachment(models.Model):
-    """A pièce jointe: stored under a random name, its original name kept for display."""
-
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(_("fichier"), upload_to=attachment_upload_to, max_length=255)
-    original_filename = models.CharField(_("nom du fichier"), max_length=500)
-    size = models.PositiveBigIntegerField(_("taille"))
-    content_type = models.CharField(_("type de contenu"), max_length=100, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("déposée par"),
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("déposée le"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("pièce jointe")
-        verbose_name_plural = _("pièces jointes")
-        ordering = ["created_at", "id"]
-        constraints = [models.CheckConstraint(condition=Q(size__gt=0), name="invoice_attachment_not_empty")]
-
-    def __str__(self):
-        return self.original_filename
-
-
-# --- Lifecycle: motifs and history ---------------------------------------------------------------
-
-
-class MotifCategory(models.TextChoices):
-    TECHNIQUE = "TECHNIQUE", _("Problèmes techniques")
-    ACHATS_COMPTABLES = "ACHATS_COMPTABLES", _("Problèmes d'achats / comptables")
-    AUTRES = "AUTRES", _("Autres")
-
-
-# Codes of the technical motifs the routing task uses (seeded by migration 0003).
-MOTIF_SE_EJ_INCORRECT = "SE_EJ_INCORRECT"
-MOTIF_CREANCIER_INCONNU = "CREANCIER_INCONNU"
-
-
-class Motif(models.Model):
-    """A reason for a suspension, a rejection or a return to the supplier (reference §6).
-
-    The catalogue of the Ministry's supplier kit is seeded by a data migration; staff may add
-    motifs or deactivate some (an inactive motif stays on the history that uses it).
-    """
-
-    code = models.CharField(_("code"), max_length=50, unique=True)
-    label = models.CharField(_("libellé"), max_length=255)
-    category = models.CharField(_("catégorie"), max_length=20, choices=MotifCategory.choices)
-    reform_code = models.CharField(_("code de la réforme"), max_length=30, blank=True)
-    recyclable = models.BooleanField(
-        _("recyclable"), default=False, help_text=_("La facture peut être recyclée (statut « À recycler »).")
-    )
-    is_active = models.BooleanField(_("actif"), default=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
-
-    class Meta:
-        verbose_name = _("motif")
-        verbose_name_plural = _("motifs")
-        ordering = ["position", "code"]
-
-    def __str__(self):
-        return self.label
-
-
-TRANSITION_CHOICES = [(t.name, t.label) for t in workflow.TRANSITIONS.values()]
-ACTOR_CHOICES = [
-    (workflow.Actor.SYSTEM.value, _("Système")),
-    (workflow.Actor.SUPPLIER.value, _("Fournisseur")),
-    (workflow.Actor.RECIPIENT.value, _("Destinataire")),
-]
-
-
-class InvoiceEvent(models.Model):
-    """One line of an invoice's history, append-only: written with the status change it records,
-    in the same transaction, never updated (except ``notified_at``, the mark of the notification
-    task) nor deleted. ``transition`` is empty for an event that changes no status (the supplier
-    acknowledging a rejection)."""
-
-    invoice = models.ForeignKey(Invoice, verbose_name=_("facture"), on_delete=models.PROTECT, related_name="events")
-    transition = models.CharField(_("action"), max_length=40, choices=TRANSITION_CHOICES, blank=True)
-    from_status = models.CharField(_("statut de départ"), max_length=40, choices=Status.choices)
-    to_status = models.CharField(_("nouveau statut"), max_length=40, choices=Status.choices)
-    actor_kind = models.CharField(_("acteur"), max_length=20, choices=ACTOR_CHOICES)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("utilisateur"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text=_("Vide : le système."),
-    )
-    motif = models.ForeignKey(
-        Motif, verbose_name=_("motif"), null=True, blank=True, on_delete=models.PROTECT, related_name="events"
-    )
-    comment = models.TextField(_("commentaire"), blank=True)
-    mandate_number = models.CharField(_("numéro de mandat"), max_length=50, blank=True)
-    created_at = models.DateTimeField(_("le"), default=timezone.now, editable=False, db_index=True)
-    # Set by ``invoices.notify_invoice_event`` (conditional UPDATE) before it sends: sent once.
-    notified_at = models.DateTimeField(_("notifié le"), null=True, blank=True, editable=False)
-
-    class Meta:
-        verbose_name = _("événement de facture")
-        verbose_name_plural = _("historique des factures")
-        ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["invoice", "created_at"], name="invoice_event_invoice_idx")]
-
-    def __str__(self):
-        return f"{self.invoice_id}: {self.from_status} → {self.to_status} ({self.transition or '-'})"
-
-    @property
-    def changes_status(self) -> bool:
-        return self.from_status != self.to_status
-
-    @property
-    def from_reform_code(self) -> str:
-        return workflow.reform_code(self.from_status)
-
-    @property
-    def to_reform_code(self) -> str:
-        return workflow.reform_code(self.to_status)
-
-    @property
-    def actor_display(self) -> str:
-        if self.user_id is None:
-            return _("Système") if self.actor_kind == workflow.Actor.SYSTEM else self.get_actor_kind_display()
-        return str(self.user)
-
-
-class DigestDelivery(models.Model):
-    """One daily digest sent to a user (``invoices.send_daily_digest``): the unique (user, day)
-    makes a second run of the same day send nothing."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("utilisateur"), on_delete=models.CASCADE, related_name="+"
-    )
-    day = models.DateField(_("jour"))
-    events_count = models.PositiveIntegerField(_("événements"), default=0)
-    sent_at = models.DateTimeField(_("envoyé le"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("récapitulatif quotidien envoyé")
-        verbose_name_plural = _("récapitulatifs quotidiens envoyés")
-        constraints = [models.UniqueConstraint(fields=["user", "day"], name="digest_delivery_unique_per_day")]
-
-    def __str__(self):
-        return f"{self.user_id} {self.day}"

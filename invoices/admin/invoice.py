@@ -1,0 +1,211 @@
+"""The invoice admin of the financial services: the scoped list and page, the files, the actions."""
+
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from invoices import selectors, workflow
+from invoices.admin._common import is_financial_staff, status_with_code
+from invoices.admin.actions import TransitionActions, make_action
+from invoices.admin.filters import RecipientFilter, SentAtFilter, ServiceFilter, StatusFilter, SupplierFilter
+from invoices.admin.history import InvoiceEventInline
+from invoices.downloads import download
+from invoices.models import Invoice
+
+# The transitions a recipient's financial service fires, in the order of the table.
+RECIPIENT_TRANSITIONS = workflow.transitions_for(workflow.Actor.RECIPIENT)
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(TransitionActions, admin.ModelAdmin):
+    list_display = [
+        "identifier",
+        "number",
+        "supplier",
+        "recipient",
+        "recipient_service",
+        "amount_ttc",
+        "status_display",
+        "sent_at",
+    ]
+    list_display_links = ["identifier", "number"]
+    list_filter = [StatusFilter, RecipientFilter, ServiceFilter, SupplierFilter, "cadre", SentAtFilter]
+    search_fields = ["=identifier", "^number", "^supplier__identifier", "supplier__name", "^engagement_number"]
+    search_help_text = gettext_lazy(
+        "Identifiant, numéro de facture, SIRET (depuis le début) ou raison sociale du fournisseur, n° d'engagement."
+    )
+    list_select_related = ["supplier", "recipient", "recipient_service"]
+    list_per_page = 50
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    ordering = ["-sent_at", "-id"]
+    actions = [make_action(t) for t in RECIPIENT_TRANSITIONS]
+    inlines = [InvoiceEventInline]
+    change_form_template = "admin/invoices/invoice/change_form.html"
+    fieldsets = [
+        (
+            gettext_lazy("Facture"),
+            {
+                "fields": [
+                    "identifier",
+                    "number",
+                    "invoice_type",
+                    "original_invoice_number",
+                    "cadre",
+                    "invoice_date",
+                    "status_display",
+                    "status_changed_at",
+                    "mandate_number",
+                    "sent_at",
+                ]
+            },
+        ),
+        (
+            gettext_lazy("Fournisseur et destinataire"),
+            {
+                "fields": [
+                    "supplier",
+                    "supplier_service",
+                    "bank_account",
+                    "recipient",
+                    "recipient_service",
+                    "engagement_number",
+                    "market_number",
+                ]
+            },
+        ),
+        (
+            gettext_lazy("Montants"),
+            {"fields": ["amount_ht", "amount_tva", "amount_ttc", "currency", "payment_mode", "comment"]},
+        ),
+        (gettext_lazy("Fichiers"), {"fields": ["pdf_link", "attachment_links", "deposit_mode"]}),
+    ]
+    # Everything is read-only (no change permission); these are computed for display.
+    readonly_fields = ["status_display", "pdf_link", "attachment_links", "currency"]
+
+    # Columns the list page shows (the rest of a row is never read there).
+    LIST_COLUMNS = [
+        "id",
+        "identifier",
+        "number",
+        "amount_ttc",
+        "status",
+        "sent_at",
+        "supplier__id",
+        "supplier__name",
+        "supplier__identifier",
+        "recipient__id",
+        "recipient__name",
+        "recipient__identifier",
+        "recipient_service__id",
+        "recipient_service__code",
+        "recipient_service__name",
+    ]
+
+    # --- Scope and permissions
+
+    def get_queryset(self, request):
+        invoices = selectors.invoices_for_recipient_staff(request.user, super().get_queryset(request))
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name == "invoices_invoice_changelist":
+            invoices = invoices.select_related(*self.list_select_related).only(*self.LIST_COLUMNS)
+        return invoices
+
+    def has_module_permission(self, request):
+        return is_financial_staff(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_financial_staff(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # staff act on the status (actions), never on the content
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_transition_permission(self, request):
+        return is_financial_staff(request)
+
+    # --- Display
+
+    @admin.display(description=gettext_lazy("statut"), ordering="status")
+    def status_display(self, invoice):
+        return status_with_code(invoice.status)
+
+    @admin.display(description=gettext_lazy("fichier de la facture"))
+    def pdf_link(self, invoice):
+        if not invoice.pdf:
+            return "—"
+        url = reverse("admin:invoices_invoice_pdf", args=[invoice.pk])
+        return format_html('<a href="{}">{}</a>', url, invoice.pdf_original_filename or _("Télécharger le PDF"))
+
+    @admin.display(description=gettext_lazy("pièces jointes"))
+    def attachment_links(self, invoice):
+        attachments = list(invoice.attachments.values_list("pk", "original_filename"))
+        if not attachments:
+            return "—"
+        return format_html_join(
+            mark_safe("<br>"),
+            '<a href="{}">{}</a>',
+            ((reverse("admin:invoices_invoice_attachment", args=[invoice.pk, pk]), name) for pk, name in attachments),
+        )
+
+    # --- URLs: files and the action page of one invoice, behind the same scope
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/fichier/", view(self.pdf_view), name="invoices_invoice_pdf"),
+            path(
+                "<path:object_id>/pieces-jointes/<int:attachment_id>/",
+                view(self.attachment_view),
+                name="invoices_invoice_attachment",
+            ),
+            path(
+                "<path:object_id>/action/<str:transition>/",
+                view(self.transition_view),
+                name="invoices_invoice_transition",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _scoped_invoice(self, request, object_id) -> Invoice:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        invoice = self.get_object(request, unquote(object_id))
+        if invoice is None:
+            raise Http404(_("Facture introuvable."))
+        return invoice
+
+    def pdf_view(self, request, object_id):
+        invoice = self._scoped_invoice(request, object_id)
+        if not invoice.pdf:
+            raise Http404(_("Cette facture n'a pas de fichier."))
+        return download(
+            invoice.pdf, filename=invoice.pdf_original_filename or "facture.pdf", content_type="application/pdf"
+        )
+
+    def attachment_view(self, request, object_id, attachment_id):
+        invoice = self._scoped_invoice(request, object_id)
+        attachment = get_object_or_404(invoice.attachments, pk=attachment_id)
+        return download(attachment.file, filename=attachment.original_filename, content_type="application/octet-stream")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        invoice = self.get_object(request, unquote(object_id))
+        if invoice is not None and self.has_transition_permission(request):
+            extra_context["invoice_transitions"] = [
+                (t, reverse("admin:invoices_invoice_transition", args=[invoice.pk, t.name]))
+                for t in workflow.available(status=invoice.status, actor=workflow.Actor.RECIPIENT)
+            ]
+        return super().change_view(request, object_id, form_url, extra_context)

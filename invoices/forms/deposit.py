@@ -1,0 +1,48 @@
+"""The PDF of an invoice: its deposit (file, signed or not, cadre) and its replacement in a draft."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from chorus import formats
+from invoices.models import Cadre
+
+FORMAT_UNSIGNED = "PDF"
+FORMAT_SIGNED = "PDF_SIGNE"
+
+
+class DepositForm(forms.Form):
+    file = forms.FileField(
+        label=_("Fichier de la facture"),
+        help_text=_("Format PDF, 10 Mo au maximum. Un PDF Factur-X est lu automatiquement."),
+        error_messages={
+            "required": _("Choisissez le fichier PDF de la facture."),
+            "empty": _("Le fichier est vide : choisissez le fichier de la facture."),
+        },
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+    pdf_format = forms.ChoiceField(
+        label=_("Format du fichier"),
+        choices=[(FORMAT_UNSIGNED, _("PDF non signé")), (FORMAT_SIGNED, _("PDF signé"))],
+        initial=FORMAT_UNSIGNED,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choisissez le format du fichier.")},
+    )
+    cadre = forms.ChoiceField(label=_("Cadre de facturation"), choices=Cadre.choices, initial=Cadre.A1)
+
+    def __init__(self, *args, max_size: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if max_size:
+            self.fields["file"].help_text = _(
+                "Format PDF, %(size)s au maximum. Un PDF Factur-X est lu automatiquement."
+            ) % {"size": formats.filesize(max_size)}
+
+
+class ReplacePdfForm(forms.Form):
+    file = forms.FileField(
+        label=_("Fichier PDF corrigé de la facture"),
+        error_messages={
+            "required": _("Choisissez le fichier PDF de la facture."),
+            "empty": _("Le fichier est vide : choisissez le fichier de la facture."),
+        },
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )

@@ -1,0 +1,254 @@
+"""The invoice form, as the supplier checks and completes it (deposited PDF or typed invoice)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from invoices import selectors
+from invoices.forms.fields import FrenchDecimalField, MultipleFileField, date_field
+from invoices.models import MAX_ENGAGEMENT_LENGTH, MAX_NUMBER_LENGTH, Cadre, Invoice, InvoiceType, PaymentMode
+from structures.models import BankAccount, Service, Structure
+
+
+class InvoiceForm(forms.Form):
+    """The invoice as the supplier checks and completes it (both deposit modes)."""
+
+    invoice_type = forms.ChoiceField(label=_("Type"), choices=InvoiceType.choices, initial=InvoiceType.INVOICE)
+    cadre = forms.ChoiceField(label=_("Cadre de facturation"), choices=Cadre.choices, initial=Cadre.A1)
+    number = forms.CharField(
+        label=_("Numéro de facture"),
+        max_length=MAX_NUMBER_LENGTH,
+        required=False,
+        help_text=_("20 caractères au maximum."),
+    )
+    invoice_date = date_field(_("Date de facture"))
+    original_invoice_number = forms.CharField(
+        label=_("Numéro de la facture d'origine"),
+        max_length=MAX_NUMBER_LENGTH,
+        required=False,
+        help_text=_("Pour un avoir : la facture qu'il corrige."),
+    )
+    supplier_service = forms.ModelChoiceField(
+        label=_("Service émetteur de votre structure"), queryset=Service.objects.none(), required=False
+    )
+    bank_account = forms.ModelChoiceField(
+        label=_("Coordonnées bancaires"), queryset=BankAccount.objects.none(), required=False
+    )
+    recipient_query = forms.CharField(
+        label=_("Rechercher le destinataire"),
+        help_text=_("SIRET (au moins 3 chiffres) ou raison sociale de la structure publique."),
+        required=False,
+        max_length=255,
+    )
+    recipient = forms.ModelChoiceField(
+        label=_("Destinataire"),
+        queryset=Structure.objects.public(),
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Ce destinataire n'est pas une structure publique de l'annuaire.")},
+    )
+    recipient_service = forms.CharField(label=_("Code service du destinataire"), required=False, widget=forms.Select)
+    engagement_number = forms.CharField(
+        label=_("Numéro d'engagement (EJ, n° de commande)"),
+        max_length=MAX_ENGAGEMENT_LENGTH,
+        required=False,
+        help_text=_("50 caractères au maximum."),
+    )
+    market_number = forms.CharField(label=_("Numéro de marché"), max_length=50, required=False)
+    payment_mode = forms.ChoiceField(
+        label=_("Mode de paiement"),
+        choices=[("", _("— Aucun —")), *PaymentMode.choices],
+        required=False,
+        help_text=_("Un avoir n'a pas de mode de paiement."),
+    )
+    amount_ht = FrenchDecimalField(
+        label=_("Montant HT (€)"), max_digits=15, decimal_places=2, min_value=0, required=False
+    )
+    amount_tva = FrenchDecimalField(
+        label=_("Montant TVA (€)"), max_digits=15, decimal_places=2, min_value=0, required=False
+    )
+    amount_ttc = FrenchDecimalField(
+        label=_("Montant TTC (€)"), max_digits=15, decimal_places=2, min_value=0, required=False
+    )
+    comment = forms.CharField(label=_("Commentaire"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    attachments = MultipleFileField(
+        label=_("Ajouter des pièces jointes"),
+        help_text=_("Plusieurs fichiers possibles, 10 Mo chacun au maximum (PDF, images, bureautique, XML, ZIP…)."),
+    )
+
+    # Required to send, not to save a draft: shown without "(facultatif)", never enforced here
+    # (the checks at sending say what is missing, next to each field).
+    SEND_REQUIRED = ("number", "invoice_date", "amount_ht", "amount_tva", "amount_ttc")
+    use_required_attribute = False
+
+    def full_clean(self):
+        relaxed = [name for name in self.SEND_REQUIRED if name in self.fields]
+        for name in relaxed:
+            self.fields[name].required = False
+        try:
+            super().full_clean()
+        finally:
+            for name in relaxed:
+                self.fields[name].required = True
+
+    def __init__(self, *args, supplier: Structure, invoice: Invoice | None = None, entry: bool = False, **kwargs):
+        self.supplier = supplier
+        self.invoice = invoice
+        self.entry = entry
+        if invoice is not None and "initial" not in kwargs:
+            kwargs["initial"] = initial_from_invoice(invoice)
+        super().__init__(*args, **kwargs)
+        if entry:
+            for name in ("amount_ht", "amount_tva", "amount_ttc"):
+                del self.fields[name]
+        for name in self.SEND_REQUIRED:
+            if name in self.fields:
+                self.fields[name].required = True
+        services_qs = Service.objects.filter(structure=supplier, is_active=True)
+        banks = BankAccount.objects.filter(structure=supplier, is_active=True)
+        if invoice is not None and invoice.supplier_service_id:
+            services_qs = Service.objects.filter(structure=supplier).filter(
+                pk__in=[*services_qs.values_list("pk", flat=True), invoice.supplier_service_id]
+            )
+        if invoice is not None and invoice.bank_account_id:
+            banks = BankAccount.objects.filter(
+                structure=supplier, pk__in=[*banks.values_list("pk", flat=True), invoice.bank_account_id]
+            )
+        self.fields["supplier_service"].queryset = services_qs
+        self.fields["bank_account"].queryset = banks
+        if services_qs.exists():
+            self.fields["supplier_service"].empty_label = _("— Aucun —")
+        else:
+            del self.fields["supplier_service"]
+        self.fields["bank_account"].empty_label = _("— Aucunes —")
+
+        self.current_recipient = invoice.recipient if invoice is not None else None
+        self.effective_recipient = self._posted_recipient() if self.is_bound else self.current_recipient
+        self.candidates = []
+        query = (self.data.get(self.add_prefix("recipient_query")) or "").strip() if self.is_bound else ""
+        self.search_query = query or (self.initial.get("recipient_query") or "")
+        if self.search_query:
+            self.candidates = list(selectors.recipient_search(self.search_query))
+        self.fields["recipient_service"].widget.choices = self.service_choices(self.effective_recipient)
+
+    # The recipient, its services ------------------------------------------------------------
+
+    def _posted_recipient(self):
+        raw = self.data.get(self.add_prefix("recipient"))
+        if raw:
+            try:
+                return Structure.objects.public().filter(pk=int(raw)).first()
+            except (TypeError, ValueError):
+                return None
+        return None
+
+    def service_choices(self, recipient):
+        choices = [("", _("— Aucun —"))]
+        if recipient is None:
+            return [("", _("— Choisissez d'abord le destinataire —"))]
+        allowed = list(selectors.recipient_services(recipient))
+        current = self.invoice.recipient_service if self.invoice is not None else None
+        if current is not None and current.structure_id == recipient.pk and current not in allowed:
+            allowed.append(current)
+        choices += [(str(s.pk), f"{s.code} — {s.name}") for s in allowed]
+        return choices
+
+    def recipient_choices(self):
+        """Radio choices: the current recipient first, then the search results."""
+        seen, choices = set(), []
+        for structure in [self.effective_recipient, self.current_recipient, *self.candidates]:
+            if structure is not None and structure.pk not in seen:
+                seen.add(structure.pk)
+                choices.append(structure)
+        return choices
+
+    def clean_recipient_service(self):
+        raw = self.cleaned_data.get("recipient_service")
+        recipient = self.effective_recipient
+        if not raw or recipient is None:
+            return None
+        try:
+            return Service.objects.filter(pk=int(raw), structure=recipient).first()
+        except (TypeError, ValueError):
+            return None
+
+    def clean(self):
+        data = super().clean()
+        query = (data.get("recipient_query") or "").strip()
+        chosen = data.get("recipient")
+        if query and (chosen is None or chosen == self.current_recipient):
+            matches = self.candidates
+            if len(matches) == 1:
+                data["recipient"] = matches[0]
+                self.effective_recipient = matches[0]
+                if data.get("recipient_service") and data["recipient_service"].structure_id != matches[0].pk:
+                    data["recipient_service"] = None
+            elif not matches:
+                self.add_error(
+                    "recipient_query",
+                    _(
+                        "Aucun destinataire public actif ne correspond à « %(query)s ». Vérifiez le SIRET ou la raison sociale."
+                    )
+                    % {"query": query},
+                )
+            elif not self.wants_search:
+                self.add_error(
+                    "recipient_query",
+                    _("Plusieurs destinataires correspondent à « %(query)s » : choisissez-le dans la liste.")
+                    % {"query": query},
+                )
+        if data.get("invoice_type") == InvoiceType.CREDIT_NOTE:
+            data["payment_mode"] = data.get("payment_mode") or ""
+        return data
+
+    wants_search = False
+
+    def draft_fields(self) -> dict:
+        """The cleaned values for ``invoice_save_draft`` / ``invoice_create``."""
+        data = self.cleaned_data
+        names = [
+            "invoice_type",
+            "cadre",
+            "number",
+            "invoice_date",
+            "original_invoice_number",
+            "bank_account",
+            "recipient",
+            "recipient_service",
+            "engagement_number",
+            "market_number",
+            "payment_mode",
+            "comment",
+        ]
+        if "supplier_service" in self.fields:
+            names.append("supplier_service")
+        if not self.entry:
+            names += ["amount_ht", "amount_tva", "amount_ttc"]
+        fields = {name: data.get(name) for name in names}
+        if fields["recipient"] is None and not (data.get("recipient_query") or "").strip():
+            # Nothing chosen and nothing searched: keep the current recipient.
+            fields["recipient"] = self.current_recipient
+        for name in ("number", "original_invoice_number", "engagement_number", "market_number", "comment"):
+            fields[name] = fields[name] or ""
+        fields["payment_mode"] = fields["payment_mode"] or ""
+        return fields
+
+
+def initial_from_invoice(invoice: Invoice) -> dict:
+    return {
+        "invoice_type": invoice.invoice_type,
+        "cadre": invoice.cadre,
+        "number": invoice.number,
+        "invoice_date": invoice.invoice_date,
+        "original_invoice_number": invoice.original_invoice_number,
+        "supplier_service": invoice.supplier_service_id,
+        "bank_account": invoice.bank_account_id,
+        "recipient": invoice.recipient_id,
+        "recipient_service": str(invoice.recipient_service_id or ""),
+        "engagement_number": invoice.engagement_number,
+        "market_number": invoice.market_number,
+        "payment_mode": invoice.payment_mode,
+        "amount_ht": invoice.amount_ht,
+        "amount_tva": invoice.amount_tva,
+        "amount_ttc": invoice.amount_ttc,
+        "comment": invoice.comment,
+    }

@@ -1,0 +1,91 @@
+"""Writes about invoices that matter, grouped by job; this package re-exports their public names.
+
+Views, the admin, tasks, commands (and later the API) call these keyword-only functions, as
+``from invoices import services; services.invoice_send(...)``, so every check happens once. Errors
+a user can fix are ``ValidationError`` with French messages, a dict keyed by the form field at
+fault (``file``, ``number``, ``recipient``, ``recipient_service``, ``engagement_number``,
+``amount_ttc``, ``vat_lines``, ``lines``, ``attachments``…; ``NON_FIELD_ERRORS`` otherwise).
+Acting on a structure one is not an active member of is ``PermissionDenied`` (the views already
+answer 404 before).
+
+The modules, each under the next ones only (``_common`` under all):
+
+- ``_common``: membership and draft guards, the edit lock, file names and deletion, VAT rows;
+- ``deposit``: the deposit of a PDF (its checks, the pre-filled draft);
+- ``drafts``: manual entry and drafts (create, save with lines or VAT breakdown, delete);
+- ``attachments``: pièces jointes of a draft or of a suspended invoice;
+- ``checks``: every check of "Valider et envoyer" (``send_errors``), directory and amount rules;
+- ``certificate``: the deposit certificate and its fingerprint;
+- ``sending``: ``invoice_send``, the public identifier, ``invoice_transition`` (front door of
+  every transition);
+- ``routing``: routing to the recipient, stuck invoices;
+- ``supplier_actions``: recycle, complete, acknowledge a rejection, copy as draft, replace the PDF;
+- ``reminders``: reminders of suspensions, the daily digest.
+
+A test that replaces a function must patch it where it is looked up: ``invoices.services.X`` for
+the callers outside this package, ``invoices.services.<module>.X`` for a call made inside it.
+"""
+
+from invoices.services._common import clean_filename, delete_files
+from invoices.services.attachments import (
+    ATTACHMENT_EXTENSIONS,
+    attachment_extension,
+    invoice_add_attachments,
+    invoice_remove_attachment,
+)
+from invoices.services.certificate import canonical_json, certificate_data, certificate_fingerprint
+from invoices.services.checks import send_errors
+from invoices.services.deposit import invoice_deposit
+from invoices.services.drafts import DRAFT_FIELDS, invoice_create, invoice_delete, invoice_save_draft
+from invoices.services.reminders import digest_send, invoices_remind_suspended
+from invoices.services.routing import (
+    ROUTING_RELATED,
+    invoice_route,
+    invoices_requeue_stuck,
+    invoices_stuck,
+    routing_errors,
+)
+from invoices.services.sending import identifier_allocate, invoice_send, invoice_transition, sequence_next
+from invoices.services.supplier_actions import (
+    RECYCLE_FIELDS,
+    invoice_acknowledge_rejection,
+    invoice_complete,
+    invoice_copy_as_draft,
+    invoice_recycle,
+    invoice_replace_pdf,
+)
+
+__all__ = [
+    "ATTACHMENT_EXTENSIONS",
+    "DRAFT_FIELDS",
+    "RECYCLE_FIELDS",
+    "ROUTING_RELATED",
+    "attachment_extension",
+    "canonical_json",
+    "certificate_data",
+    "certificate_fingerprint",
+    "clean_filename",
+    "delete_files",
+    "digest_send",
+    "identifier_allocate",
+    "invoice_acknowledge_rejection",
+    "invoice_add_attachments",
+    "invoice_complete",
+    "invoice_copy_as_draft",
+    "invoice_create",
+    "invoice_delete",
+    "invoice_deposit",
+    "invoice_recycle",
+    "invoice_remove_attachment",
+    "invoice_replace_pdf",
+    "invoice_route",
+    "invoice_save_draft",
+    "invoice_send",
+    "invoice_transition",
+    "invoices_remind_suspended",
+    "invoices_requeue_stuck",
+    "invoices_stuck",
+    "routing_errors",
+    "send_errors",
+    "sequence_next",
+]

@@ -1,0 +1,62 @@
+"""Supplier pages for invoices, one module per page family; this package re-exports the views
+(``invoices/urls.py`` names them as ``views.<name>``).
+
+Access: every page needs a logged-in user. New invoices belong to the current structure (an
+active membership); a page taking an invoice id looks it up with
+``selectors.invoice_for_user``, so an invoice of a structure the user is not an active member of
+gives a 404. Files are only ever served here (and in the scoped admin), never as public media.
+
+- ``listing``: "Factures émises";
+- ``deposit``: the deposit of a PDF;
+- ``entry``: the invoice form (mandate, create, edit, send, delete a draft, remove an attachment);
+- ``detail``: the invoice page and its downloads;
+- ``actions``: the supplier's actions on a sent invoice (``SUPPLIER_PAGES``, ``supplier_actions``);
+- ``directory``: recipient and service look-ups for the form;
+- ``preferences``: "Mes notifications".
+"""
+
+from invoices.views.actions import (
+    SUPPLIER_PAGES,
+    invoice_complete,
+    invoice_recycle,
+    invoice_rejection,
+    invoice_replace_pdf,
+    supplier_actions,
+)
+from invoices.views.deposit import invoice_deposit
+from invoices.views.detail import attachment_file, invoice_certificate, invoice_detail, invoice_file
+from invoices.views.directory import recipient_search, recipient_services
+from invoices.views.entry import (
+    attachment_delete,
+    invoice_create,
+    invoice_delete,
+    invoice_edit,
+    invoice_mandate,
+    invoice_send,
+)
+from invoices.views.listing import invoice_list
+from invoices.views.preferences import notification_preferences
+
+__all__ = [
+    "SUPPLIER_PAGES",
+    "attachment_delete",
+    "attachment_file",
+    "invoice_certificate",
+    "invoice_complete",
+    "invoice_create",
+    "invoice_delete",
+    "invoice_deposit",
+    "invoice_detail",
+    "invoice_edit",
+    "invoice_file",
+    "invoice_list",
+    "invoice_mandate",
+    "invoice_recycle",
+    "invoice_rejection",
+    "invoice_replace_pdf",
+    "invoice_send",
+    "notification_preferences",
+    "recipient_search",
+    "recipient_services",
+    "supplier_actions",
+]

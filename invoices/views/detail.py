@@ -1,0 +1,70 @@
+"""The invoice page (details, history, what the supplier may do) and its downloads: PDF, attachments,
+deposit certificate."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from invoices import rendering, selectors
+from invoices.downloads import download
+from invoices.views.actions import supplier_actions
+from invoices.workflow import Status
+
+
+@login_required
+def invoice_detail(request, invoice_id):
+    invoice = selectors.invoice_for_user(user=request.user, invoice_id=invoice_id)
+    events = selectors.invoice_history(invoice)
+    return render(
+        request,
+        "invoices/invoice_detail.html",
+        {
+            "page_title": _("Facture %(ref)s") % {"ref": invoice.identifier or invoice.display_reference},
+            "invoice": invoice,
+            "vat_lines": list(invoice.vat_lines.all()),
+            "lines": list(invoice.lines.all()) if invoice.is_entry else [],
+            "attachments": list(invoice.attachments.all()),
+            "events": events,
+            "issue": selectors.current_issue(invoice, events),
+            "supplier_actions": supplier_actions(invoice),
+        },
+    )
+
+
+@login_required
+@require_GET
+def invoice_file(request, invoice_id):
+    invoice = selectors.invoice_for_user(user=request.user, invoice_id=invoice_id)
+    if invoice.pdf:
+        return download(
+            invoice.pdf, filename=invoice.pdf_original_filename or "facture.pdf", content_type="application/pdf"
+        )
+    if invoice.is_entry:  # a typed draft: a preview of the PDF it will become
+        return download(
+            rendering.render_invoice_pdf(invoice),
+            filename=f"apercu-facture-{invoice.number or invoice.pk}.pdf",
+            content_type="application/pdf",
+        )
+    raise Http404
+
+
+@login_required
+@require_GET
+def attachment_file(request, invoice_id, attachment_id):
+    attachment = selectors.attachment_for_user(user=request.user, invoice_id=invoice_id, attachment_id=attachment_id)
+    return download(attachment.file, filename=attachment.original_filename, content_type="application/octet-stream")
+
+
+@login_required
+@require_GET
+def invoice_certificate(request, invoice_id):
+    invoice = selectors.invoice_for_user(user=request.user, invoice_id=invoice_id)
+    if invoice.status == Status.BROUILLON or not invoice.certificate_fingerprint:
+        raise Http404
+    return download(
+        rendering.render_certificate_pdf(invoice),
+        filename=f"certificat-de-depot-{invoice.identifier}.pdf",
+        content_type="application/pdf",
+    )
