@@ -127,7 +127,10 @@ def _stop(redis_server):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("fault", [_freeze, _stop], ids=["frozen", "stopped"])
-def test_with_redis_frozen_or_stopped_the_pages_answer_within_seconds(portal_on_own_redis, client, motifs, fault):
+def test_with_redis_frozen_or_stopped_the_pages_answer_within_seconds(
+    portal_on_own_redis, client, settings, motifs, fault
+):
+    settings.HEALTH_CHECK_TOKEN = "jeton-de-supervision"  # the details of each check, for the probe
     user = UserFactory()
     member = MembershipFactory(user=user)
     draft = InvoiceFactory(supplier=member.structure)
@@ -138,7 +141,7 @@ def test_with_redis_frozen_or_stopped_the_pages_answer_within_seconds(portal_on_
 
     fault(portal_on_own_redis)
 
-    health, seconds = timed(lambda: client.get(reverse("health")))
+    health, seconds = timed(lambda: client.get(reverse("health"), HTTP_AUTHORIZATION="Bearer jeton-de-supervision"))
     assert health.status_code == 503 and health.json()["broker"]["status"] == "erreur"
     assert seconds < PAGE_BUDGET, f"/sante/ took {seconds:.1f} s"
 
