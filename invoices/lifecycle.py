@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from chorus.queue import enqueue
 from invoices import workflow
 from invoices.models import Invoice, InvoiceEvent, Motif
-from structures.models import Membership, MembershipStatus
+from structures import access
 
 logger = logging.getLogger(__name__)
 
@@ -76,10 +76,6 @@ def motif_resolve(motif, transition: workflow.Transition) -> Motif | None:
     return found
 
 
-def _is_active_member(user, structure_id) -> bool:
-    return Membership.objects.filter(user=user, structure_id=structure_id, status=MembershipStatus.ACTIVE).exists()
-
-
 def check_user(*, invoice: Invoice, actor: workflow.Actor, user) -> None:
     """The user acting must belong to the side the actor stands for (none: the system, a command).
 
@@ -89,13 +85,13 @@ def check_user(*, invoice: Invoice, actor: workflow.Actor, user) -> None:
     if user is None:
         return
     if actor == workflow.Actor.RECIPIENT:
-        if user.is_superuser or (invoice.recipient_id and _is_active_member(user, invoice.recipient_id)):
+        if access.may_act_for_recipient(user, invoice.recipient_id):
             return
         raise workflow.TransitionError(
             _("Vous n'êtes pas rattaché à la structure destinataire de cette facture : vous ne pouvez pas la traiter.")
         )
     if actor == workflow.Actor.SUPPLIER:
-        if _is_active_member(user, invoice.supplier_id):
+        if access.is_active_member(user, invoice.supplier_id):
             return
         raise workflow.TransitionError(
             _("Vous n'êtes pas (ou plus) rattaché à la structure %(name)s : vous ne pouvez pas agir sur ses factures.")

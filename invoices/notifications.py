@@ -21,7 +21,8 @@ from chorus import formats
 from chorus.links import absolute_url
 from invoices import workflow
 from invoices.models import Invoice, InvoiceEvent
-from structures.models import Membership, MembershipStatus
+from structures import access
+from structures.models import MembershipStatus
 
 
 def invoice_url(invoice: Invoice) -> str:
@@ -30,7 +31,7 @@ def invoice_url(invoice: Invoice) -> str:
 
 def invoice_recipients(invoice: Invoice) -> list[User]:
     """The people to tell about ``invoice``, deduplicated by notification address."""
-    members = Membership.objects.filter(structure_id=invoice.supplier_id, status=MembershipStatus.ACTIVE)
+    members = access.active_members(invoice.supplier_id)
     opted_in = {m.user_id for m in members if m.notify_invoice_events}
     active = {m.user_id for m in members}
     user_ids = set(opted_in)
@@ -112,7 +113,8 @@ def digest_users():
 def digest_groups(user, *, since) -> list[dict]:
     """The events since ``since`` on the invoices of the user's digest structures, by structure."""
     memberships = (
-        Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE, daily_digest=True)
+        access.active_memberships(user)
+        .filter(daily_digest=True)
         .select_related("structure")
         .order_by("structure__name")
     )

@@ -14,7 +14,7 @@ from invoices import workflow
 from invoices.models import Invoice, InvoiceAttachment, InvoiceEvent
 from invoices.workflow import Status
 from structures import access
-from structures.models import MembershipStatus, Service, Structure
+from structures.models import Service, Structure
 
 RECIPIENT_SEARCH_LIMIT = 20
 _DIGITS = re.compile(r"[0-9]+")
@@ -24,9 +24,7 @@ _SPACES = re.compile(r"\s+")
 def invoices_for_user(user) -> QuerySet[Invoice]:
     if not user.is_authenticated:
         return Invoice.objects.none()
-    return Invoice.objects.filter(
-        supplier__memberships__user=user, supplier__memberships__status=MembershipStatus.ACTIVE
-    )
+    return Invoice.objects.filter(supplier_id__in=access.active_structure_ids(user))
 
 
 def invoice_for_user(*, user, invoice_id) -> Invoice:

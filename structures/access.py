@@ -140,6 +140,22 @@ def recipient_structures_for_staff(user) -> QuerySet[Structure]:
     return Structure.objects.public().filter(pk__in=active_structure_ids(user))
 
 
+def is_financial_staff(user) -> bool:
+    """May use the financial services' admin of invoices: an active staff user who is an agent of
+    some recipient, or an active superuser (who sees every recipient's invoices)."""
+    if not _is_active_staff(user):
+        return False
+    return user.is_superuser or recipient_structures_for_staff(user).exists()
+
+
+def may_act_for_recipient(user, structure) -> bool:
+    """May fire the recipient's transitions on an invoice addressed to ``structure``: an active
+    member of it, or a superuser (the lifecycle's check, whatever door the action came through)."""
+    if not _is_authenticated(user):
+        return False
+    return user.is_superuser or (_structure_id(structure) is not None and is_active_member(user, structure))
+
+
 def is_recipient_staff(user, structure=None) -> bool:
     """Whether the user is an agent of a recipient (of this one when ``structure`` is given)."""
     recipients = recipient_structures_for_staff(user)

@@ -1,17 +1,15 @@
 """What the invoice admin pages share: who may use them, and how a status is shown."""
 
-from invoices import selectors, workflow
+from invoices import workflow
+from structures import access
 
 
 def is_financial_staff(request) -> bool:
-    """May use this admin: an active staff user with an active membership on a public structure,
-    or a superuser. Cached on the request (asked several times per page)."""
+    """May use this admin (``access.is_financial_staff``), cached on the request (asked several
+    times per page)."""
     cached = getattr(request, "_invoice_admin_access", None)
     if cached is None:
-        user = request.user
-        cached = bool(
-            user.is_active and user.is_staff and (user.is_superuser or selectors.recipients_for_staff(user).exists())
-        )
+        cached = access.is_financial_staff(request.user)
         request._invoice_admin_access = cached
     return cached
 

@@ -10,7 +10,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.utils.translation import gettext as _
 
 from invoices.models import Invoice, InvoiceVatLine
-from structures.models import BankAccount, Membership, MembershipStatus, Structure
+from structures import access
+from structures.models import BankAccount, Structure
 
 logger = logging.getLogger(__name__)
 
@@ -20,11 +21,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def is_member(user, structure: Structure) -> bool:
-    return bool(
-        user
-        and user.is_authenticated
-        and Membership.objects.filter(user=user, structure=structure, status=MembershipStatus.ACTIVE).exists()
-    )
+    return access.is_active_member(user, structure)
 
 
 def check_member(user, structure: Structure) -> None:

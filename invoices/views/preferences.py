@@ -5,17 +5,17 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from structures import access
 from structures import services as structure_services
-from structures.models import Membership, MembershipStatus, StructureKind
+from structures.models import StructureKind
 
 
 @login_required
 def notification_preferences(request):
     """The user's own e-mail preferences, for each supplier structure they are an active member of."""
     memberships = list(
-        Membership.objects.filter(
-            user=request.user, status=MembershipStatus.ACTIVE, structure__kind=StructureKind.PRIVATE
-        )
+        access.active_memberships(request.user)
+        .filter(structure__kind=StructureKind.PRIVATE)
         .select_related("structure")
         .order_by("structure__name")
     )

@@ -136,3 +136,30 @@ def test_invoices_recipients_for_staff_asks_the_access_module():
     not_staff = MembershipFactory(structure=ministry).user
     assert list(invoice_selectors.recipients_for_staff(agent)) == [ministry]
     assert list(invoice_selectors.recipients_for_staff(not_staff)) == []
+
+
+def test_financial_staff_is_an_agent_of_some_recipient_or_a_superuser():
+    ministry = StructureFactory(public=True)
+    agent = UserFactory(staff=True)
+    MembershipFactory(user=agent, structure=ministry)
+    supplier_staff = UserFactory(staff=True)
+    MembershipFactory(user=supplier_staff)  # staff, but only a supplier's member
+    assert access.is_financial_staff(agent)
+    assert access.is_financial_staff(UserFactory(staff=True, is_superuser=True))
+    assert not access.is_financial_staff(supplier_staff)
+    assert not access.is_financial_staff(UserFactory(is_superuser=True))  # not staff: no admin
+    assert not access.is_financial_staff(AnonymousUser())
+    agent.is_active = False
+    assert not access.is_financial_staff(agent)
+
+
+def test_may_act_for_a_recipient_its_active_members_or_a_superuser():
+    ministry, other = StructureFactory(public=True), StructureFactory(public=True)
+    member = MembershipFactory(structure=ministry).user
+    assert access.may_act_for_recipient(member, ministry)
+    assert access.may_act_for_recipient(member, ministry.pk)
+    assert not access.may_act_for_recipient(member, other)
+    assert not access.may_act_for_recipient(member, None)
+    assert access.may_act_for_recipient(UserFactory(is_superuser=True), other)
+    assert not access.may_act_for_recipient(AnonymousUser(), ministry)
+    assert not access.may_act_for_recipient(None, ministry)
