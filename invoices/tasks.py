@@ -161,3 +161,18 @@ def sweep_unnotified_events() -> dict:
     )
     queued = sum(enqueue(notify_invoice_event, pk) for pk in ids)
     return {"requeued": len(ids), "published": queued}
+
+
+@shared_task(name="invoices.process_transition_requests", **TASK_OPTIONS)
+def process_transition_requests(batch: str) -> dict:
+    """Apply the pending staff actions of one batch (``services.transition_requests_process``):
+    each with its outcome in one transaction, so a redelivered task applies nothing twice."""
+    return dict(services.transition_requests_process(batch=batch))
+
+
+@shared_task(name="invoices.sweep_transition_requests", **TASK_OPTIONS)
+def sweep_transition_requests() -> dict:
+    """Hand to a worker again the staff actions still pending after
+    ``INVOICE_REQUEST_SWEEP_AFTER_MINUTES`` (their task was lost)."""
+    batches = services.transition_requests_requeue(older_than_minutes=settings.INVOICE_REQUEST_SWEEP_AFTER_MINUTES)
+    return {"requeued": len(batches)}

@@ -357,6 +357,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": env.int("INVOICE_NOTIFY_SWEEP_EVERY_SECONDS", default=300),
         "options": {"expires": 240},
     },
+    "invoices-sweep-transition-requests": {
+        "task": "invoices.sweep_transition_requests",
+        "schedule": env.int("INVOICE_REQUEST_SWEEP_EVERY_SECONDS", default=60),
+        "options": {"expires": 50},
+    },
     "invoices-sweep-stuck-invoices": {
         "task": "invoices.sweep_stuck_invoices",
         "schedule": env.int("INVOICE_SWEEP_EVERY_SECONDS", default=300),
@@ -442,3 +447,7 @@ INVOICE_REMINDER_AFTER_DAYS = env.int("INVOICE_REMINDER_AFTER_DAYS", default=7)
 # INVOICE_SWEEP_BATCH a run.
 INVOICE_NOTIFY_SWEEP_AFTER_MINUTES = env.int("INVOICE_NOTIFY_SWEEP_AFTER_MINUTES", default=5)
 INVOICE_NOTIFY_SWEEP_WINDOW_HOURS = env.int("INVOICE_NOTIFY_SWEEP_WINDOW_HOURS", default=72)
+# invoices.sweep_transition_requests (every INVOICE_REQUEST_SWEEP_EVERY_SECONDS) hands to a worker
+# again the staff actions still pending INVOICE_REQUEST_SWEEP_AFTER_MINUTES after they were asked
+# (their task was lost: broker down at the commit, worker killed).
+INVOICE_REQUEST_SWEEP_AFTER_MINUTES = env.int("INVOICE_REQUEST_SWEEP_AFTER_MINUTES", default=2)

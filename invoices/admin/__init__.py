@@ -11,10 +11,13 @@ shown to nobody here.
 
 Read-only. Staff never edit an invoice's content, nor add or delete one: they act on its status.
 Each action (single from the invoice page, or in bulk from the list) pre-checks every invoice with
-the transition table (``workflow.check``, actor RECIPIENT) and enqueues the Celery task
-``invoices.transition_invoice`` after the commit, with the staff user's id; the task calls
-``invoice_transition``, which re-checks everything under a row lock and writes the history. What
-was queued and what was refused (identifier: reason) is reported, one message per kind.
+the transition table (``workflow.check``, actor RECIPIENT) and records one durable
+``TransitionRequest`` per accepted invoice in the page's transaction
+(``services.transition_requests_create``); a worker applies them
+(``invoices.process_transition_requests``: ``invoice_transition`` re-checks everything under a row
+lock and writes the history) and the sweeper hands lost ones to a worker again. The page answers at
+once with what was queued and what was refused (identifier: reason); the next admin page tells
+what the workers applied or refused, and "Demandes de traitement" lists every request.
 
 Large tables: the list joins its foreign keys, reads only the columns it shows, skips the second
 ``COUNT(*)`` and facets, and is ordered by ``-sent_at``. A bulk action handles at most
@@ -23,7 +26,7 @@ Large tables: the list joins its foreign keys, reads only the columns it shows, 
 Modules: ``_common`` (who may use this admin, status labels), ``filters`` (the list's filters),
 ``actions`` (the action form, the bulk actions and the action page of one invoice), ``history``
 (the read-only history inline), ``invoice`` (``InvoiceAdmin``: scope, list, page, files),
-``motifs`` (``MotifAdmin``). ``MAX_ACTION_INVOICES`` is read by ``invoices.admin.actions``: a test
+``motifs`` (``MotifAdmin``), ``requests`` (``TransitionRequestAdmin``). ``MAX_ACTION_INVOICES`` is read by ``invoices.admin.actions``: a test
 that changes it patches that module.
 """
 
@@ -48,6 +51,7 @@ from invoices.admin.filters import (
 from invoices.admin.history import InvoiceEventInline
 from invoices.admin.invoice import RECIPIENT_TRANSITIONS, InvoiceAdmin
 from invoices.admin.motifs import MotifAdmin
+from invoices.admin.requests import TransitionRequestAdmin
 
 __all__ = [
     "FILTER_CHOICES_MAX",
@@ -65,6 +69,7 @@ __all__ = [
     "StatusFilter",
     "SupplierFilter",
     "TransitionActions",
+    "TransitionRequestAdmin",
     "TransitionForm",
     "is_financial_staff",
     "make_action",

@@ -13,11 +13,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from chorus.queue import enqueue_on_commit
-from invoices import lifecycle, workflow
+from invoices import lifecycle, services, workflow
 from invoices.admin._common import status_with_code
-from invoices.models import Motif, MotifCategory
-from invoices.tasks import transition_invoice
+from invoices.models import Motif, MotifCategory, TransitionRequestState
 
 MAX_ACTION_INVOICES = 1000
 IDENTIFIERS_SHOWN = 20
@@ -182,7 +180,7 @@ class TransitionActions:
         motif = data.get("motif")
         comment = data.get("comment", "")
         mandate_number = data.get("mandate_number", "")
-        queued = 0
+        accepted: list[int] = []
         refused: dict[tuple[int, str], list[str]] = defaultdict(list)
         for pk, identifier, status in rows:
             try:
@@ -198,20 +196,18 @@ class TransitionActions:
             except workflow.TransitionError as exc:
                 refused[(messages.ERROR, str(exc))].append(identifier)
             else:
-                # If the broker is down the transition runs here: the agent's action is not lost.
-                enqueue_on_commit(
-                    transition_invoice,
-                    pk,
-                    transition.name,
-                    run_here_if_broker_down=True,
-                    user_id=request.user.pk,
-                    actor=workflow.Actor.RECIPIENT.value,
-                    motif_code=motif.code if motif else None,
-                    comment=comment,
-                    mandate_number=mandate_number,
-                )
-                queued += 1
+                accepted.append(pk)
+        queued = len(accepted)
         if queued:
+            # Durable requests, written with this answer: a broker outage delays them, never loses them.
+            services.transition_requests_create(
+                invoice_ids=accepted,
+                transition=transition,
+                user=request.user,
+                motif=motif,
+                comment=comment,
+                mandate_number=mandate_number,
+            )
             self.message_user(
                 request,
                 ngettext(
@@ -224,17 +220,7 @@ class TransitionActions:
                 % {"count": queued, "action": transition.label},
                 messages.SUCCESS,
             )
-        for (level, reason), identifiers in refused.items():
-            shown = ", ".join(identifiers[:IDENTIFIERS_SHOWN])
-            if len(identifiers) > IDENTIFIERS_SHOWN:
-                shown += " " + _("et %(count)d autres") % {"count": len(identifiers) - IDENTIFIERS_SHOWN}
-            self.message_user(
-                request,
-                ngettext("%(count)d facture non traitée", "%(count)d factures non traitées", len(identifiers))
-                % {"count": len(identifiers)}
-                + f" — {shown} : {reason}",
-                level,
-            )
+        self._report_refusals(request, refused)
         if missing > 0:
             self.message_user(
                 request,
@@ -247,3 +233,49 @@ class TransitionActions:
                 messages.ERROR,
             )
         return queued
+
+    def _report_refusals(self, request, refused: dict, *, prefix: str = "") -> None:
+        """One message per (level, reason): how many invoices, a few identifiers, the reason."""
+        for (level, reason), identifiers in refused.items():
+            shown = ", ".join(identifiers[:IDENTIFIERS_SHOWN])
+            if len(identifiers) > IDENTIFIERS_SHOWN:
+                shown += " " + _("et %(count)d autres") % {"count": len(identifiers) - IDENTIFIERS_SHOWN}
+            self.message_user(
+                request,
+                prefix
+                + ngettext("%(count)d facture non traitée", "%(count)d factures non traitées", len(identifiers))
+                % {"count": len(identifiers)}
+                + f" — {shown} : {reason}",
+                level,
+            )
+
+    def report_processed_requests(self, request) -> None:
+        """Tell the agent what the workers did with their requests since their last page: applied,
+        already applied, refused (with the reason the worker found)."""
+        rows = services.transition_requests_unseen(user=request.user)
+        if not rows:
+            return
+        applied: dict[str, int] = defaultdict(int)
+        refused: dict[tuple[int, str], list[str]] = defaultdict(list)
+        for row in rows:
+            label = (
+                workflow.TRANSITIONS[row.transition].label if row.transition in workflow.TRANSITIONS else row.transition
+            )
+            identifier = row.invoice.identifier or str(row.invoice_id)
+            if row.state == TransitionRequestState.APPLIED:
+                applied[label] += 1
+            else:
+                level = messages.WARNING if row.state == TransitionRequestState.ALREADY else messages.ERROR
+                refused[(level, f"« {label} » : {row.result}")].append(identifier)
+        for label, count in applied.items():
+            self.message_user(
+                request,
+                ngettext(
+                    "Traitement terminé : %(count)d facture passée à « %(action)s ».",
+                    "Traitement terminé : %(count)d factures passées à « %(action)s ».",
+                    count,
+                )
+                % {"count": count, "action": label},
+                messages.SUCCESS,
+            )
+        self._report_refusals(request, refused, prefix=_("Traitement terminé : "))

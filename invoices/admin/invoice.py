@@ -200,7 +200,14 @@ class InvoiceAdmin(TransitionActions, admin.ModelAdmin):
         attachment = get_object_or_404(invoice.attachments, pk=attachment_id)
         return download(attachment.file, filename=attachment.original_filename, content_type="application/octet-stream")
 
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET" and self.has_transition_permission(request):
+            self.report_processed_requests(request)
+        return super().changelist_view(request, extra_context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET" and self.has_transition_permission(request):
+            self.report_processed_requests(request)
         extra_context = dict(extra_context or {})
         invoice = self.get_object(request, unquote(object_id))
         if invoice is not None and self.has_transition_permission(request):

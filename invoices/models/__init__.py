@@ -11,7 +11,7 @@ are never served as public media, only by the access-checked download views.
 
 Modules: ``invoice`` (Invoice, InvoiceVatLine, InvoiceLine, their choices and limits), ``files``
 (storage names, InvoiceAttachment), ``events`` (Motif, InvoiceEvent), ``bookkeeping`` (Sequence,
-DigestDelivery). The migrations name the upload functions as ``invoices.models.<name>``: they stay
+DigestDelivery), ``requests`` (TransitionRequest: staff actions as durable requests). The migrations name the upload functions as ``invoices.models.<name>``: they stay
 importable from here.
 """
 
@@ -39,6 +39,7 @@ from invoices.models.invoice import (
     InvoiceVatLine,
     PaymentMode,
 )
+from invoices.models.requests import TransitionRequest, TransitionRequestState
 
 __all__ = [
     "ACTOR_CHOICES",
@@ -62,6 +63,8 @@ __all__ = [
     "MotifCategory",
     "PaymentMode",
     "Sequence",
+    "TransitionRequest",
+    "TransitionRequestState",
     "attachment_upload_to",
     "invoice_pdf_upload_to",
 ]

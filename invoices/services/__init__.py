@@ -20,7 +20,8 @@ The modules, each under the next ones only (``_common`` under all):
   every transition);
 - ``routing``: routing to the recipient, stuck invoices;
 - ``supplier_actions``: recycle, complete, acknowledge a rejection, copy as draft, replace the PDF;
-- ``reminders``: reminders of suspensions, the daily digest.
+- ``reminders``: reminders of suspensions, the daily digest;
+- ``staff_requests``: staff actions as durable requests (recorded, applied by a worker, swept).
 
 A test that replaces a function must patch it where it is looked up: ``invoices.services.X`` for
 the callers outside this package, ``invoices.services.<module>.X`` for a call made inside it.
@@ -46,6 +47,13 @@ from invoices.services.routing import (
     routing_errors,
 )
 from invoices.services.sending import identifier_allocate, invoice_send, invoice_transition, sequence_next
+from invoices.services.staff_requests import (
+    transition_requests_create,
+    transition_requests_process,
+    transition_requests_requeue,
+    transition_requests_stuck,
+    transition_requests_unseen,
+)
 from invoices.services.supplier_actions import (
     RECYCLE_FIELDS,
     invoice_acknowledge_rejection,
@@ -56,6 +64,11 @@ from invoices.services.supplier_actions import (
 )
 
 __all__ = [
+    "transition_requests_create",
+    "transition_requests_process",
+    "transition_requests_requeue",
+    "transition_requests_stuck",
+    "transition_requests_unseen",
     "ATTACHMENT_EXTENSIONS",
     "DRAFT_FIELDS",
     "RECYCLE_FIELDS",

@@ -10,9 +10,13 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
+from chorus.queue import broker_pause
+from invoices import services
 from invoices.admin import actions as admin_actions
 from invoices.models import Invoice, InvoiceEvent, Motif
+from invoices.tasks import process_transition_requests
 from invoices.workflow import Status
 from structures.models import MembershipStatus
 from tests.accounts.factories import UserFactory
@@ -557,18 +561,16 @@ def test_motif_admin(superuser_client, client_a):
     assert client_a.post(change, {"label": "x"}).status_code == 403
 
 
-def test_staff_action_during_a_broker_outage_runs_in_place(
+def test_staff_action_during_a_broker_outage_is_kept_and_applied_by_the_sweeper(
     client_a, ministry_a, monkeypatch, django_capture_on_commit_callbacks
 ):
-    """The agent's action is not lost when the broker is down: the transition runs in the request."""
-    from kombu.exceptions import OperationalError
-
-    from invoices.tasks import transition_invoice
+    """The agent's action is not lost when the broker is down: it is recorded as a request with the
+    page's answer (nothing runs in the web process) and the sweeper applies it once the broker is back."""
 
     def refuse(*args, **kwargs):
         raise OperationalError("Connection refused")
 
-    monkeypatch.setattr(transition_invoice, "apply_async", refuse)
+    monkeypatch.setattr(process_transition_requests, "apply_async", refuse)
     invoice = received(ministry_a)
     with django_capture_on_commit_callbacks(execute=True):
         response = client_a.post(
@@ -576,5 +578,11 @@ def test_staff_action_during_a_broker_outage_runs_in_place(
             {"action": "transition_prendre_en_compte", "_selected_action": [invoice.pk], "index": "0"},
         )
     assert response.status_code == 302
+    invoice.refresh_from_db()
+    assert invoice.status == Status.MISE_A_DISPOSITION
+    assert invoice.transition_requests.get().state == "EN_ATTENTE"
+    monkeypatch.undo()
+    broker_pause.reset()
+    services.transition_requests_requeue(older_than_minutes=0)
     invoice.refresh_from_db()
     assert invoice.status == Status.PRISE_EN_COMPTE_DESTINATAIRE

@@ -298,6 +298,7 @@ def test_the_beat_schedule_declares_the_periodic_tasks():
         "invoices.remind_suspended_invoices",
         "invoices.send_daily_digest",
         "invoices.sweep_unnotified_events",
+        "invoices.sweep_transition_requests",
         "accounts.sweep_outbox",
     }
     assert schedule["invoices.sweep_stuck_invoices"] == 300

@@ -9,7 +9,8 @@ locks its rows with ``SELECT … FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite ha
 ignores it), so an invoice another process is working on is skipped and counted, never waited
 for. Each invoice is pre-checked against the transition table, then ``invoice_transition`` is
 called (it re-checks under its own lock and writes the history), or with ``--async`` the task
-``invoices.transition_invoice`` is enqueued after the batch commits. ``--dry-run`` only reads.
+one durable request per invoice is recorded with the batch (``services.transition_requests_create``) and applied
+by the workers (``invoices.process_transition_requests``). ``--dry-run`` only reads.
 """
 
 from collections import Counter, defaultdict
@@ -18,11 +19,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from invoices import lifecycle, workflow
+from invoices import lifecycle, services, workflow
 from invoices.management import selection
 from invoices.models import Invoice, Motif
 from invoices.services import invoice_transition
-from invoices.tasks import transition_invoice
 
 ACTORS = {"destinataire": workflow.Actor.RECIPIENT, "systeme": workflow.Actor.SYSTEM}
 EXAMPLES_SHOWN = 5
@@ -70,7 +70,7 @@ class Command(BaseCommand):
             "--async",
             dest="run_async",
             action="store_true",
-            help="Met chaque facture en file d'attente (tâche invoices.transition_invoice) au lieu de la traiter ici.",
+            help="Enregistre une demande de traitement par facture, appliquée par les workers, au lieu de la traiter ici.",
         )
 
     def handle(self, *args, **options):
@@ -162,6 +162,7 @@ class Command(BaseCommand):
                 rows = rows.select_for_update(skip_locked=True)
             rows = list(rows.values_list("pk", "identifier", "status"))
             counts[LOCKED] = len(ids) - len(rows)
+            queued: list[int] = []
             for pk, identifier, status in rows:
                 try:
                     workflow.check(
@@ -181,15 +182,7 @@ class Command(BaseCommand):
                 if dry_run:
                     counts[WOULD] += 1
                 elif run_async:
-                    transition_invoice.delay_on_commit(
-                        pk,
-                        params["transition"],
-                        user_id=params["user"].pk if params["user"] else None,
-                        actor=params["actor"].value,
-                        motif_code=motif.code if motif else None,
-                        comment=params["comment"],
-                        mandate_number=params["mandate_number"],
-                    )
+                    queued.append(pk)
                     counts[QUEUED] += 1
                 else:
                     try:
@@ -199,6 +192,16 @@ class Command(BaseCommand):
                         _note(reasons, str(exc), identifier or str(pk))
                         continue
                     counts[DONE if event is not None else ALREADY] += 1
+            if queued:  # durable requests, committed with the batch, applied by the workers
+                services.transition_requests_create(
+                    invoice_ids=queued,
+                    transition=workflow.TRANSITIONS[params["transition"]],
+                    user=params["user"],
+                    actor=params["actor"],
+                    motif=motif,
+                    comment=params["comment"],
+                    mandate_number=params["mandate_number"],
+                )
         return counts
 
     # --- Output

@@ -1,0 +1,158 @@
+"""Staff actions as durable requests: record them with the page's answer, apply them in a worker,
+sweep what a lost task left pending, and tell the agent the outcome.
+
+An agent's action (one invoice or a bulk selection) writes one ``TransitionRequest`` per invoice
+in the request's transaction and answers at once; ``invoices.process_transition_requests`` then
+applies each one through ``invoice_transition`` (the table, the motif rule, the agent's rights,
+the history and the notification) and records the outcome in the same transaction, so that:
+- a broker outage, a killed worker or a lost Redis only delays the action (the row stays
+  pending; ``invoices.sweep_transition_requests`` hands it to a worker again);
+- a task delivered twice applies nothing twice (a row is processed once, under its lock);
+- a refusal decided by the worker (the invoice changed meanwhile) is recorded with its reason and
+  shown to the agent on their next admin page, and in "Demandes de traitement".
+"""
+
+import logging
+import uuid
+from collections import Counter
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from chorus.queue import enqueue, enqueue_on_commit
+from invoices import workflow
+from invoices.models import Invoice, TransitionRequest, TransitionRequestState
+from invoices.services.sending import invoice_transition
+
+logger = logging.getLogger(__name__)
+
+PROCESS_TASK = "invoices.process_transition_requests"
+State = TransitionRequestState
+
+
+def transition_requests_create(
+    *,
+    invoice_ids: list[int],
+    transition: workflow.Transition,
+    user=None,
+    actor: workflow.Actor = workflow.Actor.RECIPIENT,
+    motif=None,
+    comment: str = "",
+    mandate_number: str = "",
+) -> uuid.UUID:
+    """Record ``transition`` on each invoice as one batch of pending requests, in the caller's
+    transaction, and hand the batch to a worker once it commits; return the batch id."""
+    batch = uuid.uuid4()
+    now = timezone.now()
+    TransitionRequest.objects.bulk_create(
+        [
+            TransitionRequest(
+                batch=batch,
+                invoice_id=pk,
+                transition=transition.name,
+                actor=workflow.Actor(actor).value,
+                requested_by=user,
+                motif=motif,
+                comment=(comment or "").strip(),
+                mandate_number=(mandate_number or "").strip(),
+                created_at=now,
+            )
+            for pk in invoice_ids
+        ],
+        batch_size=500,
+    )
+    enqueue_on_commit(PROCESS_TASK, str(batch))
+    return batch
+
+
+def _apply(row: TransitionRequest) -> tuple[str, str]:
+    """Fire the requested transition; (state, message) of the outcome. A transient error (the
+    database, the broker) propagates: the row stays pending for a retry."""
+    try:
+        event = invoice_transition(
+            invoice=row.invoice_id,
+            transition=row.transition,
+            actor=workflow.Actor(row.actor),
+            user=row.requested_by,
+            motif=row.motif,
+            comment=row.comment,
+            mandate_number=row.mandate_number,
+        )
+    except Invoice.DoesNotExist:
+        return State.REFUSED, "Facture introuvable."
+    except workflow.AlreadyApplied as exc:
+        return State.ALREADY, str(exc)
+    except (workflow.TransitionError, ValueError) as exc:
+        return State.REFUSED, str(exc)
+    if event is None:
+        return State.ALREADY, "La facture était déjà à ce statut."
+    return State.APPLIED, ""
+
+
+def transition_requests_process(*, batch: str | uuid.UUID | None = None, ids: list[int] | None = None) -> Counter:
+    """Apply the pending requests of ``batch`` (or with these ``ids``), oldest first, each in its
+    own transaction with its outcome; a row another worker holds is skipped. Returns the counts by
+    state."""
+    pending = TransitionRequest.objects.filter(state=State.PENDING)
+    if batch is not None:
+        pending = pending.filter(batch=batch)
+    if ids is not None:
+        pending = pending.filter(pk__in=ids)
+    counts: Counter = Counter()
+    for pk in list(pending.order_by("pk").values_list("pk", flat=True)):
+        with transaction.atomic():
+            row = (
+                TransitionRequest.objects.select_for_update(skip_locked=True)
+                .select_related("requested_by", "motif")
+                .filter(pk=pk, state=State.PENDING)
+                .first()
+            )
+            if row is None:
+                continue  # done meanwhile, or held by another worker
+            with transaction.atomic():  # a refusal rolls back the transition's writes, not the outcome
+                state, message = _apply(row)
+            row.state, row.result = state, message
+            row.attempts += 1
+            row.processed_at = timezone.now()
+            row.save(update_fields=["state", "result", "attempts", "processed_at"])
+        counts[state] += 1
+        if state == State.REFUSED:
+            logger.info("Demande %s refusée (facture %s, %s) : %s", pk, row.invoice_id, row.transition, message)
+    return counts
+
+
+def transition_requests_stuck(*, older_than_minutes: int):
+    """Pending requests older than ``older_than_minutes`` (their task was lost or is late)."""
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    return TransitionRequest.objects.filter(state=State.PENDING, created_at__lte=cutoff)
+
+
+def transition_requests_requeue(*, older_than_minutes: int, ids: list[int] | None = None) -> list[str]:
+    """Hand the batches of stuck pending requests (or of these ``ids``) to a worker again; return
+    the batch ids. Processing is idempotent: a batch that was only late is not harmed."""
+    rows = transition_requests_stuck(older_than_minutes=older_than_minutes)
+    if ids is not None:
+        rows = TransitionRequest.objects.filter(state=State.PENDING, pk__in=ids)
+    batches = [
+        str(b) for b in rows.order_by().values_list("batch", flat=True).distinct()[: settings.INVOICE_SWEEP_BATCH]
+    ]
+    for batch in batches:
+        enqueue(PROCESS_TASK, batch)
+    if batches:
+        logger.warning("%s lot(s) de demandes de traitement remis en file : %s", len(batches), batches)
+    return batches
+
+
+def transition_requests_unseen(*, user) -> list[TransitionRequest]:
+    """The user's processed requests whose outcome they have not been shown yet, marked as seen."""
+    rows = list(
+        TransitionRequest.objects.filter(requested_by=user, seen_at__isnull=True)
+        .exclude(state=State.PENDING)
+        .select_related("invoice")
+        .order_by("processed_at", "pk")[:1000]
+    )
+    if rows:
+        TransitionRequest.objects.filter(pk__in=[r.pk for r in rows]).update(seen_at=timezone.now())
+    return rows
