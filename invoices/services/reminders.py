@@ -14,7 +14,8 @@ from invoices.workflow import Status
 def invoices_remind_suspended(*, after_days: int, now=None) -> list[int]:
     """E-mail the supplier about each invoice SUSPENDUE for ``after_days`` days or more without an
     answer, once per period of ``after_days`` days (``last_reminder_at``, claimed by a conditional
-    UPDATE before sending, so a second run sends nothing). Returns the ids reminded."""
+    UPDATE in the same transaction as the e-mails' outbox rows: both commit or neither, so a second
+    run sends nothing and a crash loses nothing). Returns the ids reminded."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=after_days)
     due = Q(status=Status.SUSPENDUE, status_changed_at__lte=cutoff) & (
@@ -22,21 +23,19 @@ def invoices_remind_suspended(*, after_days: int, now=None) -> list[int]:
     )
     reminded = []
     candidates = Invoice.objects.filter(due).order_by("status_changed_at", "id").values_list("id", "last_reminder_at")
-    for pk, previous in list(candidates):
-        if not Invoice.objects.filter(due, pk=pk).update(last_reminder_at=now):
-            continue  # another run took it
-        invoice = Invoice.objects.select_related("supplier", "recipient").get(pk=pk)
-        try:
+    for pk, _previous in list(candidates):
+        with transaction.atomic():
+            if not Invoice.objects.filter(due, pk=pk).update(last_reminder_at=now):
+                continue  # another run took it
+            invoice = Invoice.objects.select_related("supplier", "recipient").get(pk=pk)
             notifications.send(notifications.reminder_messages(invoice, days=after_days))
-        except BaseException:
-            Invoice.objects.filter(pk=pk, last_reminder_at=now).update(last_reminder_at=previous)
-            raise
         reminded.append(pk)
     return reminded
 
 
 def digest_send(*, now=None) -> int:
-    """Send the daily digests (``invoices.send_daily_digest``); return how many were sent."""
+    """Send the daily digests (``invoices.send_daily_digest``); return how many were sent. The
+    day's ``DigestDelivery`` and the e-mail's outbox row commit together: once a day, never lost."""
 
     since, day = notifications.digest_window(now)
     sent = 0
@@ -47,13 +46,9 @@ def digest_send(*, now=None) -> int:
         count = sum(len(g["events"]) for g in groups)
         try:
             with transaction.atomic():
-                delivery = DigestDelivery.objects.create(user=user, day=day, events_count=count)
+                DigestDelivery.objects.create(user=user, day=day, events_count=count)
+                notifications.send([notifications.digest_message(user, groups=groups, since=since, day=day)])
         except IntegrityError:
             continue  # already sent today
-        try:
-            notifications.send([notifications.digest_message(user, groups=groups, since=since, day=day)])
-        except BaseException:
-            delivery.delete()
-            raise
         sent += 1
     return sent
