@@ -104,7 +104,7 @@ def transition_requests_process(*, batch: str | uuid.UUID | None = None, ids: li
     for pk in list(pending.order_by("pk").values_list("pk", flat=True)):
         with transaction.atomic():
             row = (
-                TransitionRequest.objects.select_for_update(skip_locked=True)
+                TransitionRequest.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("requested_by", "motif")
                 .filter(pk=pk, state=State.PENDING)
                 .first()
