@@ -5,7 +5,7 @@ from io import StringIO
 from unittest import mock
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import OperationalError
 from django.urls import reverse
 
@@ -196,3 +196,41 @@ def test_a_supplier_never_reaches_the_requests(client, ministry):
     client.force_login(supplier_user)
     response = client.get(reverse("admin:invoices_transitionrequest_changelist"))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_operator_lists_and_retries_pending_requests(agent, ministry, motifs):
+    lost, refused = received(ministry), received(ministry)
+    with mock.patch.object(process_transition_requests, "apply_async"):  # both tasks lost
+        services.transition_requests_create(
+            invoice_ids=[lost.pk, refused.pk], transition=workflow.TRANSITIONS["service_fait"], user=agent
+        )
+    services.invoice_transition(
+        invoice=refused, transition="rejeter", actor=workflow.Actor.RECIPIENT, user=agent, motif="JUSTIFICATIF_ABSENT"
+    )
+    services.transition_requests_process(ids=[TransitionRequest.objects.get(invoice=refused).pk])
+    out = StringIO()
+    call_command("transition_requests", "list", stdout=out)
+    text = out.getvalue()
+    assert "Demandes : 1 en attente, 0 appliquée, 0 déjà appliquée, 1 refusée." in text
+    assert "impossible au statut « Rejetée »" in text and lost.identifier in text
+    out = StringIO()
+    call_command("transition_requests", "list", state="pending", stdout=out)
+    assert lost.identifier in out.getvalue() and refused.identifier not in out.getvalue()
+    done = TransitionRequest.objects.get(invoice=refused).pk
+    out = StringIO()
+    call_command("transition_requests", "retry", str(done), "999999", "--pending", stdout=out)
+    text = out.getvalue()
+    assert f"Demande {done} : déjà traitée (Refusée)." in text
+    assert "Demande 999999 : introuvable." in text
+    assert "1 demande(s) en attente remise(s) au traitement (1 lot(s))." in text
+    lost.refresh_from_db()
+    assert lost.status == Status.SERVICE_FAIT
+
+
+def test_the_operator_command_refuses_bad_input():
+    with pytest.raises(CommandError, match="État inconnu « perdu »"):
+        call_command("transition_requests", "list", state="perdu", stdout=StringIO())
+    with pytest.raises(CommandError, match="--pending"):
+        call_command("transition_requests", "retry", stdout=StringIO())
+    with pytest.raises(CommandError, match="ID"):
+        call_command("transition_requests", "retry", "abc", stdout=StringIO())
