@@ -1,3 +1,4 @@
+from allauth.account.forms import LoginForm
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,8 +25,6 @@ def home(request):
     """Public home page: presentation, login box, news."""
     if request.user.is_authenticated:
         return redirect("accounts:dashboard")
-    from allauth.account.forms import LoginForm
-
     news = News.objects.published()[:5]
     return render(request, "accounts/home.html", {"login_form": LoginForm(request=request), "news": news})
 

@@ -14,6 +14,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from chorus.celery import app
+
 
 def _check_database() -> dict:
     start = time.perf_counter()
@@ -27,8 +29,6 @@ def _check_database() -> dict:
 
 
 def _check_broker() -> dict:
-    from chorus.celery import app
-
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"status": "ok", "mode": "en processus"}
     start = time.perf_counter()

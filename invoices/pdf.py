@@ -20,6 +20,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+import facturx
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -171,8 +172,6 @@ def _facturx_xml(reader: PdfReader, data: bytes) -> tuple[bytes | None, bool]:
         names = []
     if not any(name in FACTURX_NAMES for name in names):
         return None, False
-    import facturx
-
     try:
         _filename, xml = facturx.get_facturx_xml_from_pdf(data, check_xsd=False)
     except Exception as exc:  # noqa: BLE001
