@@ -26,14 +26,15 @@ from accounts.models import OutboxEmail, OutboxState
 from accounts.services import email_enqueue
 from chorus.celery import app
 from chorus.queue import broker_pause
+from invoices import services
 from invoices import tasks as invoice_tasks
-from invoices.models import Invoice
+from invoices.models import Invoice, InvoiceEvent, TransitionRequest, TransitionRequestState
 from invoices.workflow import Status
 from tests.accounts.factories import UserFactory
 from tests.conftest import html, require, wait_for
 from tests.invoices.conftest import seed_motifs
 from tests.invoices.factories import InvoiceFactory
-from tests.structures.factories import MembershipFactory
+from tests.structures.factories import MembershipFactory, StructureFactory, make_agent
 
 pytestmark = pytest.mark.services
 
@@ -156,6 +157,35 @@ def test_with_redis_frozen_or_stopped_the_pages_answer_within_seconds(
     assert seconds < PAGE_BUDGET, f"sending took {seconds:.1f} s"
     assert Invoice.objects.get(pk=draft.pk).status == Status.DEPOSEE  # the sweeper routes it later
     assert client.get(reverse("accounts:dashboard")).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("fault", [_freeze, _stop], ids=["frozen", "stopped"])
+def test_with_redis_down_a_bulk_staff_action_answers_at_once_and_loses_nothing(portal_on_own_redis, client, fault):
+    ministry = StructureFactory(public=True)
+    agent = make_agent(ministry)
+    invoices = [InvoiceFactory(sent=True, recipient=ministry, status=Status.MISE_A_DISPOSITION) for _ in range(30)]
+    client.force_login(agent)
+    assert client.get(reverse("admin:invoices_invoice_changelist")).status_code == 200
+
+    fault(portal_on_own_redis)
+
+    response, seconds = timed(
+        lambda: client.post(
+            reverse("admin:invoices_invoice_changelist"),
+            {"action": "transition_service_fait", "_selected_action": [i.pk for i in invoices], "index": "0"},
+        )
+    )
+    assert response.status_code == 302
+    assert seconds < PAGE_BUDGET, f"the bulk action took {seconds:.1f} s"
+    # Nothing ran in the web process; all 30 wait, recorded with the page's answer.
+    assert TransitionRequest.objects.filter(state=TransitionRequestState.PENDING).count() == 30
+    assert not Invoice.objects.filter(status=Status.SERVICE_FAIT).exists()
+    # Once a worker gets them (the sweeper hands them over when the broker is back): 30 applied, once.
+    assert services.transition_requests_process() == {TransitionRequestState.APPLIED: 30}
+    assert services.transition_requests_process() == {}
+    assert Invoice.objects.filter(status=Status.SERVICE_FAIT).count() == 30
+    assert InvoiceEvent.objects.filter(transition="service_fait").count() == 30
 
 
 # --- The worker's database connection is terminated -----------------------------------------------
