@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from chorus.forms import form_helper
 from structures import selectors, services
 from structures.models import BankAccount, IdentifierType, Service, Structure
+from structures.services.transfer import DEMOTE, DETACH
 from structures.validators import (
     normalize_bic,
     normalize_iban,
@@ -284,6 +285,40 @@ class RecipientStaffAttachForm(forms.Form):
         if self.user is None:
             raise ValidationError(
                 _("Aucun compte n'utilise l'adresse %(email)s : l'agent doit d'abord créer son compte sur le portail.")
+                % {"email": email}
+            )
+        return email
+
+
+class StructureTransferForm(forms.Form):
+    """Support's « Transférer la structure » page: the new gestionnaire principal (an existing
+    portal account, by its login e-mail) and what becomes of the current one."""
+
+    email = forms.EmailField(
+        label=_("Adresse e-mail du nouveau gestionnaire principal"),
+        help_text=_("L'adresse de connexion de son compte : la personne crée d'abord son compte sur le portail."),
+    )
+    previous = forms.ChoiceField(
+        label=_("Gestionnaire principal actuel"),
+        choices=[
+            (DEMOTE, _("reste rattaché, en tant qu'utilisateur")),
+            (DETACH, _("est détaché de la structure")),
+        ],
+        initial=DEMOTE,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Motif (inscrit à l'historique)"), required=False, max_length=500, widget=forms.Textarea({"rows": 3})
+    )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        self.user = selectors.user_by_email(email)
+        if self.user is None:
+            raise ValidationError(
+                _(
+                    "Aucun compte n'utilise l'adresse %(email)s : la personne doit d'abord créer son compte sur le portail."
+                )
                 % {"email": email}
             )
         return email

@@ -87,6 +87,15 @@ class Structure(AddressMixin):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Who created the fiche on the portal (any user may, for a SIRET not yet here): shown to support.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("créée par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
@@ -251,7 +260,7 @@ class Membership(models.Model):
 
 class MembershipEvent(models.Model):
     """Append-only history of a membership: request, approval, refusal, detachment, role change,
-    attachment of an agent by support."""
+    attachment of an agent by support, transfer of the structure by support."""
 
     class Action(models.TextChoices):
         REQUESTED = "DEMANDE", _("Demande de rattachement")
@@ -261,6 +270,7 @@ class MembershipEvent(models.Model):
         REVOKED = "DETACHEMENT", _("Détachement")
         ROLE_CHANGED = "ROLE", _("Changement de rôle")
         ATTACHED = "RATTACHEMENT", _("Rattachement d'un agent par le support")
+        TRANSFERRED = "TRANSFERT", _("Transfert de la structure par le support")
 
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)

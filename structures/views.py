@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from chorus.ids import parse_id
 from structures import access, selectors, services
 from structures.forms import (
     BankAccountForm,
@@ -230,10 +231,9 @@ def membership_decide(request):
     if action not in {"approve", "refuse"}:
         messages.error(request, _("Choisissez de valider ou de refuser les demandes."))
         return redirect("structures:activities")
-    try:
-        ids = {int(value) for value in raw_ids}
-    except ValueError:
-        raise Http404 from None
+    ids = {parse_id(value) for value in raw_ids}
+    if None in ids:
+        raise Http404
     if not ids:
         messages.error(request, _("Cochez au moins une demande de rattachement."))
         return redirect("structures:activities")

@@ -225,6 +225,8 @@ ACCOUNT_RATE_LIMITS = {
 # A new contact address ("Mon compte") is used once confirmed by the link sent to it, valid this
 # many hours; the link can be sent again once every CONTACT_EMAIL_RESEND_SECONDS.
 CONTACT_EMAIL_CONFIRMATION_HOURS = env.int("CONTACT_EMAIL_CONFIRMATION_HOURS", default=24)
+# Where users write when something on their account or structure looks wrong (named in e-mails).
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="support@chorus.invalid")
 CONTACT_EMAIL_RESEND_SECONDS = 180
 # Second factor (allauth.mfa): an authenticator app (TOTP) and recovery codes, offered to every
 # account from "Mon compte"; superusers must activate it before reaching the admin when

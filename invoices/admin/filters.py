@@ -7,6 +7,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from chorus.ids import parse_id
 from invoices import selectors, workflow
 from invoices.admin._common import status_with_code
 from invoices.workflow import Status
@@ -46,9 +47,10 @@ class RecipientFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         value = self.value()
         if value:
-            if not value.isdigit():
+            recipient_id = parse_id(value)
+            if recipient_id is None:
                 raise IncorrectLookupParameters(value)
-            return queryset.filter(recipient_id=int(value))
+            return queryset.filter(recipient_id=recipient_id)
         return queryset
 
 
@@ -60,9 +62,9 @@ class ServiceFilter(admin.SimpleListFilter):
     parameter_name = "service"
 
     def lookups(self, request, model_admin):
-        recipient = request.GET.get(RecipientFilter.parameter_name, "")
-        if recipient.isdigit():
-            services = Service.objects.filter(structure_id=int(recipient))
+        recipient_id = parse_id(request.GET.get(RecipientFilter.parameter_name, ""))
+        if recipient_id is not None:
+            services = Service.objects.filter(structure_id=recipient_id)
             if not request.user.is_superuser:
                 services = services.filter(structure__in=selectors.recipients_for_staff(request.user).values("pk"))
         else:
@@ -73,9 +75,10 @@ class ServiceFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         value = self.value()
         if value:
-            if not value.isdigit():
+            service_id = parse_id(value)
+            if service_id is None:
                 raise IncorrectLookupParameters(value)
-            return queryset.filter(recipient_service_id=int(value))
+            return queryset.filter(recipient_service_id=service_id)
         return queryset
 
 

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from chorus.ids import parse_id
 from invoices import selectors
 from invoices.forms.fields import FrenchDecimalField, MultipleFileField, date_field
 from invoices.models import MAX_ENGAGEMENT_LENGTH, MAX_NUMBER_LENGTH, Cadre, Invoice, InvoiceType, PaymentMode
@@ -133,13 +134,10 @@ class InvoiceForm(forms.Form):
     # The recipient, its services ------------------------------------------------------------
 
     def _posted_recipient(self):
-        raw = self.data.get(self.add_prefix("recipient"))
-        if raw:
-            try:
-                return Structure.objects.public().filter(pk=int(raw)).first()
-            except (TypeError, ValueError):
-                return None
-        return None
+        recipient_id = parse_id(self.data.get(self.add_prefix("recipient")))
+        if recipient_id is None:
+            return None
+        return Structure.objects.public().filter(pk=recipient_id).first()
 
     def service_choices(self, recipient):
         choices = [("", _("— Aucun —"))]
@@ -164,12 +162,10 @@ class InvoiceForm(forms.Form):
     def clean_recipient_service(self):
         raw = self.cleaned_data.get("recipient_service")
         recipient = self.effective_recipient
-        if not raw or recipient is None:
+        service_id = parse_id(raw)
+        if service_id is None or recipient is None:
             return None
-        try:
-            return Service.objects.filter(pk=int(raw), structure=recipient).first()
-        except (TypeError, ValueError):
-            return None
+        return Service.objects.filter(pk=service_id, structure=recipient).first()
 
     def clean(self):
         data = super().clean()

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from structures import services
 from structures.admin.agents import AgentPagesMixin
 from structures.admin.base import ReadOnlyInline, ServiceSavedAdmin, SupportOnlyAdmin
+from structures.admin.transfer import TransferPageMixin
 from structures.forms import BankAccountForm
 from structures.models import (
     ADDRESS_AND_CONTACT_FIELDS,
@@ -70,7 +71,7 @@ class MembershipInline(ReadOnlyInline):
 
 
 @admin.register(Structure)
-class StructureAdmin(AgentPagesMixin, ServiceSavedAdmin):
+class StructureAdmin(TransferPageMixin, AgentPagesMixin, ServiceSavedAdmin):
     list_display = [
         "identifier",
         "name",
@@ -103,6 +104,7 @@ class StructureAdmin(AgentPagesMixin, ServiceSavedAdmin):
         "bank_accounts_link",
         "mandate_accepted_at",
         "mandate_accepted_by",
+        "created_by",
         "created_at",
         "updated_at",
     ]
@@ -140,12 +142,12 @@ class StructureAdmin(AgentPagesMixin, ServiceSavedAdmin):
             _("Adresse et contact"),
             {"fields": list(ADDRESS_AND_CONTACT_FIELDS)},
         ),
-        (_("Mandat de facturation et dates"), {"fields": readonly_fields[2:]}),
+        (_("Mandat de facturation, création et dates"), {"fields": readonly_fields[2:]}),
     ]
     inlines = [ServiceInline, BankAccountInline, MembershipInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("mandate_accepted_by")
+        return super().get_queryset(request).select_related("mandate_accepted_by", "created_by")
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

@@ -4,7 +4,7 @@ detachment, roles, services, bank details and the billing mandate.
 One module per job: ``fiche`` (a structure's creation, update, VAT rule and billing mandate),
 ``memberships`` (requests to join, decisions, detachment, roles, notification choices),
 ``supplier_data`` (services and bank details), ``recipient_staff`` (support attaches and detaches
-ministry agents) and ``common`` (e-mails, history rows, row locks).
+ministry agents), ``transfer`` (support names another gestionnaire principal) and ``common`` (e-mails, history rows, row locks).
 Callers import them from here: ``from structures import services``.
 
 Views, forms, the admin and management commands all call these functions, so the checks, the
@@ -50,6 +50,7 @@ from structures.services.supplier_data import (
     service_deactivate,
     service_update,
 )
+from structures.services.transfer import structure_transfer
 
 __all__ = [
     "BANK_ACCOUNT_EDITABLE_FIELDS",
@@ -76,6 +77,7 @@ __all__ = [
     "structure_accept_mandate",
     "structure_create",
     "structure_register",
+    "structure_transfer",
     "structure_update",
     "vat_number_check",
 ]

@@ -1,5 +1,6 @@
 """Writes on a fiche structure: creation (or a request to join it), update, VAT rule, billing mandate."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,7 +23,9 @@ from structures.services.common import (
     STRUCTURE_EDITABLE_FIELDS,
     STRUCTURE_SUPPORT_FIELDS,
     apply_fields,
+    display,
     record_event,
+    send_email,
 )
 from structures.services.memberships import membership_request
 from structures.validators import normalize_siret, normalize_vat_number, validate_siret, validate_vat_number
@@ -91,6 +94,11 @@ def structure_create(
 ) -> Membership:
     """Create a fiche structure whose creator becomes its gestionnaire principal.
 
+    As on the real portal, anyone may create the fiche of a valid SIRET not yet on the portal. So
+    that a fiche taken by a stranger is noticed, the creator is recorded (``created_by``, and the
+    creation event of the membership) and the contact address of the fiche, when there is one, is
+    told who created it and how to reach support (who can transfer it: ``structure_transfer``).
+
     When a structure with this identifier already exists, nothing is created: the call becomes a
     demande de rattachement to that structure, and the pending membership is returned (the caller
     tells the user so; ``membership.status`` says which case happened).
@@ -105,7 +113,9 @@ def structure_create(
     if existing is not None:
         return membership_request(user=user, structure=existing)
 
-    structure = Structure(kind=kind, identifier_type=identifier_type, identifier=identifier, name=name, **fields)
+    structure = Structure(
+        kind=kind, identifier_type=identifier_type, identifier=identifier, name=name, created_by=user, **fields
+    )
     structure.full_clean(validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
@@ -123,6 +133,17 @@ def structure_create(
         decided_at=timezone.now(),
     )
     record_event(membership, MembershipEvent.Action.CREATED_STRUCTURE, user)
+    if structure.email:
+        send_email(
+            template="structure_created_contact",
+            to=[structure.email],
+            context={
+                "structure": structure,
+                "creator": user,
+                "creator_name": display(user),
+                "support_email": settings.SUPPORT_EMAIL,
+            },
+        )
     return membership
 
 
