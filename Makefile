@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The portal's address in e-mail links: the one of this run, for the demo's e-mails and for the
+# three processes of `make run` (production sets its own).
+PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run test lint format install migrate demo worker beat bench clean
@@ -21,13 +24,12 @@ migrate: install
 	$(MANAGE) migrate --noinput
 
 demo: migrate
-	$(MANAGE) load_demo
+	PORTAL_BASE_URL="$(PORTAL_BASE_URL)" $(MANAGE) load_demo
 
 ## Serve the portal with demo data on http://127.0.0.1:8000, with its Celery worker and beat.
 ## honcho (chorus/Procfile) runs the three processes, each in its own process group: one Ctrl+C or
 ## SIGTERM stops them all (SIGTERM, then SIGKILL after 5 s), and if one of them dies, the others
 ## are stopped too. E-mail links point at PORTAL_BASE_URL, by default the address of this run.
-run: PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
 run: demo
 	@echo ""
 	@echo "Portail : http://$(HOST):$(PORT)/   Administration : http://$(HOST):$(PORT)/admin/"

@@ -125,6 +125,13 @@ def _started(process, port, log, seen) -> dict[int, str]:
     assert f"runserver 127.0.0.1:{port}" in commands and "chorus worker" in commands and "chorus beat" in commands
     # E-mail links: the three processes get the address of this run.
     assert base_urls(children) == {f"http://127.0.0.1:{port}"}
+    # ... and so does the demo loaded before them (its agent is attached by the service, which
+    # e-mails a link to the admin): the worker delivers it from the embedded broker.
+    outbox = Path(log).parent / "var" / "outbox"
+    assert wait_until(lambda: any(outbox.glob("*.eml")), START_TIMEOUT, interval=0.5), log.read_text()
+    texts = [path.read_text(errors="replace") for path in outbox.glob("*.eml")]
+    assert any(f"http://127.0.0.1:{port}/" in text for text in texts), texts
+    assert not any("http://127.0.0.1:8000/" in text for text in texts), texts
     return children
 
 
