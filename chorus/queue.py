@@ -2,8 +2,8 @@
 
 A task is enqueued once its transaction commits. The work itself is already in the database (an
 outbox row, an invoice DEPOSEE, an unnotified event), so a lost publish only delays it: the
-sweepers of beat hand it to a worker later. If the broker cannot be reached, the error is logged
-and, where the caller asks for it, the task runs right here instead (staff actions only).
+sweepers of beat hand it to a worker later (staff actions too: ``TransitionRequest`` rows). If the
+broker cannot be reached, the error is logged; nothing is run in the web process instead.
 
 Bounded waits: the broker's socket timeouts (settings, REDIS_SOCKET_TIMEOUT) make a publish to a
 frozen Redis fail in about two seconds; after such a failure this process does not try the broker
@@ -64,9 +64,9 @@ def task_named(name: str):
     return tasks[name]
 
 
-def enqueue(task, *args, run_here_if_broker_down: bool = False, **kwargs) -> bool:
-    """Publish ``task`` (a task or its registered name); on a broker outage log it and, if asked,
-    run the task in this process.
+def enqueue(task, *args, **kwargs) -> bool:
+    """Publish ``task`` (a task or its registered name); on a broker outage log it (the work waits
+    in the database for a sweeper; nothing runs in the web process).
 
     Returns whether the task went through the broker. Eager mode (no broker) never pauses.
     """
@@ -84,10 +84,8 @@ def enqueue(task, *args, run_here_if_broker_down: bool = False, **kwargs) -> boo
                 broker_pause.start()
         else:
             return True
-    if run_here_if_broker_down:
-        task.apply(args=args, kwargs=kwargs)
     return False
 
 
-def enqueue_on_commit(task, *args, run_here_if_broker_down: bool = False, **kwargs) -> None:
-    transaction.on_commit(partial(enqueue, task, *args, run_here_if_broker_down=run_here_if_broker_down, **kwargs))
+def enqueue_on_commit(task, *args, **kwargs) -> None:
+    transaction.on_commit(partial(enqueue, task, *args, **kwargs))
