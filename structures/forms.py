@@ -22,9 +22,12 @@ ADDRESS_FIELDS = ["address_line1", "address_line2", "postal_code", "city"]
 CONTACT_FIELDS = ["email", "phone"]
 
 
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError next to its field when the form has it, above otherwise."""
-    if hasattr(exc, "error_dict"):
+def add_service_errors(form: forms.Form, exc: ValidationError, *, field: str | None = None) -> None:
+    """Show a service's ValidationError next to its field when the form has it, above otherwise;
+    with ``field``, every message next to that one field (a page whose refusals all concern it)."""
+    if field is not None:
+        form.add_error(field, exc.messages)
+    elif hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
             form.add_error(field if field in form.fields else None, errors)
     else:

@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from structures import access, selectors, services
-from structures.forms import RecipientStaffAttachForm
+from structures.forms import RecipientStaffAttachForm, add_service_errors
 from structures.models import Membership, Structure
 
 
@@ -71,9 +71,7 @@ class AgentPagesMixin:
             try:
                 membership = services.recipient_staff_attach(actor=request.user, user=form.user, structure=structure)
             except ValidationError as exc:
-                # The page has one field: every refusal (structure, account) is shown next to it.
-                for errors in exc.message_dict.values() if hasattr(exc, "error_dict") else [exc.messages]:
-                    form.add_error("email", errors)
+                add_service_errors(form, exc, field="email")  # every refusal concerns the account
             else:
                 self.message_user(
                     request,

@@ -11,7 +11,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from structures import access, services
-from structures.forms import StructureTransferForm
+from structures.forms import StructureTransferForm, add_service_errors
 
 
 class TransferPageMixin:
@@ -42,8 +42,7 @@ class TransferPageMixin:
                     comment=data["comment"],
                 )
             except ValidationError as exc:
-                for errors in exc.message_dict.values() if hasattr(exc, "error_dict") else [exc.messages]:
-                    form.add_error("email", errors)
+                add_service_errors(form, exc, field="email")  # every refusal concerns the account
             else:
                 self.message_user(
                     request,
