@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 
 from accounts import views as accounts_views
 from chorus.health import health
+from invoices.api import urls as api_urls
 
 urlpatterns = [
     path("", accounts_views.home, name="home"),
@@ -14,6 +15,8 @@ urlpatterns = [
     path("structures/", include("structures.urls")),
     path("factures/", include("invoices.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include(api_urls.api_urlpatterns)),
+    path("cpro/", include(api_urls.cpro_urlpatterns)),
     path("favicon.ico", RedirectView.as_view(url="/static/dsfr/dist/favicon/favicon.ico", permanent=True)),
 ]
 

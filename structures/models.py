@@ -329,3 +329,127 @@ class EngagementJuridique(models.Model):
 
     def __str__(self):
         return self.number
+
+
+# --- API technical accounts (issue 13) ----------------------------------------------------------
+
+
+class ApiApplication(models.Model):
+    """An API application of a structure: the client id and secret of the token endpoint
+    (``POST /api/oauth/token``). The secret is shown once at creation and only its SHA-256 is kept
+    (it is 256 random bits: a slow hash would add nothing). Revocable; it expires, and its
+    gestionnaires are reminded by e-mail before (``structures.services.api_applications_remind``)."""
+
+    structure = models.ForeignKey(
+        Structure, verbose_name=_("structure"), on_delete=models.CASCADE, related_name="api_applications"
+    )
+    name = models.CharField(_("nom de l'application"), max_length=100)
+    client_id = models.CharField(_("identifiant client"), max_length=64, unique=True)
+    secret_hash = models.CharField(_("empreinte du secret"), max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("créée par"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expire le"))
+    revoked_at = models.DateTimeField(_("révoquée le"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("révoquée par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    expiry_reminder_sent_at = models.DateTimeField(_("rappel d'expiration envoyé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("application API")
+        verbose_name_plural = _("applications API")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["structure", "-created_at"], name="api_app_structure_idx"),
+            # The expiry reminders: live applications by expiry date.
+            models.Index(fields=["expires_at"], name="api_app_expiry_idx", condition=Q(revoked_at__isnull=True)),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.client_id})"
+
+
+class TechnicalUser(models.Model):
+    """A technical user of a structure: the login and password of the ``cpro-account`` header.
+
+    It acts through ``user``, a portal account that cannot log in to the portal (unusable
+    password) with an active membership of the structure, so every service applies the same
+    membership checks to the API as to the pages. The password is generated, shown once, and only
+    its SHA-256 is kept (it is random: 192 bits)."""
+
+    structure = models.ForeignKey(
+        Structure, verbose_name=_("structure"), on_delete=models.CASCADE, related_name="technical_users"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("compte"), on_delete=models.CASCADE, related_name="technical_user"
+    )
+    login = models.CharField(_("identifiant de connexion"), max_length=254, unique=True)
+    password_hash = models.CharField(_("empreinte du mot de passe"), max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("créé par"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("utilisateur technique")
+        verbose_name_plural = _("utilisateurs techniques")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["structure", "-created_at"], name="api_techuser_structure_idx")]
+
+    def __str__(self):
+        return self.login
+
+
+class ApiAccessToken(models.Model):
+    """A bearer token given by the token endpoint; only its SHA-256 is kept, with its expiry."""
+
+    application = models.ForeignKey(ApiApplication, on_delete=models.CASCADE, related_name="tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("jeton d'accès API")
+        verbose_name_plural = _("jetons d'accès API")
+        indexes = [models.Index(fields=["expires_at"], name="api_token_expiry_idx")]
+
+    def __str__(self):
+        return f"{self.application} (expire le {self.expires_at:%Y-%m-%d %H:%M})"
+
+
+class ApiCall(models.Model):
+    """The journal of the API: every call, with its application, its technical user and its answer."""
+
+    structure = models.ForeignKey(Structure, verbose_name=_("structure"), on_delete=models.CASCADE, related_name="+")
+    application = models.ForeignKey(
+        ApiApplication, verbose_name=_("application"), on_delete=models.CASCADE, related_name="calls"
+    )
+    technical_user = models.ForeignKey(
+        TechnicalUser,
+        verbose_name=_("utilisateur technique"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="calls",
+    )
+    endpoint = models.CharField(_("service"), max_length=100)
+    code_retour = models.IntegerField(_("code retour"))
+    reference = models.CharField(_("objet"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("appel de l'API")
+        verbose_name_plural = _("appels de l'API")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["structure", "-created_at"], name="api_call_structure_idx")]
+
+    def __str__(self):
+        return f"{self.endpoint} {self.code_retour}"

@@ -453,3 +453,21 @@ INVOICE_NOTIFY_SWEEP_WINDOW_HOURS = env.int("INVOICE_NOTIFY_SWEEP_WINDOW_HOURS",
 # again the staff actions still pending INVOICE_REQUEST_SWEEP_AFTER_MINUTES after they were asked
 # (their task was lost: broker down at the commit, worker killed).
 INVOICE_REQUEST_SWEEP_AFTER_MINUTES = env.int("INVOICE_REQUEST_SWEEP_AFTER_MINUTES", default=2)
+
+# --- API for Chorus Pro clients (invoices/api, issue 13) -------------------------------------------
+# Lifetimes: an application (client id and secret), and a bearer token of the token endpoint.
+API_APPLICATION_LIFETIME_DAYS = env.int("API_APPLICATION_LIFETIME_DAYS", default=365)
+API_EXPIRY_REMINDER_DAYS = env.int("API_EXPIRY_REMINDER_DAYS", default=30)
+API_TOKEN_LIFETIME_SECONDS = env.int("API_TOKEN_LIFETIME_SECONDS", default=3600)
+# Calls per application and per minute (cache-based); token requests per client id and per minute.
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)
+API_TOKEN_RATE_LIMIT_PER_MINUTE = env.int("API_TOKEN_RATE_LIMIT_PER_MINUTE", default=30)
+# Domain of the technical users' logins (not a mailbox: they receive no e-mail).
+API_TECHNICAL_LOGIN_DOMAIN = env.str("API_TECHNICAL_LOGIN_DOMAIN", default="api.chorus.invalid")
+# A qualification space: a test instance for integrators (banner on every page, demo recipients
+# loaded by `manage.py load_qualification`, environment named by the API's health check).
+QUALIFICATION = env.bool("CHORUS_QUALIFICATION", default=False)
+CELERY_BEAT_SCHEDULE["structures-remind-api-expiry"] = {
+    "task": "structures.remind_api_expiry",
+    "schedule": crontab(minute=15, hour=env.int("API_EXPIRY_REMINDER_HOUR", default=8)),
+}

@@ -15,6 +15,7 @@ DigestDelivery), ``requests`` (TransitionRequest: staff actions as durable reque
 importable from here.
 """
 
+from invoices.models.api import ApiFile, ApiFlux, FluxState, FluxSyntax
 from invoices.models.bookkeeping import DigestDelivery, Sequence
 from invoices.models.events import (
     ACTOR_CHOICES,
@@ -67,4 +68,8 @@ __all__ = [
     "TransitionRequestState",
     "attachment_upload_to",
     "invoice_pdf_upload_to",
+    "ApiFile",
+    "ApiFlux",
+    "FluxState",
+    "FluxSyntax",
 ]

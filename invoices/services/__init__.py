@@ -38,6 +38,7 @@ from invoices.services.certificate import canonical_json, certificate_data, cert
 from invoices.services.checks import send_errors
 from invoices.services.deposit import invoice_deposit
 from invoices.services.drafts import DRAFT_FIELDS, invoice_create, invoice_delete, invoice_save_draft
+from invoices.services.flux import api_file_add, flux_deposit, flux_number
 from invoices.services.reminders import digest_send, invoices_remind_suspended
 from invoices.services.routing import (
     ROUTING_RELATED,
@@ -64,6 +65,9 @@ from invoices.services.supplier_actions import (
 )
 
 __all__ = [
+    "api_file_add",
+    "flux_deposit",
+    "flux_number",
     "transition_requests_create",
     "transition_requests_process",
     "transition_requests_requeue",
