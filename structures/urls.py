@@ -1,6 +1,6 @@
 from django.urls import path
 
-from structures import views
+from structures import api_views, views
 
 app_name = "structures"
 
@@ -28,5 +28,18 @@ urlpatterns = [
         "activites/coordonnees-bancaires/<int:bank_account_id>/desactiver/",
         views.bank_account_deactivate,
         name="bank_account_deactivate",
+    ),
+    path("activites/api/", api_views.api_access, name="api_access"),
+    path("activites/api/applications/", api_views.api_application_create, name="api_application_create"),
+    path(
+        "activites/api/applications/<int:application_id>/revoquer/",
+        api_views.api_application_revoke,
+        name="api_application_revoke",
+    ),
+    path("activites/api/utilisateurs/", api_views.technical_user_create, name="technical_user_create"),
+    path(
+        "activites/api/utilisateurs/<int:technical_user_id>/revoquer/",
+        api_views.technical_user_revoke,
+        name="technical_user_revoke",
     ),
 ]

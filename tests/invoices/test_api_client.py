@@ -40,7 +40,9 @@ def test_chorus_api_client_deposits_polls_and_follows_the_lifecycle(live_server,
     health = client.health_check()
     assert (health.status_code, health.status_code_value) == ("OK", 200)
 
-    deposit = client.deposer_flux(b64(facturx_for(account)), "facture.pdf", syntaxe_flux=SyntaxFlux.IN_DP_E2_CII_FACTURX)
+    deposit = client.deposer_flux(
+        b64(facturx_for(account)), "facture.pdf", syntaxe_flux=SyntaxFlux.IN_DP_E2_CII_FACTURX
+    )
     assert deposit.code_retour == 0 and deposit.libelle == "TRA_MSG_00.000"
     assert deposit.numero_flux_depot.startswith("CPP") and len(deposit.numero_flux_depot) == 25
     assert deposit.numero_flux_depot[3:].isdigit()
