@@ -15,7 +15,7 @@ from invoices.api.urls import cpro_urlpatterns  # noqa: F401  (registers every s
 from invoices.workflow import Status
 from structures.models import ApiAccessToken, ApiCall
 from structures.services import api_accounts
-from tests.invoices.api_setup import Api, account, api, make_account  # noqa: F401
+from tests.invoices.api.setup import Api, make_account
 from tests.invoices.factories import InvoiceFactory
 from tests.structures.factories import ServiceFactory, StructureFactory
 

@@ -6,8 +6,6 @@ import base64
 import json
 from dataclasses import dataclass
 
-import pytest
-
 from invoices.samples import CiiData, cii_xml, facturx_pdf
 from structures.services import api_accounts
 from tests.structures.factories import BankAccountFactory, MembershipFactory, StructureFactory
@@ -88,13 +86,3 @@ class Api:
         )
         assert response.status_code == 200, (response.status_code, response.content[:300])
         return response.json()
-
-
-@pytest.fixture
-def account(db):
-    return make_account()
-
-
-@pytest.fixture
-def api(client, account):
-    return Api(client, account)

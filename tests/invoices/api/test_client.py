@@ -11,9 +11,9 @@ from chorusapi.exceptions.exception import ChorusApiException
 from invoices import services
 from invoices.models import Invoice
 from invoices.workflow import Actor, Status
-from tests.invoices.api_setup import b64, facturx_for, make_account
-from tests.structures.factories import MembershipFactory
 from tests.accounts.factories import UserFactory
+from tests.invoices.api.setup import b64, facturx_for, make_account
+from tests.structures.factories import MembershipFactory
 
 
 def client_for(live_server, account) -> ChorusAPI:
