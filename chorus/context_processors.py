@@ -69,4 +69,5 @@ def portal(request):
         "main_navigation": _navigation(request) if user and user.is_authenticated else [],
         "DEMO_MODE": settings.DEBUG,
         "activation_minutes": settings.ACCOUNT_ACTIVATION_MINUTES,
+        "QUALIFICATION": settings.QUALIFICATION,
     }

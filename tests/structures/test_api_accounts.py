@@ -166,3 +166,38 @@ def test_expiry_reminder_goes_once_to_the_managers(manager, django_capture_on_co
         assert api_accounts.api_applications_remind() == 0
     assert len(mail.outbox) == 1
     assert far.expiry_reminder_sent_at is None
+
+
+def test_demo_api_accounts_are_idempotent_and_work():
+    from structures import demo_api
+
+    manager = MembershipFactory(manager=True)
+    first = demo_api.load(supplier=manager.structure, manager=manager.user)
+    second = demo_api.load(supplier=manager.structure, manager=manager.user)
+    assert first["application"].pk == second["application"].pk
+    assert first["technical_user"].pk == second["technical_user"].pk
+    assert api_accounts.application_authenticate(client_id=demo_api.CLIENT_ID, client_secret=demo_api.CLIENT_SECRET)
+    assert api_accounts.technical_user_authenticate(
+        structure_id=manager.structure_id, login=first["technical_user"].login, password=demo_api.TECHNICAL_PASSWORD
+    )
+
+
+def test_load_qualification_refuses_outside_a_qualification_space(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.QUALIFICATION = False
+    with pytest.raises(CommandError, match="espace de qualification"):
+        call_command("load_qualification")
+
+
+def test_qualification_space_banner_and_recipients(client, settings):
+    from django.core.management import call_command
+
+    from structures.models import Structure
+
+    settings.QUALIFICATION = True
+    call_command("load_qualification")
+    assert Structure.objects.public().filter(identifier="11100000600010").exists()
+    assert "Espace de qualification" in html(client.get("/"))
+    settings.QUALIFICATION = False
+    assert "Espace de qualification" not in html(client.get("/"))

@@ -43,14 +43,16 @@ def test_load_demo_twice_is_idempotent():
     assert counts() == first
     assert list(Structure.objects.order_by("pk").values()) == snapshot
     assert first == {
-        "User": 4,
+        # The four demo accounts and the demo supplier's technical user of the API.
+        "User": 5,
         "Structure": 10,
         "Service": 28,
         "BankAccount": 1,
         "EngagementJuridique": 5,
-        "Membership": 3,
-        "MembershipEvent": 4,
+        "Membership": 4,
+        "MembershipEvent": 5,
     }
+    assert "API : client_id demo-fournitures-logiciel, client_secret Demo-Secret-API-2026" in second_output
     assert "Annuaire, structures publiques : 9 (créés : 9, mis à jour : 0, inchangés : 0)" in first_output
     assert "Annuaire, structures publiques : 9 (créés : 0, mis à jour : 0, inchangés : 9)" in second_output
     assert "Engagements juridiques : 5 (créés : 0, mis à jour : 0, inchangés : 5)" in second_output

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 from accounts import demo as accounts_demo
 from invoices import demo as invoices_demo
 from structures import demo as structures_demo
-from structures import importers
+from structures import demo_api, importers
 
 
 def _counts(reports) -> str:
@@ -46,6 +46,11 @@ class Command(BaseCommand):
             f"gestionnaire principal {users['gestionnaire'].email}, utilisateur {users['utilisateur'].email}"
         )
         self.stdout.write(f"  {users['agent'].email} est rattaché à : {structures['ministry'].name}")
+        api = demo_api.load(supplier=supplier, manager=users["gestionnaire"])
+        self.stdout.write(
+            f"  API : client_id {api['application'].client_id}, client_secret {demo_api.CLIENT_SECRET}, "
+            f"cpro-account {api['technical_user'].login}:{demo_api.TECHNICAL_PASSWORD}"
+        )
 
         self.stdout.write("")
         self.stdout.write("Factures à déposer pour essayer (« Factures émises » > « Déposer une facture »)")
