@@ -300,6 +300,7 @@ def test_the_beat_schedule_declares_the_periodic_tasks():
         "invoices.sweep_unnotified_events",
         "invoices.sweep_transition_requests",
         "accounts.sweep_outbox",
+        "structures.remind_api_expiry",
     }
     assert schedule["invoices.sweep_stuck_invoices"] == 300
     assert schedule["invoices.remind_suspended_invoices"].hour == {8}
