@@ -112,7 +112,7 @@ def invoice_search(
     for name, lookup in (
         ("type", "invoice_type"),
         ("cadre", "cadre"),
-        ("service", "supplier_service"),
+        ("service", "supplier_service_id"),
         ("numero", "number"),
         ("identifiant", "identifier"),
         ("ej", "engagement_number"),

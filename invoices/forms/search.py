@@ -82,11 +82,11 @@ class InvoiceSearchForm(forms.Form):
     cadre = forms.ChoiceField(
         label=_("Cadre de facturation"), choices=[("", _("Tous les cadres")), *Cadre.choices], required=False
     )
-    service = forms.ModelChoiceField(
+    service = forms.TypedChoiceField(
         label=_("Service fournisseur"),
-        queryset=Service.objects.none(),
+        coerce=int,
         required=False,
-        empty_label=_("Tous les services"),
+        empty_value=None,
         error_messages={"invalid_choice": _("Choisissez un des services de votre structure.")},
     )
     numero = forms.CharField(label=_("Numéro de facture"), max_length=MAX_NUMBER_LENGTH, required=False)
@@ -114,10 +114,13 @@ class InvoiceSearchForm(forms.Form):
         if archives:
             del self.fields["onglet"]
             self.fields["statut"].choices = [(s.value, s.label) for s in Status if s in workflow.END_STATUSES]
-        services = Service.objects.filter(structure=supplier).order_by("code") if supplier is not None else None
-        self.supplier_services = list(services) if services is not None else []
-        if self.supplier_services:
-            self.fields["service"].queryset = services
+        # The supplier's services, read once (the choices, then the check of the value sent).
+        services = list(Service.objects.filter(structure=supplier).order_by("code")) if supplier is not None else []
+        if services:
+            self.fields["service"].choices = [
+                ("", _("Tous les services")),
+                *((str(service.pk), f"{service.code} — {service.name}") for service in services),
+            ]
         else:
             del self.fields["service"]
         for name in ("numero", "identifiant", "ej", "destinataire"):

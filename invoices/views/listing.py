@@ -118,7 +118,7 @@ def _page(request, *, archives: bool):
             after=request.GET.get("apres"),
             before=request.GET.get("avant"),
         )
-        total = invoices[: COUNT_CAP + 1].count()
+        total = invoices.order_by()[: COUNT_CAP + 1].count()
         context.update(
             page=page,
             rows=[
