@@ -71,7 +71,7 @@ class InvoiceSearchForm(forms.Form):
 
     onglet = forms.ChoiceField(label=_("Factures"), choices=KIND_CHOICES, required=False, widget=forms.RadioSelect)
     destinataire_etat = forms.ChoiceField(
-        label=_("Destinataire"), choices=STATE_CHOICES, required=False, widget=forms.RadioSelect
+        label=_("Type de destinataire"), choices=STATE_CHOICES, required=False, widget=forms.RadioSelect
     )
     statut = forms.MultipleChoiceField(
         label=_("Statut"), choices=Status.choices, required=False, widget=forms.CheckboxSelectMultiple
