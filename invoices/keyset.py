@@ -104,7 +104,9 @@ def _walk(queryset: QuerySet, field: str, nullable: bool, descending: bool, null
     direction = "-" if descending else ""
     ordered = queryset.filter(**{f"{field}__isnull": False}) if nullable else queryset
     ordered = ordered.order_by(f"{direction}{field}", f"{direction}pk")
-    nulls = queryset.filter(**{f"{field}__isnull": True}).order_by(f"{direction}pk")
+    # Ordered by the (NULL) field too: the index (filters…, field, id) then serves the NULL part
+    # directly, where "ORDER BY id" alone may lead PostgreSQL to walk the primary key instead.
+    nulls = queryset.filter(**{f"{field}__isnull": True}).order_by(f"{direction}{field}", f"{direction}pk")
     segments = [(True, nulls), (False, ordered)] if nulls_first else [(False, ordered), (True, nulls)]
     if not nullable:
         segments = [(False, ordered)]
