@@ -21,7 +21,6 @@ SORTS = {
     "montant": ("amount_ttc", _("montant TTC"), True),
 }
 DEFAULT_SORT = "-creation"
-SORT_CHOICES = [(f"{prefix}{key}", key) for key in SORTS for prefix in ("", "-")]
 
 KIND_CHOICES = [("", _("Toutes")), ("brouillons", _("Brouillons")), ("envoyees", _("Envoyées"))]
 STATE_CHOICES = [("", _("Tous")), ("etat", _("État")), ("hors_etat", _("Hors État"))]
@@ -106,7 +105,9 @@ class InvoiceSearchForm(forms.Form):
     depot_au = _date_field(_("Date de dépôt, au"))
     montant_min = _amount_field(_("Montant TTC, de"))
     montant_max = _amount_field(_("Montant TTC, à"))
-    tri = forms.ChoiceField(choices=SORT_CHOICES, required=False, widget=forms.HiddenInput)
+    # The sort of the result (links of the column headers), kept when the form is sent again; an
+    # unknown value falls back to the default sort (``sort()``) rather than being an error.
+    tri = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
 
     def __init__(self, *args, supplier=None, archives: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -142,6 +143,10 @@ class InvoiceSearchForm(forms.Form):
         if len(value) < 2:
             raise forms.ValidationError(_("Saisissez au moins 2 caractères de la raison sociale."))
         return value
+
+    def clean_tri(self):
+        value = self.cleaned_data["tri"]
+        return value if value.lstrip("-") in SORTS else ""
 
     def clean_identifiant(self):
         return self.cleaned_data["identifiant"].strip().upper()

@@ -230,6 +230,12 @@ def test_bad_criteria_get_a_french_message_on_their_field(supplier, data, field,
     assert message in " ".join(form.errors[field])
 
 
+def test_an_unknown_sort_falls_back_to_the_default_without_an_error(supplier):
+    form = InvoiceSearchForm({"tri": "-inconnu"}, supplier=supplier)
+    assert form.is_valid() and form.sort() == ("creation", True)
+    assert InvoiceSearchForm({"tri": "montant"}, supplier=supplier).sort() == ("montant", False)
+
+
 def test_the_archives_form_offers_the_end_statuses_only(supplier):
     form = InvoiceSearchForm({}, supplier=supplier, archives=True)
     assert {value for value, _label in form.fields["statut"].choices} == set(END_STATUSES)
