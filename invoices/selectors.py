@@ -6,9 +6,12 @@ a pending, refused or detached member, gets a 404.
 """
 
 import re
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from invoices import workflow
 from invoices.models import Invoice, InvoiceAttachment, InvoiceEvent
@@ -63,34 +66,86 @@ def attachment_for_user(*, user, invoice_id, attachment_id) -> InvoiceAttachment
         raise Http404 from None
 
 
-def invoice_list(*, supplier: Structure, tab: str = "") -> QuerySet[Invoice]:
-    """The supplier's invoices for the list page ("brouillons", "envoyees" or all), newest first,
-    with only the columns the page shows."""
+# The columns of the list pages (Rechercher, Archives), and nothing else.
+LIST_COLUMNS = (
+    "id",
+    "identifier",
+    "number",
+    "invoice_type",
+    "invoice_date",
+    "amount_ttc",
+    "status",
+    "deposit_mode",
+    "created_at",
+    "sent_at",
+    "supplier_id",
+    "recipient__id",
+    "recipient__name",
+    "recipient__identifier",
+)
+
+
+def invoice_search(
+    *, supplier: Structure, criteria: Mapping | None = None, archives: bool = False
+) -> QuerySet[Invoice]:
+    """The supplier's invoices matching the criteria of ``forms.search.InvoiceSearchForm``
+    (``criteria()``), unordered (``keyset.paginate`` orders them), with only the list's columns.
+    ``archives``: the invoices in an end status only (``workflow.END_STATUSES``).
+
+    Every criterion is an indexed equality or range on the supplier's rows (see the indexes of
+    ``Invoice``), or a look-up of recipient ids in the directory (SIRET prefix, raison sociale).
+    """
+    criteria = criteria or {}
     invoices = Invoice.objects.filter(supplier=supplier)
-    if tab == "brouillons":
+    if archives:
+        invoices = invoices.filter(status__in=sorted(workflow.END_STATUSES))
+    kind = criteria.get("onglet")
+    if kind == "brouillons":
         invoices = invoices.filter(status=Status.BROUILLON)
-    elif tab == "envoyees":
+    elif kind == "envoyees":
         invoices = invoices.exclude(status=Status.BROUILLON)
-    return (
-        invoices.select_related("recipient")
-        .only(
-            "id",
-            "identifier",
-            "number",
-            "invoice_type",
-            "invoice_date",
-            "amount_ttc",
-            "status",
-            "deposit_mode",
-            "created_at",
-            "sent_at",
-            "supplier_id",
-            "recipient__id",
-            "recipient__name",
-            "recipient__identifier",
-        )
-        .order_by("-created_at", "-id")
-    )
+    if criteria.get("statut"):
+        invoices = invoices.filter(status__in=criteria["statut"])
+    state = criteria.get("destinataire_etat")
+    if state in ("etat", "hors_etat"):
+        invoices = invoices.filter(recipient__is_state=(state == "etat"))
+    for name, lookup in (
+        ("type", "invoice_type"),
+        ("cadre", "cadre"),
+        ("service", "supplier_service_id"),
+        ("numero", "number"),
+        ("identifiant", "identifier"),
+        ("ej", "engagement_number"),
+        ("facture_du", "invoice_date__gte"),
+        ("facture_au", "invoice_date__lte"),
+        ("montant_min", "amount_ttc__gte"),
+        ("montant_max", "amount_ttc__lte"),
+    ):
+        if criteria.get(name) not in (None, ""):
+            invoices = invoices.filter(**{lookup: criteria[name]})
+    # Deposit dates are days in Paris time: a range of instants, so the index on sent_at serves.
+    if criteria.get("depot_du"):
+        invoices = invoices.filter(sent_at__gte=_day_start(criteria["depot_du"]))
+    if criteria.get("depot_au"):
+        invoices = invoices.filter(sent_at__lt=_day_start(criteria["depot_au"] + timedelta(days=1)))
+    recipient = criteria.get("destinataire")
+    if recipient:
+        structures = Structure.objects.public()
+        if recipient.isdigit():
+            structures = structures.filter(identifier__startswith=recipient)
+        else:
+            structures = structures.filter(name__icontains=recipient)
+        invoices = invoices.filter(recipient__in=structures.values("pk"))
+    return invoices.select_related("recipient").only(*LIST_COLUMNS)
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def invoice_list(*, supplier: Structure, tab: str = "") -> QuerySet[Invoice]:
+    """The supplier's invoices ("brouillons", "envoyees" or all), newest first."""
+    return invoice_search(supplier=supplier, criteria={"onglet": tab}).order_by("-created_at", "-id")
 
 
 def recipient_search(query: str) -> QuerySet[Structure]:

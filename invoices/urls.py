@@ -32,4 +32,7 @@ urlpatterns = [
         views.attachment_delete,
         name="attachment_delete",
     ),
+    path("export.csv", views.invoice_export, name="export"),
+    path("archives/", views.invoice_archives, name="archives"),
+    path("archives/export.csv", views.invoice_archives_export, name="archives_export"),
 ]

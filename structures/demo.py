@@ -20,6 +20,7 @@ from structures.models import (
     MembershipEvent,
     MembershipRole,
     MembershipStatus,
+    Service,
     Structure,
     StructureKind,
 )
@@ -42,6 +43,11 @@ SUPPLIER = {
 }
 BANK_ACCOUNT = {"label": "Compte principal", "iban": "FR7630006000011234567890189", "bic": "AGRIFRPPXXX"}
 MINISTRY_SIRET = "11100000600010"  # Ministère de l'Intérieur (démonstration), EJ required
+# Recipients of the State in the sample directory (the commune is not): the directory export has no
+# column for it, support sets the flag (here, the demo).
+STATE_SIRETS = ("11100000600010", "11107919000018", "11115838200015")
+# The supplier's own services (service fournisseur), a criterion of "Rechercher".
+SUPPLIER_SERVICES = (("AG-LYON", "Agence de Lyon"), ("AG-PARIS", "Agence de Paris"))
 
 
 class DemoDataError(RuntimeError):
@@ -110,6 +116,10 @@ def load(users: dict) -> dict:
         iban=BANK_ACCOUNT["iban"],
         defaults={"label": BANK_ACCOUNT["label"], "bic": BANK_ACCOUNT["bic"]},
     )
+
+    for code, name in SUPPLIER_SERVICES:
+        Service.objects.get_or_create(structure=supplier, code=code, defaults={"name": name})
+    Structure.objects.public().filter(identifier__in=STATE_SIRETS).update(is_state=True)
 
     engagements = importers.import_engagements([ENGAGEMENTS_CSV])
     _check(engagements, "Engagements juridiques de démonstration")

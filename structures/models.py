@@ -77,6 +77,10 @@ class Structure(AddressMixin):
     edi_receiver = models.BooleanField(_("récepteur EDI"), default=False)
     is_moa = models.BooleanField(_("maître d'ouvrage"), default=False)
     is_moa_only = models.BooleanField(_("maître d'ouvrage uniquement"), default=False)
+    # A recipient of the State (ministries and their services) rather than a local authority or
+    # another public body: the "destinataire État / hors État" criterion of "Factures émises".
+    # The directory export has no such column: an optional ``EstEtat`` column sets it, or support.
+    is_state = models.BooleanField(_("destinataire État"), default=False, db_default=False)
     # Manual entry needs the billing mandate and the CGU accepted once (who and when).
     mandate_accepted_at = models.DateTimeField(_("mandat de facturation accepté le"), null=True, blank=True)
     mandate_accepted_by = models.ForeignKey(

@@ -200,6 +200,13 @@ class Invoice(models.Model):
             # The financial services' admin list: a recipient's invoices, newest first, by status.
             models.Index(fields=["recipient", "-sent_at"], name="invoice_recipient_sent_idx"),
             models.Index(fields=["recipient", "status", "-sent_at"], name="invoice_recipient_status_idx"),
+            # "Rechercher" (invoices/views/listing.py): one index per sort column, ending with the id
+            # for the keyset pages, and the EJ criterion (docs/architecture.md, "Factures émises").
+            models.Index(fields=["supplier", "invoice_date", "id"], name="invoice_supplier_date_idx"),
+            models.Index(fields=["supplier", "sent_at", "id"], name="invoice_supplier_sent_idx"),
+            models.Index(fields=["supplier", "amount_ttc", "id"], name="invoice_supplier_amount_idx"),
+            models.Index(fields=["supplier", "number", "id"], name="invoice_supplier_number_idx"),
+            models.Index(fields=["supplier", "engagement_number"], name="invoice_supplier_ej_idx"),
         ]
 
     def __str__(self):

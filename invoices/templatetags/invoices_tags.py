@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from chorus import formats
 from invoices.totals import line_total
+from invoices.views.tabs import workspace_tabs as _workspace_tabs
 from invoices.workflow import Status
 
 register = template.Library()
@@ -30,6 +31,12 @@ _BADGES = {
 @register.inclusion_tag("invoices/includes/status_badge.html")
 def status_badge(invoice):
     return {"label": invoice.get_status_display(), "css": _BADGES.get(invoice.status, "")}
+
+
+@register.inclusion_tag("invoices/includes/workspace_tabs.html")
+def workspace_tabs(current):
+    """The tab bar of "Factures émises", ``current`` being the key of the page's tab."""
+    return {"tabs": _workspace_tabs(current)}
 
 
 @register.filter

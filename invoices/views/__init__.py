@@ -6,7 +6,8 @@ active membership); a page taking an invoice id looks it up with
 ``selectors.invoice_for_user``, so an invoice of a structure the user is not an active member of
 gives a 404. Files are only ever served here (and in the scoped admin), never as public media.
 
-- ``listing``: "Factures émises";
+- ``listing``: "Factures émises": Rechercher, Archives and their CSV export;
+- ``tabs``: the tab bar of "Factures émises" (``WORKSPACE_TABS``);
 - ``deposit``: the deposit of a PDF;
 - ``entry``: the invoice form (mandate, create, edit, send, delete a draft, remove an attachment);
 - ``detail``: the invoice page and its downloads;
@@ -34,7 +35,7 @@ from invoices.views.entry import (
     invoice_mandate,
     invoice_send,
 )
-from invoices.views.listing import invoice_list
+from invoices.views.listing import invoice_archives, invoice_archives_export, invoice_export, invoice_list
 from invoices.views.preferences import notification_preferences
 
 __all__ = [
@@ -50,6 +51,9 @@ __all__ = [
     "invoice_edit",
     "invoice_file",
     "invoice_list",
+    "invoice_archives",
+    "invoice_archives_export",
+    "invoice_export",
     "invoice_mandate",
     "invoice_recycle",
     "invoice_rejection",

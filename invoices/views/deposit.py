@@ -58,5 +58,5 @@ def invoice_deposit(request):
     return render(
         request,
         "invoices/invoice_deposit.html",
-        {"form": form, "supplier": supplier, "page_title": _("Déposer une facture")},
+        {"form": form, "supplier": supplier, "page_title": _("Déposer une facture"), "workspace_tab": "deposit"},
     )

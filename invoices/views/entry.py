@@ -181,6 +181,7 @@ def _render_form(request, form, formset, *, supplier, invoice, entry, errors):
             "attachments": list(invoice.attachments.all()) if invoice is not None else [],
             "found": invoice.extracted_data if invoice is not None else {},
             "max_attachment_size": settings.INVOICE_MAX_ATTACHMENT_SIZE,
+            "workspace_tab": "create" if invoice is None else "",
         },
     )
 

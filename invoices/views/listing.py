@@ -1,34 +1,191 @@
-"""The supplier's invoices ("Factures émises"), by tab (all, drafts, sent), paginated."""
+"""The supplier's invoices: "Rechercher" (``/factures/``), "Archives" (end statuses) and the CSV
+export of either, all from the same criteria (``forms.search.InvoiceSearchForm``, a GET form).
+
+Pages are read by keyset (``invoices/keyset.py``): no OFFSET and no COUNT over the supplier's
+invoices; the number of results is counted up to ``COUNT_CAP`` only ("plus de 1 000 résultats").
+Queries of a page: the session and the user, the user's memberships, the supplier's services (the
+criterion), the capped count and the page (a second one on the page where dated rows give way to
+undated drafts): 6 in all, whatever the page.
+"""
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.http import QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from invoices import selectors
+from invoices import exports, keyset, selectors, workflow
+from invoices.forms.search import SORTS, InvoiceSearchForm
 from invoices.views._common import current_supplier, no_structure
 
 PAGE_SIZE = 20
-TABS = [("", _("Toutes")), ("brouillons", _("Brouillons")), ("envoyees", _("Envoyées"))]
+COUNT_CAP = 1000
+STATUS_CSS = {
+    workflow.Status.DEPOSEE: "fr-badge--info",
+    workflow.Status.EN_COURS_ACHEMINEMENT: "fr-badge--info",
+    workflow.Status.MISE_A_DISPOSITION: "fr-badge--new",
+    workflow.Status.PRISE_EN_COMPTE_DESTINATAIRE: "fr-badge--new",
+    workflow.Status.A_RECYCLER: "fr-badge--warning",
+    workflow.Status.SUSPENDUE: "fr-badge--warning",
+    workflow.Status.COMPLETEE: "fr-badge--info",
+    workflow.Status.REJETEE: "fr-badge--error",
+    workflow.Status.SERVICE_FAIT: "fr-badge--success",
+    workflow.Status.MANDATEE: "fr-badge--success",
+    workflow.Status.MISE_A_DISPOSITION_COMPTABLE: "fr-badge--success",
+    workflow.Status.COMPTABILISEE: "fr-badge--success",
+    workflow.Status.MISE_EN_PAIEMENT: "fr-badge--success",
+}
+# Column headers: (sort key or None, label, right-aligned). The invoice number links to the invoice.
+COLUMNS = [
+    ("numero", _("N° de facture"), False),
+    (None, _("Identifiant"), False),
+    (None, _("Destinataire"), False),
+    ("date_facture", _("Date de facture"), False),
+    ("date_depot", _("Date de dépôt"), False),
+    ("montant", _("Montant TTC"), True),
+    (None, _("Statut"), False),
+]
+
+
+def _search(request, *, archives: bool):
+    supplier = current_supplier(request)
+    if supplier is None:
+        return None, None, None
+    form = InvoiceSearchForm(request.GET, supplier=supplier, archives=archives)
+    if not form.is_valid():
+        return supplier, form, None
+    return supplier, form, selectors.invoice_search(supplier=supplier, criteria=form.criteria(), archives=archives)
+
+
+def _query(params: QueryDict, **changes) -> str:
+    """The URL's query with ``changes`` (None removes a parameter): criteria kept, cursors not."""
+    query = params.copy()
+    for name in ("apres", "avant", *changes):
+        query.pop(name, None)
+    for name, value in changes.items():
+        if value is not None:
+            query[name] = value
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def _headers(params: QueryDict, sort: str, descending: bool) -> list[dict]:
+    headers = []
+    for key, label, numeric in COLUMNS:
+        header = {"label": label, "numeric": numeric, "sortable": key is not None, "aria_sort": None}
+        if key is not None:
+            default_descending = SORTS[key][2]
+            if key == sort:
+                header["aria_sort"] = "descending" if descending else "ascending"
+                next_descending = not descending
+            else:
+                next_descending = default_descending
+            header["url"] = _query(params, tri=("-" if next_descending else "") + key)
+            header["next_label"] = _("décroissant") if next_descending else _("croissant")
+        headers.append(header)
+    return headers
+
+
+def _page(request, *, archives: bool):
+    supplier, form, invoices = _search(request, archives=archives)
+    if supplier is None:
+        return no_structure(request)
+    sort, descending = form.sort()
+    context = {
+        "page_title": _("Archives") if archives else _("Rechercher une facture"),
+        "workspace_tab": "archives" if archives else "search",
+        "archives": archives,
+        "supplier": supplier,
+        "form": form,
+        "page": None,
+        "rows": [],
+        "total": None,
+        "total_capped": False,
+        "sort_label": SORTS[sort][1],
+        "descending": descending,
+        "headers": _headers(request.GET, sort, descending),
+        "export_url": "",
+        "first_url": "",
+        "next_url": "",
+        "previous_url": "",
+        "has_criteria": False,
+    }
+    if invoices is not None:
+        page = keyset.paginate(
+            invoices,
+            keyset.SortKey(SORTS[sort][0]),
+            descending=descending,
+            page_size=PAGE_SIZE,
+            after=request.GET.get("apres"),
+            before=request.GET.get("avant"),
+        )
+        total = invoices.order_by()[: COUNT_CAP + 1].count()
+        context.update(
+            page=page,
+            rows=[
+                {
+                    "invoice": invoice,
+                    "status_label": _status_label(invoice.status),
+                    "css": STATUS_CSS.get(invoice.status, ""),
+                }
+                for invoice in page.rows
+            ],
+            total=min(total, COUNT_CAP),
+            total_capped=total > COUNT_CAP,
+            export_url=_query(request.GET),
+            first_url=_query(request.GET) if page.has_previous else "",
+            next_url=_query(request.GET, apres=page.next_cursor) if page.has_next else "",
+            previous_url=_query(request.GET, avant=page.previous_cursor) if page.has_previous else "",
+            has_criteria=bool(form.criteria()),
+        )
+    return render(request, "invoices/invoice_list.html", context)
+
+
+_STATUS_LABELS: dict[str, str] = {}
+
+
+def _status_label(status: str) -> str:
+    """The French label of a status, translated once per process (not ``get_status_display``
+    per row, which profiling found costly at 1 M invoices)."""
+    label = _STATUS_LABELS.get(status)
+    if label is None:
+        label = _STATUS_LABELS[status] = workflow.status_label(status)
+    return label
 
 
 @login_required
 def invoice_list(request):
-    supplier = current_supplier(request)
+    """ "Rechercher": every invoice of the current supplier structure, by criteria."""
+    return _page(request, archives=False)
+
+
+@login_required
+def invoice_archives(request):
+    """ "Archives": the invoices in an end status (rejected, paid), by the same criteria."""
+    return _page(request, archives=True)
+
+
+def _export(request, *, archives: bool):
+    supplier, form, invoices = _search(request, archives=archives)
     if supplier is None:
         return no_structure(request)
-    tab = request.GET.get("onglet", "")
-    if tab not in dict(TABS):
-        tab = ""
-    page = Paginator(selectors.invoice_list(supplier=supplier, tab=tab), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "invoices/invoice_list.html",
-        {
-            "page_title": _("Factures émises"),
-            "supplier": supplier,
-            "page_obj": page,
-            "tab": tab,
-            "tabs": [{"key": key, "label": label, "active": key == tab} for key, label in TABS],
-        },
+    if invoices is None:
+        return _page(request, archives=archives)  # the criteria's errors, next to their fields
+    sort, descending = form.sort()
+    return exports.streamed_csv(
+        invoices,
+        keyset.SortKey(SORTS[sort][0]),
+        descending=descending,
+        filename=f"{'archives' if archives else 'factures'}-{supplier.identifier}.csv",
     )
+
+
+@login_required
+def invoice_export(request):
+    """The CSV of a search of "Rechercher": every matching invoice, streamed."""
+    return _export(request, archives=False)
+
+
+@login_required
+def invoice_archives_export(request):
+    """The CSV of a search of "Archives"."""
+    return _export(request, archives=True)

@@ -81,6 +81,7 @@ class StructureAdmin(TransferPageMixin, AgentPagesMixin, ServiceSavedAdmin):
         "service_required",
         "service_or_ej_required",
         "reports_payment_status",
+        "is_state",
     ]
     list_display_links = ["identifier", "name"]
     list_filter = [
@@ -94,6 +95,7 @@ class StructureAdmin(TransferPageMixin, AgentPagesMixin, ServiceSavedAdmin):
         "edi_receiver",
         "is_moa",
         "is_moa_only",
+        "is_state",
     ]
     search_fields = ["^identifier", "name"]
     search_help_text = _("Identifiant (SIRET ou SIREN, depuis le début) ou raison sociale.")
@@ -135,6 +137,7 @@ class StructureAdmin(TransferPageMixin, AgentPagesMixin, ServiceSavedAdmin):
                     "edi_receiver",
                     "is_moa",
                     "is_moa_only",
+                    "is_state",
                 ]
             },
         ),

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from structures.importers.bulk import insert_rows, update_rows
 from structures.importers.parsing import (
     ADDRESS_COLUMNS,
+    STATE_COLUMN,
+    STRUCTURE_COLUMNS,
     STRUCTURE_FLAG_COLUMNS,
     RowRejected,
     field_max_lengths,
@@ -192,6 +194,17 @@ class StructuresHandler(Handler):
                 result.unchanged += 1
         self._apply(result, to_create, to_update)
         return result
+
+
+class StructuresStateHandler(StructuresHandler):
+    """The structures file with the optional ``EstEtat`` column: it sets ``is_state`` too."""
+
+    fields = (*StructuresHandler.fields, "is_state")
+
+    def parse(self, row):
+        key, values = super().parse(row[: len(STRUCTURE_COLUMNS)])
+        values["is_state"] = parse_flag(row[len(STRUCTURE_COLUMNS)], STATE_COLUMN)
+        return key, values
 
 
 class ChildHandler(Handler):

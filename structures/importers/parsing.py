@@ -37,6 +37,11 @@ STRUCTURE_COLUMNS = (
     "CodePays",
     "LibellePays",
 )
+# The same file with one more column at the end, ``EstEtat`` (true/false): a recipient of the State.
+# The real export has no such column; when a file has it, it sets ``Structure.is_state``, otherwise
+# the flag is left as it is (support sets it in the admin).
+STATE_COLUMN = "EstEtat"
+STRUCTURE_STATE_COLUMNS = (*STRUCTURE_COLUMNS, STATE_COLUMN)
 SERVICE_COLUMNS = (
     "Identifiant",
     "RaisonSociale",

@@ -17,8 +17,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from chorus import formats
-from structures.importers.handlers import EngagementsHandler, Handler, ServicesHandler, StructuresHandler
-from structures.importers.parsing import DELIMITER, ENGAGEMENT_COLUMNS, SERVICE_COLUMNS, STRUCTURE_COLUMNS
+from structures.importers.handlers import (
+    EngagementsHandler,
+    Handler,
+    ServicesHandler,
+    StructuresHandler,
+    StructuresStateHandler,
+)
+from structures.importers.parsing import (
+    DELIMITER,
+    ENGAGEMENT_COLUMNS,
+    SERVICE_COLUMNS,
+    STRUCTURE_COLUMNS,
+    STRUCTURE_STATE_COLUMNS,
+)
 from structures.importers.reports import FileReport
 
 SNIFF_BYTES = 64 * 1024
@@ -44,11 +56,17 @@ class Layout:
 
 
 STRUCTURES = Layout("structures", gettext_lazy("fichier des structures"), STRUCTURE_COLUMNS, StructuresHandler)
+STRUCTURES_WITH_STATE = Layout(
+    "structures",
+    gettext_lazy("fichier des structures, avec la colonne facultative EstEtat"),
+    STRUCTURE_STATE_COLUMNS,
+    StructuresStateHandler,
+)
 SERVICES = Layout("services", gettext_lazy("fichier des services"), SERVICE_COLUMNS, ServicesHandler)
 ENGAGEMENTS = Layout(
     "engagements", gettext_lazy("fichier des engagements juridiques"), ENGAGEMENT_COLUMNS, EngagementsHandler
 )
-ANNUAIRE_LAYOUTS = (STRUCTURES, SERVICES)  # in import order
+ANNUAIRE_LAYOUTS = (STRUCTURES, STRUCTURES_WITH_STATE, SERVICES)  # in import order
 ENGAGEMENT_LAYOUTS = (ENGAGEMENTS,)
 
 

@@ -25,6 +25,7 @@ STRUCTURE_SUPPORT_FIELDS = STRUCTURE_EDITABLE_FIELDS | {
     "edi_receiver",
     "is_moa",
     "is_moa_only",
+    "is_state",
 }
 SERVICE_EDITABLE_FIELDS = frozenset({"code", "name", "is_active", *ADDRESS_AND_CONTACT_FIELDS})
 SERVICE_SUPPORT_FIELDS = SERVICE_EDITABLE_FIELDS | {"ej_required"}

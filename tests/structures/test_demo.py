@@ -46,7 +46,7 @@ def test_load_demo_twice_is_idempotent():
         # The four demo accounts and the demo supplier's technical user of the API.
         "User": 5,
         "Structure": 10,
-        "Service": 28,
+        "Service": 30,  # the directory's 28 and the supplier's two (AG-LYON, AG-PARIS)
         "BankAccount": 1,
         "EngagementJuridique": 5,
         "Membership": 4,
@@ -57,6 +57,8 @@ def test_load_demo_twice_is_idempotent():
     assert "Annuaire, structures publiques : 9 (créés : 0, mis à jour : 0, inchangés : 9)" in second_output
     assert "Engagements juridiques : 5 (créés : 0, mis à jour : 0, inchangés : 5)" in second_output
     assert "Fournitures Démo SARL" in second_output
+    assert "Factures de démonstration de Fournitures Démo SARL : 60" in second_output
+    assert set(Structure.objects.filter(is_state=True).values_list("identifier", flat=True)) == set(demo.STATE_SIRETS)
 
 
 def test_demo_supplier_members_and_engagements():

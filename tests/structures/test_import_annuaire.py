@@ -513,3 +513,41 @@ def test_raw_writes_round_trip_and_raise_django_errors():
     assert (ej.amount, ej.end_date) == (None, date(2027, 1, 1))
     with pytest.raises(IntegrityError):
         importers.insert_rows(EngagementJuridique, [row])  # same recipient and number
+
+
+def test_the_optional_est_etat_column_sets_the_state_flag_and_its_absence_keeps_it(tmp_path):
+    state, local = make_siret(910), make_siret(911)
+    with_column = write(
+        tmp_path,
+        "etat.csv",
+        STRUCTURES_HEADER + ";EstEtat",
+        [structure_line(state, "Ministère de Test") + ";true", structure_line(local, "Commune de Test") + ";false"],
+    )
+    out, _err = run(with_column)
+    assert summary(out, "etat.csv")["created"] == 2
+    assert Structure.objects.get(identifier=state).is_state is True
+    assert Structure.objects.get(identifier=local).is_state is False
+    # Without the column (the real export), a re-import leaves the flag as it is (support sets it).
+    Structure.objects.filter(identifier=local).update(is_state=True)
+    without = write(tmp_path, "sans.csv", STRUCTURES_HEADER, [structure_line(state, "Ministère de Test")])
+    out, _err = run(without)
+    assert summary(out, "sans.csv")["unchanged"] == 1
+    assert Structure.objects.get(identifier=state).is_state is True
+    assert Structure.objects.get(identifier=local).is_state is True
+    # With the column, a change is an update; a bad value rejects the line, naming the column.
+    bad = write(
+        tmp_path,
+        "maj.csv",
+        STRUCTURES_HEADER + ";EstEtat",
+        [structure_line(state, "Ministère de Test") + ";false", structure_line(local, "Commune de Test") + ";oui"],
+    )
+    out, _err = run(bad)
+    assert summary(out, "maj.csv")["updated"] == 1 and summary(out, "maj.csv")["rejected"] == 1
+    assert "EstEtat" in out
+    assert Structure.objects.get(identifier=state).is_state is False
+
+
+def test_a_structure_imported_without_the_column_is_not_a_state_recipient(tmp_path):
+    siret = make_siret(912)
+    run(write(tmp_path, "s.csv", STRUCTURES_HEADER, [structure_line(siret)]))
+    assert Structure.objects.get(identifier=siret).is_state is False

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from accounts import demo as accounts_demo
 from invoices import demo as invoices_demo
+from invoices import demo_invoices
 from structures import demo as structures_demo
 from structures import demo_api, importers
 
@@ -56,3 +57,8 @@ class Command(BaseCommand):
         self.stdout.write("Factures à déposer pour essayer (« Factures émises » > « Déposer une facture »)")
         for path in invoices_demo.write_files():
             self.stdout.write(f"  {path}")
+        count = demo_invoices.load(supplier=structures["supplier"], user=users["gestionnaire"])
+        self.stdout.write("")
+        self.stdout.write(
+            f"Factures de démonstration de {structures['supplier'].name} : {count} (« Rechercher », « Archives »)"
+        )
