@@ -94,6 +94,7 @@ class StructureAdmin(TransferPageMixin, AgentPagesMixin, ServiceSavedAdmin):
         "edi_receiver",
         "is_moa",
         "is_moa_only",
+        "payment_delay_days",
     ]
     search_fields = ["^identifier", "name"]
     search_help_text = _("Identifiant (SIRET ou SIREN, depuis le début) ou raison sociale.")
@@ -131,6 +132,7 @@ class StructureAdmin(TransferPageMixin, AgentPagesMixin, ServiceSavedAdmin):
                     "service_required",
                     "service_or_ej_required",
                     "reports_payment_status",
+                    "payment_delay_days",
                     "edi_sender",
                     "edi_receiver",
                     "is_moa",
