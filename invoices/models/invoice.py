@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from invoices.models.files import invoice_pdf_upload_to
 from invoices.payment import Clock
-from invoices.workflow import Status
+from invoices.workflow import SUPPLIER_ACTION_STATUSES, Status
 from structures.models import BankAccount, Service, Structure
 
 MAX_NUMBER_LENGTH = 20
@@ -217,6 +217,12 @@ class Invoice(models.Model):
             ),
             # Liste fiscale: a supplier's invoices by invoice date.
             models.Index(fields=["supplier", "invoice_date"], name="invoice_supplier_date_idx"),
+            # Synthèse: the invoices the supplier must act on (a rejection until acknowledged); small.
+            models.Index(
+                fields=["supplier", "status", "-created_at"],
+                condition=Q(status__in=sorted(SUPPLIER_ACTION_STATUSES), rejection_acknowledged_at__isnull=True),
+                name="invoice_supplier_todo_idx",
+            ),
             # Factures en retard: running clocks only (a paid invoice leaves the index).
             models.Index(
                 fields=["supplier", "payment_due_on"],

@@ -1,8 +1,11 @@
 """The ECB rate of the late-payment interest, by semester, as the operators set it."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from invoices.payment import semester_start
 
 
 class LatePaymentRate(models.Model):
@@ -35,3 +38,10 @@ class LatePaymentRate(models.Model):
 
     def __str__(self):
         return f"{self.valid_from:%d/%m/%Y} : {self.ecb_rate} %"
+
+    def clean(self):
+        super().clean()
+        if self.valid_from is not None and self.valid_from != semester_start(self.valid_from):
+            raise ValidationError(
+                {"valid_from": _("Le taux s'applique par semestre : choisissez le 1er janvier ou le 1er juillet.")}
+            )
