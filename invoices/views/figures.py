@@ -2,7 +2,7 @@
 invoices. Reads in ``invoices.figures``; the current supplier structure bounds everything.
 
 Queries per page (measured by tests/invoices/test_figures_views.py, session and user included):
-Synthèse 12, Tableau de bord 9, Liste fiscale 8, Factures en retard 7; none grows with the number
+Synthèse 13, Tableau de bord 10, Liste fiscale 9, Factures en retard 9 at most; none grows with the number
 of invoices shown."""
 
 import csv
