@@ -17,9 +17,10 @@ COLUMN_HEIGHT = 260
 BAR_ROW = 30
 LEFT_AXIS = 78  # room for the value labels of the column chart
 TOP = 12
-BOTTOM_AXIS = 40
+BOTTOM_AXIS = 44
 LABEL_WIDTH = 230  # room for the item labels of the bar chart
 RIGHT = 16
+MAX_LABEL = 30  # bar chart: longer item labels are cut (the table beside has them in full)
 VALUE_ROOM = 120  # bar chart: room for the value written after the longest bar
 
 
@@ -36,6 +37,8 @@ class Rect:
     label_shown: bool = True  # one label in ``every`` on a crowded axis
     cy: float = 0.0  # middle of the bar (bar chart: where its label goes)
     value_x: float = 0.0  # bar chart: where the value is written, after the bar
+    sublabel: str = ""  # column chart: a second line under the label (the year)
+    title: str = ""  # the tooltip's name of the item (the label in full)
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,10 @@ class Chart:
     @property
     def label_y(self) -> float:
         return self.plot_bottom + 18
+
+    @property
+    def sublabel_y(self) -> float:
+        return self.plot_bottom + 34
 
 
 def nice_step(span: float, target: int = 4) -> float:
@@ -97,9 +104,10 @@ def compact(value: float, money: bool) -> str:
     return f"{formats.integer(Decimal(str(value)))}{unit}"
 
 
-def column_chart(items: list[tuple[str, Decimal | int]], *, money: bool) -> Chart:
-    """One vertical bar per (label, value), left to right."""
-    values = [float(v) for _label, v in items]
+def column_chart(items: list[tuple], *, money: bool) -> Chart:
+    """One vertical bar per (label, value[, sublabel[, title]]), left to right."""
+    items = [(*item, "", "")[:4] for item in items]
+    values = [float(item[1]) for item in items]
     low, high, tick_values = _scale(values)
     plot_top, plot_bottom = TOP, COLUMN_HEIGHT - BOTTOM_AXIS
     plot_left, plot_right = LEFT_AXIS, WIDTH - RIGHT
@@ -112,10 +120,12 @@ def column_chart(items: list[tuple[str, Decimal | int]], *, money: bool) -> Char
     zero = y(0.0)
     every = max(1, math.ceil(len(items) / 12))
     rects = []
-    for index, (label, value) in enumerate(items):
+    for index, (label, value, sublabel, title) in enumerate(items):
         top, bottom = sorted((y(float(value)), zero))
         rects.append(
             Rect(
+                sublabel=sublabel,
+                title=title or label,
                 cx=round(plot_left + (index + 0.5) * slot, 2),
                 label_shown=index % every == 0,
                 x=round(plot_left + index * slot + (slot - bar) / 2, 2),
@@ -153,7 +163,8 @@ def bar_chart(items: list[tuple[str, Decimal | int]], *, money: bool) -> Chart:
                 y=TOP + index * BAR_ROW + 5,
                 width=round(max(right - left, 0.0), 2),
                 height=BAR_ROW - 10,
-                label=label if len(label) <= 34 else label[:33] + "…",
+                label=label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…",
+                title=label,
                 value_text=formats.money(value) if money else formats.integer(value),
                 negative=float(value) < 0,
             )

@@ -214,9 +214,12 @@ MONTHS_FR = [
 ]
 
 
+MONTHS_SHORT_FR = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
+
+
 def month_label(day: date, short: bool = False) -> str:
-    name = MONTHS_FR[day.month - 1]
-    return f"{name[:4].rstrip('.')}. {day:%y}" if short and len(name) > 4 else f"{name} {day.year}"
+    """« janvier 2026 », or « janv. » when ``short``."""
+    return MONTHS_SHORT_FR[day.month - 1] if short else f"{MONTHS_FR[day.month - 1]} {day.year}"
 
 
 def add_months(day: date, months: int) -> date:

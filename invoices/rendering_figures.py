@@ -15,8 +15,8 @@ from invoices.rendering import _Document
 
 PDF_MAX_INVOICES = 2000
 WHAT_COUNTS = (
-    "Factures comptées : les factures envoyées (hors brouillons), par date de facture, sauf celles que le "
-    "destinataire a rejetées ; les avoirs sont comptés en négatif."
+    "Les factures envoyées (hors brouillons), par date de facture, sauf celles que le destinataire a "
+    "rejetées (une facture rejetée est remplacée par une nouvelle) ; les avoirs sont comptés en négatif."
 )
 _WIDTHS = (20, 30, 54, 16, 24, 22, 24)
 _HEADERS = ("Date", "Numéro", "Destinataire", "Taux", "Base HT", "TVA", "TTC")
@@ -43,7 +43,7 @@ def render_fiscal_pdf(supplier, *, start: date, end: date) -> bytes:
     if supplier.vat_number:
         pdf.line_text(f"TVA intracommunautaire {supplier.vat_number}", size=9)
     pdf.line_text(f"Éditée le {timezone.localtime():%d/%m/%Y à %H:%M}", size=8, height=5)
-    pdf.line_text(WHAT_COUNTS, size=8, height=4)
+    pdf.line_text(f"Factures comptées : {WHAT_COUNTS[0].lower()}{WHAT_COUNTS[1:]}", size=8, height=4)
     pdf.ln(3)
 
     by_rate, total = figures.fiscal_totals(supplier, start=start, end=end)

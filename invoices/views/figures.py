@@ -92,17 +92,26 @@ def invoice_dashboard(request):
             "period_last": last,
             "late_due": board.late.interest + board.late.indemnities,
             **_descriptions(board, start, last),
-            "month_chart": charts.column_chart(
-                [(figures.month_label(b.key, short=True), b.amount) for b in board.months], money=True
-            ),
-            "month_count_chart": charts.column_chart(
-                [(figures.month_label(b.key, short=True), b.count) for b in board.months], money=False
-            ),
+            "month_chart": charts.column_chart(_month_items(board.months, "amount"), money=True),
+            "month_count_chart": charts.column_chart(_month_items(board.months, "count"), money=False),
             "status_chart": charts.bar_chart([(b.label, b.count) for b in board.statuses], money=False),
             "recipient_chart": charts.bar_chart([(b.label, b.amount) for b in board.recipients], money=True),
         }
     )
     return render(request, "invoices/invoice_dashboard.html", context)
+
+
+def _month_items(months, attribute: str) -> list[tuple]:
+    """(short month, value, year under January and the first month, full name) per month."""
+    return [
+        (
+            figures.month_label(b.key, short=True),
+            getattr(b, attribute),
+            str(b.key.year) if index == 0 or b.key.month == 1 else "",
+            b.label,
+        )
+        for index, b in enumerate(months)
+    ]
 
 
 def _descriptions(board, start: date, last: date) -> dict:
