@@ -22,7 +22,8 @@ The modules, each under the next ones only (``_common`` under all):
 - ``supplier_actions``: recycle, complete, acknowledge a rejection, copy as draft, replace the PDF;
 - ``reminders``: reminders of suspensions, the daily digest;
 - ``staff_requests``: staff actions as durable requests (recorded, applied by a worker, swept);
-- ``rates``: the ECB rate of the late-payment interest, by semester (operators).
+- ``rates``: the ECB rate of the late-payment interest, by semester (operators);
+- ``clocks``: the payment clocks of invoices received before the clock existed (replayed).
 
 A test that replaces a function must patch it where it is looked up: ``invoices.services.X`` for
 the callers outside this package, ``invoices.services.<module>.X`` for a call made inside it.
@@ -37,6 +38,7 @@ from invoices.services.attachments import (
 )
 from invoices.services.certificate import canonical_json, certificate_data, certificate_fingerprint
 from invoices.services.checks import send_errors
+from invoices.services.clocks import payment_clocks_rebuild
 from invoices.services.deposit import invoice_deposit
 from invoices.services.drafts import DRAFT_FIELDS, invoice_create, invoice_delete, invoice_save_draft
 from invoices.services.rates import late_payment_rate_set
@@ -67,6 +69,7 @@ from invoices.services.supplier_actions import (
 
 __all__ = [
     "late_payment_rate_set",
+    "payment_clocks_rebuild",
     "transition_requests_create",
     "transition_requests_process",
     "transition_requests_requeue",

@@ -87,3 +87,36 @@ def test_a_credit_note_has_no_clock(parties):
 def test_a_return_to_recycle_clears_the_clock(parties):
     invoice = fire(received(parties), "mettre_a_recycler", parties, motif="SE_EJ_INCORRECT")
     assert (invoice.payment_started_on, invoice.payment_due_on) == (None, None)
+
+
+def test_the_rebuild_gives_old_invoices_the_clock_the_lifecycle_would_have(parties):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    today = timezone.localdate()
+    lived = fire(received(parties), "suspendre", parties, motif="JUSTIFICATIF_ABSENT")
+    expected = lived.payment_clock
+    draft = InvoiceFactory(supplier=parties["supplier"].structure)
+    credit = InvoiceFactory(
+        supplier=parties["supplier"].structure, sent=True, status=Status.MISE_A_DISPOSITION, invoice_type="AVOIR"
+    )
+    Invoice.objects.update(
+        payment_started_on=None, payment_due_on=None, payment_stopped_on=None, payment_interrupted_on=None
+    )
+    out = StringIO()
+    call_command("payment_clocks_rebuild", "--batch", "1", stdout=out)
+    assert "pour 1 facture(s)" in out.getvalue()
+    assert Invoice.objects.get(pk=lived.pk).payment_clock == expected
+    assert expected.due_on == today + timedelta(days=50) and expected.stopped_on == today
+    assert Invoice.objects.get(pk=draft.pk).payment_due_on is None
+    assert Invoice.objects.get(pk=credit.pk).payment_due_on is None
+    call_command("payment_clocks_rebuild", stdout=out)
+    assert "pour 0 facture(s)" in out.getvalue()
+
+
+def test_the_rebuild_refuses_a_bad_batch():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="--batch"):
+        call_command("payment_clocks_rebuild", "--batch", "0")
