@@ -81,9 +81,12 @@ def nice_step(span: float, target: int = 4) -> float:
     return 10 * power
 
 
-def _scale(values: list[float]):
+def _scale(values: list[float], *, whole: bool = False):
+    """Low and high ends and the grid values; ``whole`` keeps whole steps (counts of invoices)."""
     low, high = min([0.0, *values]), max([0.0, *values])
     step = nice_step(high - low)
+    if whole:
+        step = float(max(1, math.ceil(step)))
     low = math.floor(low / step) * step
     high = math.ceil(high / step) * step or step
     ticks, value = [], low
@@ -108,7 +111,7 @@ def column_chart(items: list[tuple], *, money: bool) -> Chart:
     """One vertical bar per (label, value[, sublabel[, title]]), left to right."""
     items = [(*item, "", "")[:4] for item in items]
     values = [float(item[1]) for item in items]
-    low, high, tick_values = _scale(values)
+    low, high, tick_values = _scale(values, whole=not money)
     plot_top, plot_bottom = TOP, COLUMN_HEIGHT - BOTTOM_AXIS
     plot_left, plot_right = LEFT_AXIS, WIDTH - RIGHT
 
@@ -144,7 +147,7 @@ def column_chart(items: list[tuple], *, money: bool) -> Chart:
 def bar_chart(items: list[tuple[str, Decimal | int]], *, money: bool) -> Chart:
     """One horizontal bar per (label, value), top to bottom."""
     values = [float(v) for _label, v in items]
-    low, high, tick_values = _scale(values)
+    low, high, tick_values = _scale(values, whole=not money)
     plot_left, plot_right = LABEL_WIDTH, WIDTH - VALUE_ROOM
     height = TOP + BAR_ROW * max(1, len(items)) + BOTTOM_AXIS - 10
 

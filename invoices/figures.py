@@ -196,6 +196,7 @@ class Dashboard:
     recipients: list[Bucket]
     total: Bucket
     late: "LateSummary"
+    recipient: Structure | None = None
 
 
 MONTHS_FR = [
@@ -227,11 +228,20 @@ def add_months(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def dashboard(supplier: Structure, *, start: date, end: date, today: date | None = None) -> Dashboard:
+def dashboard(
+    supplier: Structure,
+    *,
+    start: date,
+    end: date,
+    today: date | None = None,
+    recipient: Structure | None = None,
+) -> Dashboard:
     """Sent invoices of the months ``[start, end)`` (first days of months), by deposit date (sent_at):
-    by month, by status and by recipient (the first ``TOP_RECIPIENTS`` by amount, then « Autres »).
-    Amounts are TTC, credit notes negative."""
+    by month, by status and by recipient (the first ``TOP_RECIPIENTS`` by amount, then « Autres »);
+    only those addressed to ``recipient`` if given. Amounts are TTC, credit notes negative."""
     sent = Invoice.objects.filter(supplier=supplier, sent_at__gte=_aware(start), sent_at__lt=_aware(end))
+    if recipient is not None:
+        sent = sent.filter(recipient=recipient)
     rows = (
         sent.annotate(month=TruncMonth("sent_at"))
         .values("month", "status")
@@ -277,7 +287,15 @@ def dashboard(supplier: Structure, *, start: date, end: date, today: date | None
         recipients=recipients,
         total=total,
         late=late_summary(supplier, today=today),
+        recipient=recipient,
     )
+
+
+def public_recipient(recipient_id) -> Structure | None:
+    """The public structure of a ``destinataire`` filter (None if unknown): only its name is shown."""
+    if recipient_id is None:
+        return None
+    return Structure.objects.public().filter(pk=recipient_id).only("id", "name", "identifier").first()
 
 
 # --- Late invoices -----------------------------------------------------------------------------

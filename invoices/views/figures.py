@@ -79,7 +79,8 @@ def invoice_dashboard(request):
     if form.is_bound and not form.is_valid():
         return render(request, "invoices/invoice_dashboard.html", context, status=200)
     start, end = form.period()
-    board = figures.dashboard(supplier, start=start, end=end)
+    recipient = figures.public_recipient(parse_id(request.GET.get("destinataire", "")))
+    board = figures.dashboard(supplier, start=start, end=end, recipient=recipient)
     last = figures.add_months(end, -1)
     if not form.is_bound:
         form = DashboardPeriodForm({"du": month_value(start), "au": month_value(last)})
@@ -90,6 +91,7 @@ def invoice_dashboard(request):
             "board": board,
             "period_start": start,
             "period_last": last,
+            "period_query": f"du={month_value(start)}&au={month_value(last)}",
             "late_due": board.late.interest + board.late.indemnities,
             **_descriptions(board, start, last),
             "month_chart": charts.column_chart(_month_items(board.months, "amount"), money=True),

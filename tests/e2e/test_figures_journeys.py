@@ -71,6 +71,13 @@ def test_summary_dashboard_and_late_invoices(page, supplier, check_page):
     expect(region).to_be_focused()
     check_page(page, "tableau-de-bord")
 
+    page.get_by_role("table", name="Factures par destinataire").get_by_role(
+        "link", name=re.compile("Ministère")
+    ).click()
+    expect(page.get_by_text("Factures adressées à Ministère de l'Intérieur uniquement.")).to_be_visible()
+    check_page(page, "tableau-de-bord-destinataire")
+    page.get_by_role("link", name="Voir tous les destinataires").click()
+
     page.get_by_label("Du mois de").fill("2026-05")
     page.get_by_label("Au mois de (inclus)").fill("2026-02")
     page.get_by_role("button", name="Afficher").click()

@@ -313,3 +313,18 @@ def test_the_invoice_page_shows_lateness_and_interest(logged, member):
 
 def test_the_invoice_page_of_another_structure_is_a_404(logged, intruder):
     assert logged.get(reverse("invoices:detail", args=[intruder.pk])).status_code == 404
+
+
+def test_dashboard_for_one_recipient_month_by_month(logged, member):
+    ministry, town = StructureFactory(public=True, name="Ministère A"), StructureFactory(public=True, name="Commune B")
+    today = timezone.localdate()
+    sent(member.structure, on=today, recipient=ministry, amount_ttc=Decimal("1111.00"))
+    sent(member.structure, on=today, recipient=town, amount_ttc=Decimal("2222.00"))
+    page = html(logged.get(reverse("invoices:dashboard")))
+    assert f"destinataire={ministry.pk}" in page
+    page = html(logged.get(reverse("invoices:dashboard"), {"destinataire": ministry.pk}))
+    assert "Factures adressées à Ministère A uniquement." in page
+    assert "1\u202f111,00\u00a0€" in page and "2\u202f222,00\u00a0€" not in page
+    # An unknown or malformed recipient is ignored.
+    for value in ("999999", "abc", "-1"):
+        assert "uniquement" not in html(logged.get(reverse("invoices:dashboard"), {"destinataire": value}))
