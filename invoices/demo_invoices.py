@@ -3,7 +3,7 @@
 received, suspended, to recycle, rejected, paid…), invoices and credit notes, the four recipients
 (State and not), both supplier services, EJ, dates and amounts spread over two years.
 
-Idempotent: nothing is written when the supplier already has its demo invoices (numbers ``DEMO-…``).
+Idempotent: nothing is written when the supplier already has its demo invoices (numbers ``LOT-…``).
 The history of each invoice (deposit, routing, the recipient's step) is written with it, already
 notified, so no e-mail goes out for these past events; none is left "Déposée" or "En cours
 d'acheminement", which the sweeper would route.
@@ -22,7 +22,7 @@ from invoices.workflow import Actor, Status
 from structures.models import Service, Structure
 
 COUNT = 60
-PREFIX = "DEMO-"
+PREFIX = "LOT-"
 RECIPIENTS = ("11100000600010", "11107919000018", "11115838200015", "11123757400012")
 ENGAGEMENTS = {"11100000600010": "1300012345"}
 # The final step of each demo invoice: (status, transition that led there, motif code).

@@ -16,6 +16,11 @@ def download(content: bytes | FieldFile, *, filename: str, content_type: str) ->
     else:
         handle = content.storage.open(content.name, "rb")
         response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
+    return private_headers(response)
+
+
+def private_headers(response):
+    """The headers of every download (also a streamed one): ``private, no-store``, sandboxed, not sniffed."""
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "sandbox"
     response["X-Content-Type-Options"] = "nosniff"

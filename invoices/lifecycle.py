@@ -21,9 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chorus.queue import enqueue
-from invoices import workflow
-from invoices.models import Invoice, InvoiceEvent, Motif
+from invoices import payment, workflow
+from invoices.models import Invoice, InvoiceEvent, InvoiceType, Motif
 from structures import access
+from structures.models import Structure
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +100,35 @@ def check_user(*, invoice: Invoice, actor: workflow.Actor, user) -> None:
         )
 
 
+CLOCK_FIELDS = ["payment_started_on", "payment_due_on", "payment_stopped_on", "payment_interrupted_on"]
+
+
+def wind_payment_clock(locked: Invoice, *, now) -> list[str]:
+    """Move the invoice's payment clock for the status just set (``payment.clock_after``); the
+    recipient's délai global de paiement is read when the clock starts. Returns the changed fields."""
+    before = locked.payment_clock
+    delay = payment.DEFAULT_DELAY_DAYS
+    if locked.status == workflow.Status.MISE_A_DISPOSITION and locked.recipient_id is not None:
+        if Invoice._meta.get_field("recipient").is_cached(locked) and locked.recipient is not None:
+            delay = locked.recipient.payment_delay_days
+        else:
+            delay = (
+                Structure.objects.filter(pk=locked.recipient_id).values_list("payment_delay_days", flat=True).first()
+                or delay
+            )
+    after = payment.clock_after(
+        before,
+        target=locked.status,
+        today=timezone.localdate(now),
+        delay_days=delay,
+        credit_note=locked.invoice_type == InvoiceType.CREDIT_NOTE,
+    )
+    if after == before:
+        return []
+    locked.payment_clock = after
+    return CLOCK_FIELDS
+
+
 def apply_transition(
     locked: Invoice,
     *,
@@ -124,10 +154,20 @@ def apply_transition(
     mandate_number = (mandate_number or "").strip()
     if mandate_number:
         locked.mandate_number = mandate_number
+    clock_fields = wind_payment_clock(locked, now=now)
     if update_fields is None:
         locked.save()
     else:
-        locked.save(update_fields=[*update_fields, "status", "status_changed_at", "last_reminder_at", "mandate_number"])
+        locked.save(
+            update_fields=[
+                *update_fields,
+                "status",
+                "status_changed_at",
+                "last_reminder_at",
+                "mandate_number",
+                *clock_fields,
+            ]
+        )
     event = InvoiceEvent.objects.create(
         invoice=locked,
         transition=transition.name,

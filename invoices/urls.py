@@ -35,4 +35,10 @@ urlpatterns = [
     path("export.csv", views.invoice_export, name="export"),
     path("archives/", views.invoice_archives, name="archives"),
     path("archives/export.csv", views.invoice_archives_export, name="archives_export"),
+    path("synthese/", views.invoice_summary, name="summary"),
+    path("tableau-de-bord/", views.invoice_dashboard, name="dashboard"),
+    path("liste-fiscale/", views.invoice_fiscal, name="fiscal"),
+    path("liste-fiscale/csv/", views.invoice_fiscal_csv, name="fiscal_csv"),
+    path("liste-fiscale/pdf/", views.invoice_fiscal_pdf, name="fiscal_pdf"),
+    path("en-retard/", views.invoice_late, name="late"),
 ]

@@ -44,6 +44,12 @@ class AddressMixin(models.Model):
 
 # Names of the address and contact fields shared by structures and services, in form order.
 ADDRESS_AND_CONTACT_FIELDS = tuple(field.name for field in AddressMixin._meta.fields)
+# Délais globaux de paiement of the Code de la commande publique (invoices/payment.py DELAY_CHOICES).
+PAYMENT_DELAY_CHOICES = [
+    (30, _("30 jours (État, collectivités, établissements publics)")),
+    (50, _("50 jours (établissements publics de santé)")),
+    (60, _("60 jours (certaines entreprises publiques)")),
+]
 
 
 class StructureQuerySet(models.QuerySet):
@@ -73,6 +79,17 @@ class Structure(AddressMixin):
     service_required = models.BooleanField(_("code service obligatoire"), default=False)
     service_or_ej_required = models.BooleanField(_("code service ou n° d'engagement obligatoire"), default=False)
     reports_payment_status = models.BooleanField(_("gère le statut de mise en paiement"), default=False)
+    # Délai global de paiement of a public recipient (Code de la commande publique, R. 2192-10 s.):
+    # the payment clock of its invoices (invoices/payment.py) runs this many days.
+    payment_delay_days = models.PositiveSmallIntegerField(
+        _("délai global de paiement (jours)"),
+        choices=PAYMENT_DELAY_CHOICES,
+        default=30,
+        help_text=_(
+            "30 jours pour l'État, les collectivités et la plupart des établissements publics, "
+            "50 jours pour les établissements publics de santé, 60 jours pour certaines entreprises publiques."
+        ),
+    )
     edi_sender = models.BooleanField(_("émetteur EDI"), default=False)
     edi_receiver = models.BooleanField(_("récepteur EDI"), default=False)
     is_moa = models.BooleanField(_("maître d'ouvrage"), default=False)

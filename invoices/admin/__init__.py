@@ -51,6 +51,7 @@ from invoices.admin.filters import (
 from invoices.admin.history import InvoiceEventInline
 from invoices.admin.invoice import RECIPIENT_TRANSITIONS, InvoiceAdmin
 from invoices.admin.motifs import MotifAdmin
+from invoices.admin.rates import LatePaymentRateAdmin
 from invoices.admin.requests import TransitionRequestAdmin
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "InputFilter",
     "InvoiceAdmin",
     "InvoiceEventInline",
+    "LatePaymentRateAdmin",
     "MotifAdmin",
     "RecipientFilter",
     "SentAtFilter",

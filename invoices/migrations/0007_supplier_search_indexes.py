@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='invoice',
-            index=models.Index(fields=['supplier', 'sent_at', 'id'], name='invoice_supplier_sent_idx'),
+            index=models.Index(fields=['supplier', 'sent_at', 'id'], include=('status', 'recipient', 'amount_ttc', 'invoice_type'), name='invoice_supplier_sent_idx'),
         ),
         migrations.AddIndex(
             model_name='invoice',

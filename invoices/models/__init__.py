@@ -40,6 +40,7 @@ from invoices.models.invoice import (
     InvoiceVatLine,
     PaymentMode,
 )
+from invoices.models.rates import LatePaymentRate
 from invoices.models.requests import TransitionRequest, TransitionRequestState
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "InvoiceLine",
     "InvoiceType",
     "InvoiceVatLine",
+    "LatePaymentRate",
     "Motif",
     "MotifCategory",
     "PaymentMode",

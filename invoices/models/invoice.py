@@ -10,7 +10,8 @@ from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from invoices.models.files import invoice_pdf_upload_to
-from invoices.workflow import Status
+from invoices.payment import Clock
+from invoices.workflow import SUPPLIER_ACTION_STATUSES, Status
 from structures.models import BankAccount, Service, Structure
 
 MAX_NUMBER_LENGTH = 20
@@ -147,6 +148,13 @@ class Invoice(models.Model):
     mandate_number = models.CharField(_("numéro de mandat"), max_length=50, blank=True)
     last_reminder_at = models.DateTimeField(_("dernière relance le"), null=True, blank=True)
     rejection_acknowledged_at = models.DateTimeField(_("rejet traité le"), null=True, blank=True)
+    # The payment clock (invoices/payment.py), written by ``lifecycle.apply_transition`` with the status.
+    payment_started_on = models.DateField(_("délai de paiement ouvert le"), null=True, blank=True, editable=False)
+    payment_due_on = models.DateField(_("échéance du délai de paiement"), null=True, blank=True, editable=False)
+    payment_stopped_on = models.DateField(_("délai de paiement arrêté le"), null=True, blank=True, editable=False)
+    payment_interrupted_on = models.DateField(
+        _("délai de paiement interrompu le"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("facture")
@@ -201,12 +209,31 @@ class Invoice(models.Model):
             models.Index(fields=["recipient", "-sent_at"], name="invoice_recipient_sent_idx"),
             models.Index(fields=["recipient", "status", "-sent_at"], name="invoice_recipient_status_idx"),
             # "Rechercher" (invoices/views/listing.py): one index per sort column, ending with the id
-            # for the keyset pages, and the EJ criterion (docs/architecture.md, "Factures émises").
+            # for the keyset pages, and the EJ criterion (docs/architecture.md, "Factures émises"). The
+            # Tableau de bord groups a period's sent invoices by month, status and recipient: on
+            # PostgreSQL those columns are included in the sent_at index (index-only scan); the Liste
+            # fiscale reads by invoice date.
             models.Index(fields=["supplier", "invoice_date", "id"], name="invoice_supplier_date_idx"),
-            models.Index(fields=["supplier", "sent_at", "id"], name="invoice_supplier_sent_idx"),
+            models.Index(
+                fields=["supplier", "sent_at", "id"],
+                include=["status", "recipient", "amount_ttc", "invoice_type"],
+                name="invoice_supplier_sent_idx",
+            ),
             models.Index(fields=["supplier", "amount_ttc", "id"], name="invoice_supplier_amount_idx"),
             models.Index(fields=["supplier", "number", "id"], name="invoice_supplier_number_idx"),
             models.Index(fields=["supplier", "engagement_number"], name="invoice_supplier_ej_idx"),
+            # Synthèse: the invoices the supplier must act on (a rejection until acknowledged); small.
+            models.Index(
+                fields=["supplier", "status", "-created_at"],
+                condition=Q(status__in=sorted(SUPPLIER_ACTION_STATUSES), rejection_acknowledged_at__isnull=True),
+                name="invoice_supplier_todo_idx",
+            ),
+            # Factures en retard: running clocks only (a paid invoice leaves the index).
+            models.Index(
+                fields=["supplier", "payment_due_on"],
+                condition=Q(payment_due_on__isnull=False, payment_stopped_on__isnull=True),
+                name="invoice_supplier_due_idx",
+            ),
         ]
 
     def __str__(self):
@@ -223,6 +250,22 @@ class Invoice(models.Model):
     @property
     def display_reference(self) -> str:
         return self.number or _("(sans numéro)")
+
+    @property
+    def payment_clock(self) -> Clock:
+        return Clock(
+            started_on=self.payment_started_on,
+            due_on=self.payment_due_on,
+            stopped_on=self.payment_stopped_on,
+            interrupted_on=self.payment_interrupted_on,
+        )
+
+    @payment_clock.setter
+    def payment_clock(self, clock: Clock) -> None:
+        self.payment_started_on = clock.started_on
+        self.payment_due_on = clock.due_on
+        self.payment_stopped_on = clock.stopped_on
+        self.payment_interrupted_on = clock.interrupted_on
 
 
 class InvoiceVatLine(models.Model):

@@ -21,7 +21,9 @@ The modules, each under the next ones only (``_common`` under all):
 - ``routing``: routing to the recipient, stuck invoices;
 - ``supplier_actions``: recycle, complete, acknowledge a rejection, copy as draft, replace the PDF;
 - ``reminders``: reminders of suspensions, the daily digest;
-- ``staff_requests``: staff actions as durable requests (recorded, applied by a worker, swept).
+- ``staff_requests``: staff actions as durable requests (recorded, applied by a worker, swept);
+- ``rates``: the ECB rate of the late-payment interest, by semester (operators);
+- ``clocks``: the payment clocks of invoices received before the clock existed (replayed).
 
 A test that replaces a function must patch it where it is looked up: ``invoices.services.X`` for
 the callers outside this package, ``invoices.services.<module>.X`` for a call made inside it.
@@ -36,9 +38,11 @@ from invoices.services.attachments import (
 )
 from invoices.services.certificate import canonical_json, certificate_data, certificate_fingerprint
 from invoices.services.checks import send_errors
+from invoices.services.clocks import payment_clocks_rebuild
 from invoices.services.deposit import invoice_deposit
 from invoices.services.drafts import DRAFT_FIELDS, invoice_create, invoice_delete, invoice_save_draft
 from invoices.services.flux import api_file_add, flux_deposit, flux_number
+from invoices.services.rates import late_payment_rate_set
 from invoices.services.reminders import digest_send, invoices_remind_suspended
 from invoices.services.routing import (
     ROUTING_RELATED,
@@ -68,6 +72,8 @@ __all__ = [
     "api_file_add",
     "flux_deposit",
     "flux_number",
+    "late_payment_rate_set",
+    "payment_clocks_rebuild",
     "transition_requests_create",
     "transition_requests_process",
     "transition_requests_requeue",

@@ -13,7 +13,8 @@ gives a 404. Files are only ever served here (and in the scoped admin), never as
 - ``detail``: the invoice page and its downloads;
 - ``actions``: the supplier's actions on a sent invoice (``SUPPLIER_PAGES``, ``supplier_actions``);
 - ``directory``: recipient and service look-ups for the form;
-- ``preferences``: "Mes notifications".
+- ``preferences``: "Mes notifications";
+- ``figures``: Synthèse, Tableau de bord, Liste fiscale (page, CSV, PDF), Factures en retard.
 """
 
 from invoices.views.actions import (
@@ -34,6 +35,14 @@ from invoices.views.entry import (
     invoice_edit,
     invoice_mandate,
     invoice_send,
+)
+from invoices.views.figures import (
+    invoice_dashboard,
+    invoice_fiscal,
+    invoice_fiscal_csv,
+    invoice_fiscal_pdf,
+    invoice_late,
+    invoice_summary,
 )
 from invoices.views.listing import invoice_archives, invoice_archives_export, invoice_export, invoice_list
 from invoices.views.preferences import notification_preferences
@@ -63,4 +72,10 @@ __all__ = [
     "recipient_search",
     "recipient_services",
     "supplier_actions",
+    "invoice_dashboard",
+    "invoice_fiscal",
+    "invoice_fiscal_csv",
+    "invoice_fiscal_pdf",
+    "invoice_late",
+    "invoice_summary",
 ]

@@ -7,10 +7,26 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from invoices import rendering, selectors
+from invoices import figures, rendering, selectors, workflow
 from invoices.downloads import download
+from invoices.status_texts import status_text
 from invoices.views.actions import supplier_actions
 from invoices.workflow import Status
+
+
+def event_actor(event) -> str:
+    """Who acted, as the supplier reads it: a person of the structure, the recipient's financial
+    service (with the agent's name), or the system."""
+    name = (event.user.get_full_name() or event.user.email) if event.user_id else ""
+    if event.actor_kind == workflow.Actor.RECIPIENT:
+        return (
+            _("Service financier du destinataire (%(name)s)") % {"name": name}
+            if name
+            else _("Service financier du destinataire")
+        )
+    if event.actor_kind == workflow.Actor.SYSTEM and not name:
+        return _("Système (Chorus Pro)")
+    return name or str(event.actor_display)
 
 
 @login_required
@@ -27,6 +43,12 @@ def invoice_detail(request, invoice_id):
             "lines": list(invoice.lines.all()) if invoice.is_entry else [],
             "attachments": list(invoice.attachments.all()),
             "events": events,
+            "timeline": [
+                {"event": e, "actor": event_actor(e), "meaning": status_text(e.to_status).meaning} for e in events
+            ],
+            "status_text": status_text(invoice.status),
+            "reform_code": workflow.reform_code(invoice.status),
+            "clock": figures.invoice_clock(invoice) if not invoice.is_draft else None,
             "issue": selectors.current_issue(invoice, events),
             "supplier_actions": supplier_actions(invoice),
         },

@@ -22,9 +22,12 @@ class WorkspaceTab(NamedTuple):
 
 
 WORKSPACE_TABS = [
+    WorkspaceTab(10, "summary", _("Synthèse"), "invoices:summary"),
     WorkspaceTab(20, "search", _("Rechercher"), "invoices:list"),
+    WorkspaceTab(30, "dashboard", _("Tableau de bord"), "invoices:dashboard"),
     WorkspaceTab(40, "create", _("Saisir facture"), "invoices:create"),
     WorkspaceTab(50, "deposit", _("Dépôt factures"), "invoices:deposit"),
+    WorkspaceTab(60, "fiscal", _("Liste fiscale"), "invoices:fiscal"),
     WorkspaceTab(70, "archives", _("Archives"), "invoices:archives"),
 ]
 

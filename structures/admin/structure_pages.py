@@ -96,6 +96,7 @@ class StructureAdmin(TransferPageMixin, AgentPagesMixin, ServiceSavedAdmin):
         "is_moa",
         "is_moa_only",
         "is_state",
+        "payment_delay_days",
     ]
     search_fields = ["^identifier", "name"]
     search_help_text = _("Identifiant (SIRET ou SIREN, depuis le début) ou raison sociale.")
@@ -133,6 +134,7 @@ class StructureAdmin(TransferPageMixin, AgentPagesMixin, ServiceSavedAdmin):
                     "service_required",
                     "service_or_ej_required",
                     "reports_payment_status",
+                    "payment_delay_days",
                     "edi_sender",
                     "edi_receiver",
                     "is_moa",

@@ -21,6 +21,7 @@ STRUCTURE_SUPPORT_FIELDS = STRUCTURE_EDITABLE_FIELDS | {
     "service_required",
     "service_or_ej_required",
     "reports_payment_status",
+    "payment_delay_days",
     "edi_sender",
     "edi_receiver",
     "is_moa",

@@ -96,7 +96,7 @@ def test_agent_suspends_supplier_completes_agent_pays(page, second_page, scene):
     mine.refresh_from_db()
     assert mine.status == Status.MISE_EN_PAIEMENT
     supplier_page.goto(f"/factures/{mine.pk}/")
-    history = supplier_page.get_by_role("table", name="Historique de la facture")
+    history = supplier_page.get_by_role("list", name="Historique de la facture")
     expect(history).to_contain_text("Mise en paiement (212)")
     expect(history).to_contain_text("Suspendue (208)")
     assert Invoice.objects.get(pk=other.pk).status == Status.MISE_A_DISPOSITION

@@ -53,6 +53,11 @@ class Command(BaseCommand):
             f"cpro-account {api['technical_user'].login}:{demo_api.TECHNICAL_PASSWORD}"
         )
 
+        history = invoices_demo.load_history(users, structures)
+        self.stdout.write(
+            f"  Factures de démonstration ajoutées (une année, plusieurs statuts, deux en retard) : {history}"
+        )
+
         self.stdout.write("")
         self.stdout.write("Factures à déposer pour essayer (« Factures émises » > « Déposer une facture »)")
         for path in invoices_demo.write_files():
