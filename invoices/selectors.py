@@ -106,6 +106,12 @@ def invoice_search(
         invoices = invoices.exclude(status=Status.BROUILLON)
     if criteria.get("statut"):
         invoices = invoices.filter(status__in=criteria["statut"])
+    if criteria.get("en_retard"):
+        # The payment clock runs past its due date (invoices/payment.py; partial index
+        # invoice_supplier_due_idx holds the running clocks only).
+        invoices = invoices.filter(
+            payment_due_on__isnull=False, payment_stopped_on__isnull=True, payment_due_on__lt=timezone.localdate()
+        )
     state = criteria.get("destinataire_etat")
     if state in ("etat", "hors_etat"):
         invoices = invoices.filter(recipient__is_state=(state == "etat"))

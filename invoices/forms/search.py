@@ -105,6 +105,11 @@ class InvoiceSearchForm(forms.Form):
     depot_au = _date_field(_("Date de dépôt, au"))
     montant_min = _amount_field(_("Montant TTC, de"))
     montant_max = _amount_field(_("Montant TTC, à"))
+    en_retard = forms.BooleanField(
+        label=_("En retard de paiement"),
+        required=False,
+        help_text=_("Factures dont le délai de paiement du destinataire est dépassé et qui ne sont pas encore payées"),
+    )
     # The sort of the result (links of the column headers), kept when the form is sent again; an
     # unknown value falls back to the default sort (``sort()``) rather than being an error.
     tri = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
@@ -114,6 +119,7 @@ class InvoiceSearchForm(forms.Form):
         self.archives = archives
         if archives:
             del self.fields["onglet"]
+            del self.fields["en_retard"]  # a late invoice's clock still runs: never in an end status
             self.fields["statut"].choices = [(s.value, s.label) for s in Status if s in workflow.END_STATUSES]
         # The supplier's services, read once (the choices, then the check of the value sent).
         services = list(Service.objects.filter(structure=supplier).order_by("code")) if supplier is not None else []
@@ -170,7 +176,7 @@ class InvoiceSearchForm(forms.Form):
     def criteria(self) -> dict:
         """The valid criteria (empty ones left out); call after ``is_valid()``."""
         data = getattr(self, "cleaned_data", {})
-        return {name: value for name, value in data.items() if name != "tri" and value not in (None, "", [])}
+        return {name: value for name, value in data.items() if name != "tri" and value not in (None, "", [], False)}
 
     def sort(self) -> tuple[str, bool]:
         """``(sort key, descending)``: the one in the URL if known, else the default (a sort is

@@ -450,3 +450,25 @@ def test_the_page_links_to_the_export_of_the_same_search(logged, supplier):
     page = html(logged.get(reverse("invoices:list") + "?cadre=A2&tri=numero"))
     link = re.search(r'href="([^"]+)">Exporter en CSV', page).group(1)
     assert link.startswith(reverse("invoices:export") + "?") and "cadre=A2" in link and "tri=numero" in link
+
+
+def test_the_late_criterion_keeps_running_clocks_past_their_due_date(supplier, logged):
+    today = timezone.localdate()
+    make(supplier, number="RETARD", status=Status.MISE_A_DISPOSITION, payment_due_on=today - timedelta(days=3))
+    make(supplier, number="A-TEMPS", status=Status.MISE_A_DISPOSITION, payment_due_on=today + timedelta(days=3))
+    make(
+        supplier,
+        number="PAYEE",
+        status=Status.MISE_EN_PAIEMENT,
+        payment_due_on=today - timedelta(days=3),
+        payment_stopped_on=today - timedelta(days=1),
+    )
+    make(supplier, number="SANS-HORLOGE", status=Status.DEPOSEE)
+    assert search(supplier, en_retard=True) == {"RETARD"}
+    assert search(supplier) == {"RETARD", "A-TEMPS", "PAYEE", "SANS-HORLOGE"}
+    other = StructureFactory()
+    make(other, number="AUTRE-RETARD", status=Status.MISE_A_DISPOSITION, payment_due_on=today - timedelta(days=9))
+    page = html(logged.get(reverse("invoices:list"), {"en_retard": "on"}))
+    assert "RETARD" in page and "A-TEMPS" not in page and "PAYEE" not in page and "AUTRE-RETARD" not in page
+    assert 'name="en_retard"' in page
+    assert 'name="en_retard"' not in html(logged.get(reverse("invoices:archives")))
