@@ -25,7 +25,7 @@ from invoices.models.events import (
     Motif,
     MotifCategory,
 )
-from invoices.models.files import InvoiceAttachment, attachment_upload_to, invoice_pdf_upload_to
+from invoices.models.files import InvoiceAttachment, attachment_upload_to, invoice_pdf_upload_to, source_xml_upload_to
 from invoices.models.invoice import (
     MAX_ENGAGEMENT_LENGTH,
     MAX_NUMBER_LENGTH,
@@ -38,6 +38,7 @@ from invoices.models.invoice import (
     InvoiceType,
     InvoiceVatLine,
     PaymentMode,
+    SourceSyntax,
 )
 from invoices.models.requests import TransitionRequest, TransitionRequestState
 
@@ -63,8 +64,10 @@ __all__ = [
     "MotifCategory",
     "PaymentMode",
     "Sequence",
+    "SourceSyntax",
     "TransitionRequest",
     "TransitionRequestState",
+    "source_xml_upload_to",
     "attachment_upload_to",
     "invoice_pdf_upload_to",
 ]
