@@ -24,6 +24,7 @@ from invoices.models import MAX_NUMBER_LENGTH, VAT_RATES, InvoiceType
 
 CENT = Decimal("0.01")
 
+
 class ExtractionError(Exception):
     """The embedded data cannot be used; ``str(exc)`` is a French message for the user."""
 

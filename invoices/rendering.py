@@ -270,7 +270,11 @@ def render_structured_pdf(found, *, supplier) -> bytes:
             label += f" (exonération : {vat.exemption_reason})"
         pdf.line_text(label, size=9, height=5)
     pdf.ln(3)
-    for label, value in (("Total HT", found.amount_ht), ("Total TVA", found.amount_tva), ("Total TTC", found.amount_ttc)):
+    for label, value in (
+        ("Total HT", found.amount_ht),
+        ("Total TVA", found.amount_tva),
+        ("Total TTC", found.amount_ttc),
+    ):
         pdf.set_x(110)
         pdf.set_font(pdf.family, "B", 10)
         pdf.cell(45, 7, pdf.text_safe(label), border=1)

@@ -174,7 +174,9 @@ def load(xml: bytes):
     try:
         root = etree.fromstring(xml, parser=parser)
     except (etree.XMLSyntaxError, ValueError):
-        raise ExtractionError(_("Le fichier XML de la facture n'est pas un XML bien formé : le portail ne peut pas le lire.")) from None
+        raise ExtractionError(
+            _("Le fichier XML de la facture n'est pas un XML bien formé : le portail ne peut pas le lire.")
+        ) from None
     if root is None:
         raise ExtractionError(_("Le fichier XML de la facture est vide."))
     return root

@@ -29,6 +29,8 @@ from invoices.models.files import InvoiceAttachment, attachment_upload_to, invoi
 from invoices.models.invoice import (
     MAX_ENGAGEMENT_LENGTH,
     MAX_NUMBER_LENGTH,
+    NEGATIVE_TYPE_CODE,
+    TYPE_CODE_LABELS,
     VAT_RATE_CHOICES,
     VAT_RATES,
     Cadre,
@@ -48,6 +50,8 @@ __all__ = [
     "MAX_NUMBER_LENGTH",
     "MOTIF_CREANCIER_INCONNU",
     "MOTIF_SE_EJ_INCORRECT",
+    "NEGATIVE_TYPE_CODE",
+    "TYPE_CODE_LABELS",
     "TRANSITION_CHOICES",
     "VAT_RATES",
     "VAT_RATE_CHOICES",

@@ -111,9 +111,10 @@ def check_seller(found: extraction.Extracted, supplier: Structure) -> None:
     if found.supplier_siret:
         matches = found.supplier_siret == supplier.identifier
     elif found.supplier_siren:
-        matches = supplier.identifier[:9] == found.supplier_siren or structured.siren_of_vat(
-            supplier.vat_number
-        ) == found.supplier_siren
+        matches = (
+            supplier.identifier[:9] == found.supplier_siren
+            or structured.siren_of_vat(supplier.vat_number) == found.supplier_siren
+        )
     else:
         matches = bool(own & {value.replace(" ", "").upper() for value, _scheme in found.supplier_ids})
     if matches:
@@ -184,9 +185,7 @@ def prefill_from_file(invoice: Invoice, found: extraction.Extracted) -> None:
     supplier = invoice.supplier
     if found.syntax:
         # A structured invoice: its XML's data, nothing of what the draft held before.
-        invoice.source_syntax = (
-            SourceSyntax.FACTURX if found.source == "facturx" else SourceSyntax(found.syntax)
-        )
+        invoice.source_syntax = SourceSyntax.FACTURX if found.source == "facturx" else SourceSyntax(found.syntax)
         invoice.type_code = found.type_code
         invoice.extracted_data = {k: v for k, v in invoice.extracted_data.items() if k == "copied_from"}
         for name in ("engagement_number", "market_number", "original_invoice_number", "payment_mode"):
