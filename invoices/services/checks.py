@@ -99,8 +99,10 @@ def send_errors(invoice: Invoice, user) -> dict[str, list[str]]:
     elif invoice.payment_mode == PaymentMode.TRANSFER and not invoice.bank_account:
         errors["bank_account"].append(_("Pour un paiement par virement, choisissez les coordonnées bancaires."))
 
-    # Recipient, code service and engagement juridique (directory rules, reference §3).
-    recipient_errors(invoice, errors)
+    # Recipient, code service and engagement juridique (directory rules, reference §3); the
+    # buyer of a structured invoice that the directory does not know is ``structured_errors``'.
+    if not (invoice.recipient is None and invoice.is_structured and binding.recipient_bound(invoice.extracted_data)):
+        recipient_errors(invoice, errors)
 
     # Amounts.
     _amount_errors(invoice, errors)

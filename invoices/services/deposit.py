@@ -119,7 +119,7 @@ def check_seller(found: extraction.Extracted, supplier: Structure) -> None:
         matches = bool(own & {value.replace(" ", "").upper() for value, _scheme in found.supplier_ids})
     if matches:
         return
-    own_label = structured.describe_identifier(supplier.identifier)
+    own_label = f"{supplier.get_identifier_type_display()} {supplier.identifier}"
     if not found.supplier_identifiers:
         message = _(
             "Le XML ne donne aucun identifiant du vendeur (SIRET en BT-30 ou numéro de TVA en BT-31) : le "
@@ -188,9 +188,10 @@ def prefill_from_file(invoice: Invoice, found: extraction.Extracted) -> None:
         invoice.source_syntax = SourceSyntax.FACTURX if found.source == "facturx" else SourceSyntax(found.syntax)
         invoice.type_code = found.type_code
         invoice.extracted_data = {k: v for k, v in invoice.extracted_data.items() if k == "copied_from"}
-        for name in ("engagement_number", "market_number", "original_invoice_number", "payment_mode"):
-            setattr(invoice, name, "")
-        invoice.recipient = invoice.recipient_service = None
+        if found.recipient_siret:
+            invoice.recipient = None  # the XML's buyer, or none if the directory does not know it
+        if found.service_code:
+            invoice.recipient_service = None
     else:
         invoice.source_syntax = invoice.type_code = ""
         if invoice.source_xml:

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from invoices import extraction, pdf
+from invoices import extraction, pdf, structured
 from tests.invoices import pdfs
 from tests.structures.factories import make_siret
 
@@ -24,7 +24,7 @@ def test_a_text_pdf_is_accepted_and_read():
     assert info.page_count == 2
     assert not info.is_signed
     assert "Facture n° A-1" in info.text
-    assert info.facturx_xml is None and not info.facturx_invalid
+    assert info.embedded_xml == []
 
 
 def test_checking_a_pdf_is_fast():
@@ -93,13 +93,15 @@ def test_an_unsigned_check_accepts_a_signed_pdf_too():
 def test_a_broken_factur_x_xml_is_flagged():
     data = pdfs.with_embedded_file(pdfs.text_pdf(), "factur-x.xml", b"<rsm:Cross")
     info = pdf.check_pdf(data)
-    assert info.facturx_invalid and info.facturx_xml is None
+    assert info.embedded_xml == [("factur-x.xml", b"<rsm:Cross")]
+    assert structured.pick_embedded_xml(info.embedded_xml) == (None, True)
 
 
 def test_an_ordinary_embedded_file_is_not_a_factur_x():
     data = pdfs.with_embedded_file(pdfs.text_pdf(), "annexe.txt", b"bonjour")
     info = pdf.check_pdf(data)
-    assert not info.facturx_invalid and info.facturx_xml is None
+    assert info.embedded_xml == []
+    assert structured.pick_embedded_xml(info.embedded_xml) == (None, False)
 
 
 # --- Text of non-Factur-X PDFs --------------------------------------------------------------
