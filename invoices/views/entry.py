@@ -187,6 +187,9 @@ def _render_form(request, form, formset, *, supplier, invoice, entry, errors):
             "max_attachment_size": settings.INVOICE_MAX_ATTACHMENT_SIZE,
             "structured": structured,
             "original_warning": services.original_invoice_warning(invoice) if invoice is not None else "",
+            "rate_warnings": services.foreign_rate_warnings(invoice.vat_lines.all())
+            if invoice is not None and not entry and structured is None
+            else [],
         },
     )
 

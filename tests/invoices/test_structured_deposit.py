@@ -320,3 +320,33 @@ def test_an_avoir_without_original_number_is_refused(member, recipient):
 
 def test_extraction_error_is_a_french_message():
     assert issubclass(extraction.ExtractionError, Exception)
+
+
+def test_a_plain_pdf_draft_keeps_a_foreign_rate_in_its_select(logged, member, recipient):
+    """The bug of issue 12: a 7 % line showed as "20 %" in the select and was saved as 20 %."""
+    draft = InvoiceFactory(
+        supplier=member.structure, recipient=recipient, amount_tva=D("70.00"), amount_ttc=D("1070.00")
+    )
+    draft.vat_lines.update(rate=D("7.00"), vat_amount=D("70.00"))
+    page = html(logged.get(reverse("invoices:edit", args=[draft.pk])))
+    assert '<option value="7.00" selected>7 % (hors taux français)</option>' in page
+    assert "Le taux de TVA de 7\u00a0% n'est pas un taux en vigueur en France" in page
+    data = {
+        "action": "draft",
+        "number": draft.number,
+        "invoice_date": draft.invoice_date.isoformat(),
+        "invoice_type": "FACTURE",
+        "cadre": "A1",
+        "recipient": recipient.pk,
+        "amount_ht": "1000,00",
+        "amount_tva": "70,00",
+        "amount_ttc": "1070,00",
+        "vat-TOTAL_FORMS": "1",
+        "vat-INITIAL_FORMS": "1",
+        "vat-0-rate": "7.00",
+        "vat-0-base_ht": "1000,00",
+        "vat-0-vat_amount": "70,00",
+    }
+    response = logged.post(reverse("invoices:edit", args=[draft.pk]), data)
+    assert response.status_code == 302, html(response)
+    assert list(draft.vat_lines.values_list("rate", flat=True)) == [D("7.00")]
