@@ -350,3 +350,29 @@ def test_a_plain_pdf_draft_keeps_a_foreign_rate_in_its_select(logged, member, re
     response = logged.post(reverse("invoices:edit", args=[draft.pk]), data)
     assert response.status_code == 302, html(response)
     assert list(draft.vat_lines.values_list("rate", flat=True)) == [D("7.00")]
+
+
+def test_a_corrected_factur_x_keeps_its_xml_and_replaces_the_breakdown(logged, member, recipient):
+    rejected = InvoiceFactory(supplier=member.structure, recipient=recipient, sent=True, status=Status.REJETEE)
+    draft = services.invoice_copy_as_draft(invoice=rejected, user=member.user)
+    services.invoice_replace_pdf(
+        invoice=draft, user=member.user, file=upload(generated_facturx_pdf(lines=FOREIGN_LINES), "f.pdf")
+    )
+    draft.refresh_from_db()
+    assert draft.source_syntax == "FACTURX" and draft.source_xml
+    assert sorted(draft.vat_lines.values_list("rate", flat=True)) == [D("7.00"), D("19.00")]
+
+
+def test_a_rejected_corrective_invoice_with_negative_totals_is_copied(member, recipient):
+    rejected = InvoiceFactory(
+        supplier=member.structure,
+        recipient=recipient,
+        sent=True,
+        status=Status.REJETEE,
+        type_code="384",
+        amount_ht=D("-100.00"),
+        amount_tva=D("-20.00"),
+        amount_ttc=D("-120.00"),
+    )
+    copy = services.invoice_copy_as_draft(invoice=rejected, user=member.user)
+    assert (copy.type_code, copy.amount_ttc) == ("384", D("-120.00"))
