@@ -1,10 +1,12 @@
-"""Demo files for `make run`: two invoices to try the deposit, written under var/demo/.
+"""Demo files for `make run`: three invoices to try the deposit, written under var/demo/.
 
 - a Factur-X PDF from the demo supplier to the Ministère de l'Intérieur (code service SE001,
   EJ 1300012346): the form opens filled with every value of its XML;
 - a text PDF to the Préfecture de la Loire, whose values are read from the text; the préfecture
   requires a code service, which the user chooses (SE011).
-Both are dated today, so they can be sent as they are (once: a second sending is a duplicate).
+- a UBL 2.1 XML file to the Commune de Saint-Exemple (lines at 20 % and 5,5 %): the portal reads
+  it, makes its PDF and the form shows its data read-only.
+All are dated today, so they can be sent as they are (once: a second sending is a duplicate).
 
 ``load_history`` adds a year of sent invoices of the demo supplier (history, VAT lines at several
 rates, payment clocks: most paid, two late, one suspended, one to recycle, one rejected, two credit
@@ -28,6 +30,7 @@ from structures import demo as structures_demo
 from structures.models import Structure, StructureKind
 
 PREFECTURE_SIRET = "11107919000018"
+COMMUNE_SIRET = "11123757400012"
 
 
 def write_files() -> list[Path]:
@@ -63,8 +66,33 @@ def write_files() -> list[Path]:
         tva="250,00",
         ttc="1 500,00",
     )
-    paths = [directory / "facture-facturx-ministere.pdf", directory / "facture-pdf-prefecture.pdf"]
-    for path, content in zip(paths, (facturx, text), strict=True):
+    ubl = samples.generated_xml(
+        syntax="ubl",
+        number="UBL-DEMO-0001",
+        issue_date=today,
+        seller={
+            "name": structures_demo.SUPPLIER["name"],
+            "legal_identifier": structures_demo.SUPPLIER_SIRET,
+            "legal_identifier_schemeid": "0009",
+            "country_code": "FR",
+        },
+        buyer={
+            "name": "Commune de Saint-Exemple",
+            "legal_identifier": COMMUNE_SIRET,
+            "legal_identifier_schemeid": "0009",
+            "country_code": "FR",
+        },
+        lines=[
+            ("Entretien des espaces verts", "12", "85.00", "20.00"),
+            ("Ouvrages pour la médiathèque", "20", "24.50", "5.50"),
+        ],
+    )
+    paths = [
+        directory / "facture-facturx-ministere.pdf",
+        directory / "facture-pdf-prefecture.pdf",
+        directory / "facture-ubl-commune.xml",
+    ]
+    for path, content in zip(paths, (facturx, text, ubl), strict=True):
         path.write_bytes(content)
     return paths
 

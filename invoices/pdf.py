@@ -18,9 +18,8 @@ about 3 ms; a 30-page PDF about 17 ms (text is read from the first pages only).
 import io
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import facturx
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -48,10 +47,9 @@ class PdfInfo:
     page_count: int
     is_signed: bool
     text: str = ""
-    # The embedded Factur-X XML, if any; ``facturx_invalid`` when a factur-x.xml is present but
-    # is not a Factur-X XML the library accepts (not well-formed, not CII).
-    facturx_xml: bytes | None = None
-    facturx_invalid: bool = False
+    # The invoice XML files embedded in the PDF (factur-x.xml, zugferd-invoice.xml, xrechnung.xml:
+    # name and content, in the file's order); ``invoices.structured.pick_embedded_xml`` chooses.
+    embedded_xml: list[tuple[str, bytes]] = field(default_factory=list)
 
 
 def max_pdf_size() -> int:
@@ -131,7 +129,7 @@ def check_pdf(data: bytes, *, signed: bool = False, limit: int | None = None) ->
             code="not_signed",
         )
     info.text = _extract_text(reader)
-    info.facturx_xml, info.facturx_invalid = _facturx_xml(reader, data)
+    info.embedded_xml = _embedded_xml(reader)
     return info
 
 
@@ -163,21 +161,14 @@ def _extract_text(reader: PdfReader) -> str:
     return "\n".join(parts)
 
 
-def _facturx_xml(reader: PdfReader, data: bytes) -> tuple[bytes | None, bool]:
-    """(xml, invalid): the Factur-X XML read by the factur-x library, or whether one is broken."""
+def _embedded_xml(reader: PdfReader) -> list[tuple[str, bytes]]:
+    """The embedded files named like an invoice XML (as the factur-x library's
+    ``get_xml_from_pdf`` looks for them), each once, in the file's order."""
+    found = []
     try:
-        names = [name.lower() for name in reader.attachments]
+        for attachment in reader.attachment_list:
+            if attachment.name.lower() in FACTURX_NAMES and attachment.content:
+                found.append((attachment.name, bytes(attachment.content)))
     except Exception as exc:  # noqa: BLE001
         logger.info("Pièces intégrées au PDF illisibles : %s", exc)
-        names = []
-    if not any(name in FACTURX_NAMES for name in names):
-        return None, False
-    try:
-        _filename, xml = facturx.get_facturx_xml_from_pdf(data, check_xsd=False)
-    except Exception as exc:  # noqa: BLE001
-        logger.info("XML Factur-X illisible : %s", exc)
-        return None, True
-    if not xml:
-        # The library skips an embedded factur-x.xml that is not well-formed or not Factur-X.
-        return None, True
-    return xml, False
+    return found

@@ -1,5 +1,6 @@
 """PDF documents made by the portal with fpdf2: the invoice typed on the portal (it becomes the
-main file at sending) and the deposit certificate.
+main file at sending), the readable copy of an invoice deposited as an XML file (CII or UBL,
+made from its data at deposit) and the deposit certificate.
 
 The DejaVu font of Debian's fonts-dejavu-core is used when installed (any French text); without
 it, fpdf2's core Helvetica with text reduced to what windows-1252 can show.
@@ -82,7 +83,7 @@ def _price(value) -> str:
 
 def render_invoice_pdf(invoice: Invoice) -> bytes:
     """The invoice typed on the portal, as a PDF (lines, VAT breakdown, totals, references)."""
-    title = f"{invoice.get_invoice_type_display()} n° {invoice.number or '(brouillon)'}"
+    title = f"{invoice.document_label} n° {invoice.number or '(brouillon)'}"
     pdf = _Document(title)
     pdf.alias_nb_pages()
     pdf.add_page()
@@ -180,6 +181,107 @@ def render_invoice_pdf(invoice: Invoice) -> bytes:
     return bytes(pdf.output())
 
 
+_TYPE_TITLES = {"380": "Facture", "381": "Avoir", "384": "Facture rectificative", "389": "Autofacture"}
+_SYNTAX_NAMES = {"CII": "UN/CEFACT CII", "UBL": "UBL 2.1"}
+
+
+def _decimal_text(raw: str, *, money: bool = False) -> str:
+    try:
+        value = Decimal(str(raw))
+    except ArithmeticError:
+        return str(raw or "")
+    if money:
+        return _price(value)
+    return formats.number(value)
+
+
+def render_structured_pdf(found, *, supplier) -> bytes:
+    """A readable PDF of an invoice deposited as an XML file, from its data (``Extracted`` of
+    ``invoices.structured``): parties as the XML names them, lines, VAT breakdown, totals. It
+    says that the XML is the invoice and the PDF a copy made by the portal."""
+    kind = _TYPE_TITLES.get(found.type_code, "Facture")
+    title = f"{kind} n° {found.number}"
+    pdf = _Document(title)
+    pdf.alias_nb_pages()
+    pdf.add_page()
+    pdf.line_text(title, size=16, bold=True, height=9)
+    pdf.line_text(f"Date : {found.invoice_date:%d/%m/%Y}" if found.invoice_date else "Date : —")
+    pdf.line_text(
+        f"Copie lisible produite par le portail à partir du fichier XML déposé ({_SYNTAX_NAMES.get(found.syntax, found.syntax)}, "
+        f"profil {found.profile}) : le XML fait foi.",
+        size=8,
+        height=4,
+    )
+    pdf.ln(3)
+    top = pdf.get_y()
+    pdf.set_font(pdf.family, "B", 10)
+    pdf.cell(90, 6, pdf.text_safe("Vendeur"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(pdf.family, "", 10)
+    for text in [found.seller_name or supplier.name, *[i[:1].upper() + i[1:] for i in found.supplier_identifiers]]:
+        pdf.cell(90, 5, pdf.text_safe(text)[:70], new_x="LMARGIN", new_y="NEXT")
+    bottom = pdf.get_y()
+    pdf.set_xy(110, top)
+    pdf.set_font(pdf.family, "B", 10)
+    pdf.cell(90, 6, pdf.text_safe("Acheteur"), new_x="LEFT", new_y="NEXT")
+    pdf.set_font(pdf.family, "", 10)
+    buyer_lines = [found.buyer_name or "—", *[i[:1].upper() + i[1:] for i in found.recipient_identifiers]]
+    if found.service_code:
+        buyer_lines.append(f"Code service {found.service_code}")
+    for text in buyer_lines:
+        pdf.set_x(110)
+        pdf.cell(90, 5, pdf.text_safe(text)[:70], new_x="LEFT", new_y="NEXT")
+    pdf.set_xy(pdf.l_margin, max(bottom, pdf.get_y()) + 4)
+    for label, value in (
+        ("N° d'engagement", found.engagement_number),
+        ("N° de marché", found.market_number),
+        ("Facture d'origine", found.original_invoice_number),
+    ):
+        if value:
+            pdf.pair(label, value)
+    pdf.ln(3)
+    if found.lines:
+        widths = (72, 18, 16, 26, 16, 32)
+        headers = ("Désignation", "Quantité", "Unité", "Prix unit. HT", "TVA", "Montant HT")
+        pdf.set_font(pdf.family, "B", 9)
+        pdf.set_fill_color(230, 230, 240)
+        for width, header in zip(widths, headers, strict=True):
+            pdf.cell(width, 7, pdf.text_safe(header), border=1, fill=True, align="C")
+        pdf.ln()
+        pdf.set_font(pdf.family, "", 9)
+        for line in found.lines:
+            cells = (
+                line["designation"],
+                _decimal_text(line["quantity"]),
+                line["unit"],
+                _decimal_text(line["unit_price"], money=True) if line["unit_price"] else "",
+                f"{_decimal_text(line['rate'])}{formats.UNIT_SEPARATOR}%" if line["rate"] else "",
+                _decimal_text(line["amount"], money=True),
+            )
+            for width, text, align in zip(widths, cells, ("L", "R", "L", "R", "R", "R"), strict=True):
+                pdf.cell(width, 7, pdf.text_safe(text)[:40], border=1, align=align)
+            pdf.ln()
+        pdf.ln(4)
+    pdf.set_font(pdf.family, "B", 10)
+    pdf.cell(0, 6, pdf.text_safe("Récapitulatif de TVA"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(pdf.family, "", 9)
+    for vat in found.vat_lines:
+        label = f"TVA {formats.percent(vat.rate)} sur {formats.money(vat.base_ht)} : {formats.money(vat.vat_amount)}"
+        if vat.exemption_reason:
+            label += f" (exonération : {vat.exemption_reason})"
+        pdf.line_text(label, size=9, height=5)
+    pdf.ln(3)
+    for label, value in (
+        ("Total HT", found.amount_ht),
+        ("Total TVA", found.amount_tva),
+        ("Total TTC", found.amount_ttc),
+    ):
+        pdf.set_x(110)
+        pdf.set_font(pdf.family, "B", 10)
+        pdf.cell(45, 7, pdf.text_safe(label), border=1)
+        pdf.cell(45, 7, pdf.text_safe(formats.money(value)), border=1, align="R", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
 def render_certificate_pdf(invoice: Invoice) -> bytes:
     """The deposit certificate (certificat de dépôt) of a sent invoice."""
     pdf = _Document("Certificat de dépôt")
@@ -198,7 +300,7 @@ def render_certificate_pdf(invoice: Invoice) -> bytes:
         ("Identifiant", invoice.identifier),
         ("Déposée le", f"{sent_at:%d/%m/%Y à %H:%M:%S}" if sent_at else "—"),
         ("Mode de dépôt", invoice.get_deposit_mode_display()),
-        ("Type", invoice.get_invoice_type_display()),
+        ("Type", invoice.document_label),
         ("Numéro de facture", invoice.number),
         ("Date de facture", f"{invoice.invoice_date:%d/%m/%Y}" if invoice.invoice_date else "—"),
         ("Cadre de facturation", invoice.get_cadre_display()),

@@ -1,8 +1,10 @@
-"""Sample invoices as PDF files: a text PDF such as a supplier's software prints, and a Factur-X
-PDF (EN 16931 CII XML embedded by the factur-x library). The demo data writes them for people to
-try the deposit; the tests build their files from them.
+"""Sample invoices as files: a text PDF such as a supplier's software prints, a Factur-X PDF
+(CII XML embedded by the factur-x library), and structured invoices made by the factur-x library
+itself (``generated_xml``: CII or UBL 2.1, any profile it produces). The demo data writes some for
+people to try the deposit; the tests build their files from them.
 """
 
+import copy
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -67,6 +69,7 @@ class CiiData:
     total_ht: str | None = None
     total_tva: str | None = None
     total_ttc: str | None = None
+    guideline: str = "urn:cen.eu:en16931:2017"  # BT-24: the profile
 
     def totals(self):
         ht = self.total_ht or f"{sum(Decimal(b) for _, b, _ in self.vat):.2f}"
@@ -123,7 +126,7 @@ def cii_xml(data: CiiData | None = None, **overrides) -> bytes:
   <rsm:ExchangedDocumentContext>
     {process}
     <ram:GuidelineSpecifiedDocumentContextParameter>
-      <ram:ID>urn:cen.eu:en16931:2017</ram:ID>
+      <ram:ID>{data.guideline}</ram:ID>
     </ram:GuidelineSpecifiedDocumentContextParameter>
   </rsm:ExchangedDocumentContext>
   <rsm:ExchangedDocument>
@@ -171,3 +174,119 @@ def facturx_pdf(xml: bytes | None = None, *, base: bytes | None = None, **overri
     xml = xml if xml is not None else cii_xml(**overrides)
     base = base or text_pdf(["Facture Factur-X"])
     return facturx.generate_from_binary(base, xml, flavor="factur-x", level="en16931", check_xsd=False)
+
+
+# --- Structured invoices made by the factur-x library ------------------------------------------
+
+LIBRARY_LEVELS = {"basicwl", "en16931", "extended"}
+
+
+def structured_data(
+    *,
+    number: str = "FX-2026-0100",
+    issue_date: date = date(2026, 1, 15),
+    type_code: str = "380",
+    seller: dict | None = None,
+    buyer: dict | None = None,
+    lines: list[tuple[str, str, str, str]] | None = None,
+    buyer_reference: str = "",
+    order_reference: str = "",
+    preceding_invoice: str = "",
+    sign: int = 1,
+) -> dict:
+    """The factur-x library's ``data_dict`` (keys are EN 16931 business terms) of an invoice whose
+    ``lines`` are (designation, quantity, unit price, VAT rate); totals and the VAT breakdown are
+    computed from them (``sign=-1`` for a corrective invoice with negative amounts)."""
+    lines = lines or [("Prestation", "1", "1000.00", "20.00")]
+    bases: dict[str, Decimal] = {}
+    items = []
+    for position, (name, quantity, price, rate) in enumerate(lines, start=1):
+        amount = (Decimal(quantity) * Decimal(price) * sign).quantize(Decimal("0.01"))
+        bases[rate] = bases.get(rate, Decimal("0")) + amount
+        items.append(
+            {
+                "BT-126": str(position),
+                "BT-129": f"{Decimal(quantity) * sign}",
+                "BT-130": "C62",
+                "BT-146": price,
+                "BT-131": f"{amount:.2f}",
+                "BT-151": "E" if Decimal(rate) == 0 else "S",
+                "BT-152": rate,
+                "BT-153": name,
+            }
+        )
+    breakdown = []
+    for rate, base in bases.items():
+        entry = {
+            "BT-116": f"{base:.2f}",
+            "BT-117": f"{(base * Decimal(rate) / 100).quantize(Decimal('0.01')):.2f}",
+            "BT-118": "E" if Decimal(rate) == 0 else "S",
+            "BT-119": rate,
+        }
+        if Decimal(rate) == 0:
+            entry["BT-120"] = "Exonération de TVA, article 261 du CGI"
+        breakdown.append(entry)
+    ht = sum(bases.values(), Decimal("0"))
+    tva = sum((Decimal(e["BT-117"]) for e in breakdown), Decimal("0"))
+    data = {
+        "BT-1": number,
+        "BT-2": issue_date,
+        "BT-3": type_code,
+        "BT-5": "EUR",
+        "BT-24": "urn:cen.eu:en16931:2017",
+        "BT-72": issue_date,
+        "BG-4": seller
+        or {
+            "name": "Entreprise Exemple SAS",
+            "legal_identifier": "73282932000074",
+            "legal_identifier_schemeid": "0009",
+            "vat_identifier": "FR44732829320",
+            "country_code": "FR",
+            "city": "Paris",
+            "postcode": "75001",
+            "addr_l1": "1 rue de l'Exemple",
+        },
+        "BG-7": buyer
+        or {
+            "name": "Ministère de l'exemple",
+            "legal_identifier": "11000201100044",
+            "legal_identifier_schemeid": "0009",
+            "country_code": "FR",
+        },
+        "BG-25": items,
+        "BG-23": breakdown,
+        "BT-106": f"{ht:.2f}",
+        "BT-109": f"{ht:.2f}",
+        "BT-110": f"{tva:.2f}",
+        "BT-112": f"{ht + tva:.2f}",
+        "BT-115": f"{ht + tva:.2f}",
+    }
+    if type_code != "381":
+        data["BT-81"] = "30"
+    if buyer_reference:
+        data["BT-10"] = buyer_reference
+    if order_reference:
+        data["BT-13"] = order_reference
+    if preceding_invoice:
+        data["BG-3"] = [{"BT-25": preceding_invoice}]
+    return data
+
+
+def generated_xml(data: dict | None = None, *, syntax: str = "cii", level: str = "en16931", **overrides) -> bytes:
+    """A CII (``syntax="cii"``) or UBL 2.1 (``"ubl"``: Invoice, or CreditNote for a 381) XML made
+    and checked against its XSD by the factur-x library; BASIC WL has no lines."""
+    data = copy.deepcopy(data or structured_data(**overrides))
+    if level == "basicwl":
+        data.pop("BG-25", None)
+    if syntax == "ubl":
+        return facturx.generate_ubl_xml(data, level=level, check_xsd=True, check_schematron=False)
+    return facturx.generate_cii_xml(data, level=level, check_xsd=True, check_schematron=False)
+
+
+def generated_facturx_pdf(
+    data: dict | None = None, *, level: str = "en16931", base: bytes | None = None, **overrides
+) -> bytes:
+    """A Factur-X PDF whose XML is made by the factur-x library (``generated_xml``)."""
+    xml = generated_xml(data, syntax="cii", level=level, **overrides)
+    base = base or text_pdf(["Facture Factur-X"])
+    return facturx.generate_from_binary(base, xml, flavor="factur-x", level=level, check_xsd=True)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:invoice_id>/supprimer/", views.invoice_delete, name="delete"),
     path("<int:invoice_id>/fichier/", views.invoice_file, name="file"),
     path("<int:invoice_id>/fichier/deposer/", views.invoice_replace_pdf, name="replace_pdf"),
+    path("<int:invoice_id>/xml/", views.invoice_source_xml, name="source_xml"),
     path("<int:invoice_id>/recycler/", views.invoice_recycle, name="recycle"),
     path("<int:invoice_id>/completer/", views.invoice_complete, name="complete"),
     path("<int:invoice_id>/traiter-rejet/", views.invoice_rejection, name="rejection"),

@@ -85,10 +85,22 @@ class InvoiceAdmin(TransitionActions, admin.ModelAdmin):
             gettext_lazy("Montants"),
             {"fields": ["amount_ht", "amount_tva", "amount_ttc", "currency", "payment_mode", "comment"]},
         ),
-        (gettext_lazy("Fichiers"), {"fields": ["pdf_link", "attachment_links", "deposit_mode"]}),
+        (
+            gettext_lazy("Fichiers"),
+            {
+                "fields": [
+                    "pdf_link",
+                    "source_xml_link",
+                    "attachment_links",
+                    "deposit_mode",
+                    "source_syntax",
+                    "type_code",
+                ]
+            },
+        ),
     ]
     # Everything is read-only (no change permission); these are computed for display.
-    readonly_fields = ["status_display", "pdf_link", "attachment_links", "currency"]
+    readonly_fields = ["status_display", "pdf_link", "source_xml_link", "attachment_links", "currency"]
 
     # Columns the list page shows (the rest of a row is never read there).
     LIST_COLUMNS = [
@@ -149,6 +161,17 @@ class InvoiceAdmin(TransitionActions, admin.ModelAdmin):
         url = reverse("admin:invoices_invoice_pdf", args=[invoice.pk])
         return format_html('<a href="{}">{}</a>', url, invoice.pdf_original_filename or _("Télécharger le PDF"))
 
+    @admin.display(description=gettext_lazy("XML de la facture"))
+    def source_xml_link(self, invoice):
+        if not invoice.source_xml:
+            return "—"
+        url = reverse("admin:invoices_invoice_xml", args=[invoice.pk])
+        return format_html(
+            '<a href="{}">{}</a>',
+            url,
+            _("Télécharger le XML (%(syntax)s)") % {"syntax": invoice.get_source_syntax_display()},
+        )
+
     @admin.display(description=gettext_lazy("pièces jointes"))
     def attachment_links(self, invoice):
         attachments = list(invoice.attachments.values_list("pk", "original_filename"))
@@ -166,6 +189,7 @@ class InvoiceAdmin(TransitionActions, admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("<path:object_id>/fichier/", view(self.pdf_view), name="invoices_invoice_pdf"),
+            path("<path:object_id>/xml/", view(self.xml_view), name="invoices_invoice_xml"),
             path(
                 "<path:object_id>/pieces-jointes/<int:attachment_id>/",
                 view(self.attachment_view),
@@ -194,6 +218,12 @@ class InvoiceAdmin(TransitionActions, admin.ModelAdmin):
         return download(
             invoice.pdf, filename=invoice.pdf_original_filename or "facture.pdf", content_type="application/pdf"
         )
+
+    def xml_view(self, request, object_id):
+        invoice = self._scoped_invoice(request, object_id)
+        if not invoice.source_xml:
+            raise Http404(_("Cette facture n'a pas de XML."))
+        return download(invoice.source_xml, filename=f"facture-{invoice.pk}.xml", content_type="application/xml")
 
     def attachment_view(self, request, object_id, attachment_id):
         invoice = self._scoped_invoice(request, object_id)

@@ -13,17 +13,18 @@ FORMAT_SIGNED = "PDF_SIGNE"
 class DepositForm(forms.Form):
     file = forms.FileField(
         label=_("Fichier de la facture"),
-        help_text=_("Format PDF, 10 Mo au maximum. Un PDF Factur-X est lu automatiquement."),
+        help_text=_("PDF (un Factur-X est lu automatiquement) ou XML (UBL 2.1, UN/CEFACT CII), 10 Mo au maximum."),
         error_messages={
             "required": _("Choisissez le fichier PDF de la facture."),
             "empty": _("Le fichier est vide : choisissez le fichier de la facture."),
         },
-        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf,application/xml,text/xml,.xml"}),
     )
     pdf_format = forms.ChoiceField(
         label=_("Format du fichier"),
         choices=[(FORMAT_UNSIGNED, _("PDF non signé")), (FORMAT_SIGNED, _("PDF signé"))],
         initial=FORMAT_UNSIGNED,
+        help_text=_("Pour un PDF seulement (un fichier XML n'est pas signé ici)."),
         widget=forms.RadioSelect,
         error_messages={"required": _("Choisissez le format du fichier.")},
     )
@@ -33,7 +34,7 @@ class DepositForm(forms.Form):
         super().__init__(*args, **kwargs)
         if max_size:
             self.fields["file"].help_text = _(
-                "Format PDF, %(size)s au maximum. Un PDF Factur-X est lu automatiquement."
+                "PDF (un Factur-X est lu automatiquement) ou XML (UBL 2.1, UN/CEFACT CII), %(size)s au maximum."
             ) % {"size": formats.filesize(max_size)}
 
 

@@ -106,3 +106,32 @@ class RateField(forms.TypedChoiceField):
             except InvalidOperation:
                 return value
         return value
+
+
+class VatRateField(RateField):
+    """The rate of a VAT breakdown line of a deposited invoice: the French rates, and any other
+    rate from 0 to 99.99 % with two decimals at most, kept as invoiced (a copy of a German invoice
+    keeps its 19 %); ``VatLineForm`` adds such a rate to the choices so the select shows it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.error_messages["invalid_choice"] = _("Saisissez un taux de TVA de 0 à 99,99 % (deux décimales au plus).")
+
+    def valid_value(self, value):
+        return parse_rate(value) is not None
+
+
+def parse_rate(value) -> Decimal | None:
+    """A VAT rate from a form value ("7.00", "5,5"), or None when it is not one."""
+    try:
+        rate = Decimal(str(value).replace(",", ".").strip())
+    except (InvalidOperation, ValueError):
+        return None
+    if not rate.is_finite() or not (0 <= rate < 100) or rate != rate.quantize(Decimal("0.01")):
+        return None
+    return rate.quantize(Decimal("0.01"))
+
+
+def rate_choice(rate: Decimal) -> tuple[str, str]:
+    """The select option of a rate outside the French list."""
+    return (f"{rate:.2f}", _("%(rate)s %% (hors taux français)") % {"rate": f"{rate.normalize():f}".replace(".", ",")})

@@ -1,10 +1,11 @@
 """The invoice form, as the supplier checks and completes it (deposited PDF or typed invoice)."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from chorus.ids import parse_id
-from invoices import selectors
+from invoices import binding, selectors
 from invoices.forms.fields import FrenchDecimalField, MultipleFileField, date_field
 from invoices.models import MAX_ENGAGEMENT_LENGTH, MAX_NUMBER_LENGTH, Cadre, Invoice, InvoiceType, PaymentMode
 from structures.models import BankAccount, Service, Structure
@@ -123,13 +124,62 @@ class InvoiceForm(forms.Form):
         self.fields["bank_account"].empty_label = _("— Aucunes —")
 
         self.current_recipient = invoice.recipient if invoice is not None else None
-        self.effective_recipient = self._posted_recipient() if self.is_bound else self.current_recipient
+        self._bind_structured()
+        recipient_free = not self.fields["recipient"].disabled
+        self.effective_recipient = (
+            self._posted_recipient() if self.is_bound and recipient_free else self.current_recipient
+        )
         self.candidates = []
         query = (self.data.get(self.add_prefix("recipient_query")) or "").strip() if self.is_bound else ""
         self.search_query = query or (self.initial.get("recipient_query") or "")
+        if not recipient_free:
+            self.search_query = ""
         if self.search_query:
             self.candidates = list(selectors.recipient_search(self.search_query))
         self.fields["recipient_service"].widget.choices = self.service_choices(self.effective_recipient)
+
+    # A structured invoice: the fields its XML binds are read-only ---------------------------
+
+    structured = False
+
+    def _bind_structured(self):
+        """Disable the fields the XML binds (``invoices.binding``): the page shows them read-only
+        and ``clean`` refuses a POST that tries to change them."""
+        invoice = self.invoice
+        if invoice is None or not invoice.is_structured:
+            return
+        self.structured = True
+        extracted = invoice.extracted_data
+        names = [name for name in binding.bound_values(extracted) if name in self.fields]
+        if binding.recipient_bound(extracted):
+            names += ["recipient", "recipient_query"]
+        if binding.service_bound(extracted):
+            names.append("recipient_service")
+        for name in names:
+            self.fields[name].disabled = True
+        self.bound_names = names
+
+    bound_names: list = []
+
+    def _tampered(self, name: str) -> bool:
+        raw = self.data.get(self.add_prefix(name))
+        if raw is None:
+            return False
+        field = self.fields[name]
+        if name == "recipient_query":
+            return bool(str(raw).strip())
+        try:
+            return field.clean(raw) != field.clean(self.get_initial_for_field(field, name))
+        except ValidationError:
+            return True
+
+    def _structured_clean(self):
+        for name in self.bound_names:
+            if self._tampered(name):
+                key = "recipient" if name == "recipient_query" else name
+                self.add_error(None, binding.changed_message(key))
+        if any(key.startswith("vat-") for key in self.data):
+            self.add_error(None, binding.changed_message("vat_lines"))
 
     # The recipient, its services ------------------------------------------------------------
 
@@ -169,7 +219,9 @@ class InvoiceForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        query = (data.get("recipient_query") or "").strip()
+        if self.structured:
+            self._structured_clean()
+        query = "" if self.fields["recipient"].disabled else (data.get("recipient_query") or "").strip()
         chosen = data.get("recipient")
         if query and (chosen is None or chosen == self.current_recipient):
             matches = self.candidates

@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from invoices.forms.fields import FrenchDecimalField, RateField
+from invoices.forms.fields import FrenchDecimalField, RateField, VatRateField, parse_rate, rate_choice
 from invoices.models import Invoice
 
 
@@ -40,7 +40,7 @@ class LineForm(forms.Form):
 
 
 class VatLineForm(forms.Form):
-    rate = RateField(label=_("Taux de TVA"))
+    rate = VatRateField(label=_("Taux de TVA"))
     base_ht = FrenchDecimalField(
         label=_("Base HT (€)"),
         max_digits=15,
@@ -56,6 +56,15 @@ class VatLineForm(forms.Form):
         error_messages={"required": _("Saisissez le montant de TVA.")},
     )
     exemption_reason = forms.CharField(label=_("Motif d'exonération"), max_length=255, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A rate outside the French list (initial or posted) is shown as such, never replaced.
+        raw = self.data.get(self.add_prefix("rate")) if self.is_bound else self.initial.get("rate")
+        rate = parse_rate(raw) if raw not in (None, "") else None
+        field = self.fields["rate"]
+        if rate is not None and f"{rate:.2f}" not in {value for value, _label in field.choices}:
+            field.choices = [*field.choices, rate_choice(rate)]
 
 
 LineFormSet = forms.formset_factory(LineForm, extra=1, can_delete=True, max_num=500, validate_max=True)

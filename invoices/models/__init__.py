@@ -26,10 +26,12 @@ from invoices.models.events import (
     Motif,
     MotifCategory,
 )
-from invoices.models.files import InvoiceAttachment, attachment_upload_to, invoice_pdf_upload_to
+from invoices.models.files import InvoiceAttachment, attachment_upload_to, invoice_pdf_upload_to, source_xml_upload_to
 from invoices.models.invoice import (
     MAX_ENGAGEMENT_LENGTH,
     MAX_NUMBER_LENGTH,
+    NEGATIVE_TYPE_CODE,
+    TYPE_CODE_LABELS,
     VAT_RATE_CHOICES,
     VAT_RATES,
     Cadre,
@@ -39,6 +41,7 @@ from invoices.models.invoice import (
     InvoiceType,
     InvoiceVatLine,
     PaymentMode,
+    SourceSyntax,
 )
 from invoices.models.rates import LatePaymentRate
 from invoices.models.requests import TransitionRequest, TransitionRequestState
@@ -49,6 +52,8 @@ __all__ = [
     "MAX_NUMBER_LENGTH",
     "MOTIF_CREANCIER_INCONNU",
     "MOTIF_SE_EJ_INCORRECT",
+    "NEGATIVE_TYPE_CODE",
+    "TYPE_CODE_LABELS",
     "TRANSITION_CHOICES",
     "VAT_RATES",
     "VAT_RATE_CHOICES",
@@ -66,8 +71,10 @@ __all__ = [
     "MotifCategory",
     "PaymentMode",
     "Sequence",
+    "SourceSyntax",
     "TransitionRequest",
     "TransitionRequestState",
+    "source_xml_upload_to",
     "attachment_upload_to",
     "invoice_pdf_upload_to",
     "ApiFile",

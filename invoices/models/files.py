@@ -22,6 +22,10 @@ def invoice_pdf_upload_to(instance, filename: str) -> str:
     return _random_name("factures", "x.pdf", "pdf")
 
 
+def source_xml_upload_to(instance, filename: str) -> str:
+    return _random_name("factures-xml", "x.xml", "xml")
+
+
 def attachment_upload_to(instance, filename: str) -> str:
     return _random_name("pieces-jointes", filename, "bin")
 

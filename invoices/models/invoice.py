@@ -9,7 +9,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
-from invoices.models.files import invoice_pdf_upload_to
+from invoices.models.files import invoice_pdf_upload_to, source_xml_upload_to
 from invoices.payment import Clock
 from invoices.workflow import SUPPLIER_ACTION_STATUSES, Status
 from structures.models import BankAccount, Service, Structure
@@ -44,9 +44,30 @@ class DepositMode(models.TextChoices):
     ENTRY = "SAISIE_PORTAIL", _("Saisie sur le portail")
     PDF = "DEPOT_PDF_PORTAIL", _("Dépôt d'un PDF non signé")
     SIGNED_PDF = "DEPOT_PDF_SIGNE_PORTAIL", _("Dépôt d'un PDF signé")
+    XML = "DEPOT_XML_PORTAIL", _("Dépôt d'un fichier XML (CII ou UBL)")
+
+
+class SourceSyntax(models.TextChoices):
+    """The structured data an invoice was deposited with (reference §4: the syntaxes of the flows)."""
+
+    FACTURX = "FACTURX", _("Factur-X (PDF et XML CII)")
+    CII = "CII", _("XML UN/CEFACT CII")
+    UBL = "UBL", _("XML UBL 2.1")
+
+
+# BT-3 codes the portal accepts (``invoices.structured``) and what the pages call them.
+TYPE_CODE_LABELS = {
+    "380": _("Facture"),
+    "381": _("Avoir"),
+    "384": _("Facture rectificative"),
+    "389": _("Autofacture"),
+}
+# A corrective invoice (384) may carry negative totals; every other document's are positive.
+NEGATIVE_TYPE_CODE = "384"
 
 
 # French VAT rates (reference §4): mainland, overseas departments, Corsica; 0 % needs a reason.
+# Typed lines use them; a deposited invoice keeps its own rates (any rate, with a warning).
 VAT_RATES = [
     Decimal("20.00"),
     Decimal("10.00"),
@@ -101,6 +122,17 @@ class Invoice(models.Model):
         _("type de facture"), max_length=10, choices=InvoiceType.choices, default=InvoiceType.INVOICE
     )
     original_invoice_number = models.CharField(_("numéro de la facture d'origine"), max_length=20, blank=True)
+    # BT-25 found among the supplier's sent invoices (set at sending; the number stays the reference).
+    original_invoice = models.ForeignKey(
+        "self",
+        verbose_name=_("facture d'origine"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="corrections",
+    )
+    # BT-3 of a structured invoice (380, 381, 384, 389); blank for a typed or plain PDF invoice.
+    type_code = models.CharField(_("code du type de document (BT-3)"), max_length=3, blank=True)
     number = models.CharField(_("numéro de facture"), max_length=MAX_NUMBER_LENGTH, blank=True)
     invoice_date = models.DateField(_("date de facture"), null=True, blank=True)
     # Year of invoice_date, kept by the services: backs the duplicate rule with a unique index.
@@ -123,6 +155,9 @@ class Invoice(models.Model):
     pdf_size = models.PositiveBigIntegerField(_("taille du fichier"), default=0)
     # What was read from the deposited PDF (Factur-X or text), as proposed to the user.
     extracted_data = models.JSONField(_("données lues dans le fichier"), default=dict, blank=True)
+    # A structured invoice (Factur-X, CII or UBL): its XML is the invoice's data, stored as its source.
+    source_syntax = models.CharField(_("données structurées"), max_length=10, choices=SourceSyntax.choices, blank=True)
+    source_xml = models.FileField(_("XML de la facture"), upload_to=source_xml_upload_to, max_length=255, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("créée par"),
@@ -162,17 +197,17 @@ class Invoice(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount_ht__isnull=True) | Q(amount_ht__gte=0),
+                condition=Q(amount_ht__isnull=True) | Q(amount_ht__gte=0) | Q(type_code=NEGATIVE_TYPE_CODE),
                 name="invoice_amount_ht_positive",
                 violation_error_message=_("Le montant HT ne peut pas être négatif."),
             ),
             models.CheckConstraint(
-                condition=Q(amount_tva__isnull=True) | Q(amount_tva__gte=0),
+                condition=Q(amount_tva__isnull=True) | Q(amount_tva__gte=0) | Q(type_code=NEGATIVE_TYPE_CODE),
                 name="invoice_amount_tva_positive",
                 violation_error_message=_("Le montant de TVA ne peut pas être négatif."),
             ),
             models.CheckConstraint(
-                condition=Q(amount_ttc__isnull=True) | Q(amount_ttc__gte=0),
+                condition=Q(amount_ttc__isnull=True) | Q(amount_ttc__gte=0) | Q(type_code=NEGATIVE_TYPE_CODE),
                 name="invoice_amount_ttc_positive",
                 violation_error_message=_("Le montant TTC ne peut pas être négatif."),
             ),
@@ -267,12 +302,29 @@ class Invoice(models.Model):
         self.payment_stopped_on = clock.stopped_on
         self.payment_interrupted_on = clock.interrupted_on
 
+    @property
+    def is_structured(self) -> bool:
+        """Deposited with structured data (Factur-X, CII, UBL): that data is what is sent."""
+        return bool(self.source_syntax)
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.invoice_type == InvoiceType.CREDIT_NOTE
+
+    @property
+    def document_label(self) -> str:
+        """ "Facture", "Avoir", "Facture rectificative" or "Autofacture" (pages and e-mails)."""
+        if self.is_credit_note:
+            return str(_("Avoir"))
+        return str(TYPE_CODE_LABELS.get(self.type_code, _("Facture")))
+
 
 class InvoiceVatLine(models.Model):
     """One line of the VAT breakdown (récapitulatif de TVA): a rate, its base and its amount."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="vat_lines")
-    rate = models.DecimalField(_("taux de TVA (%)"), max_digits=5, decimal_places=2, choices=VAT_RATE_CHOICES)
+    # Any rate, kept as invoiced (BT-119); the French ones are ``VAT_RATES``.
+    rate = models.DecimalField(_("taux de TVA (%)"), max_digits=5, decimal_places=2)
     base_ht = models.DecimalField(_("base HT"), max_digits=15, decimal_places=2)
     vat_amount = models.DecimalField(_("montant de TVA"), max_digits=15, decimal_places=2)
     exemption_reason = models.CharField(_("motif d'exonération"), max_length=255, blank=True)
@@ -281,9 +333,8 @@ class InvoiceVatLine(models.Model):
         verbose_name = _("ligne de TVA")
         verbose_name_plural = _("récapitulatif de TVA")
         ordering = ["-rate", "id"]
+        # Signs are the services' rule (negative lines on a corrective invoice, type 384, only).
         constraints = [
-            models.CheckConstraint(condition=Q(base_ht__gte=0), name="invoice_vat_line_base_positive"),
-            models.CheckConstraint(condition=Q(vat_amount__gte=0), name="invoice_vat_line_amount_positive"),
             models.CheckConstraint(condition=Q(rate__gte=0) & Q(rate__lt=100), name="invoice_vat_line_rate_range"),
         ]
 

@@ -37,7 +37,7 @@ from invoices.services.attachments import (
     invoice_remove_attachment,
 )
 from invoices.services.certificate import canonical_json, certificate_data, certificate_fingerprint
-from invoices.services.checks import send_errors
+from invoices.services.checks import foreign_rate_warnings, original_invoice_warning, send_errors
 from invoices.services.clocks import payment_clocks_rebuild
 from invoices.services.deposit import invoice_deposit
 from invoices.services.drafts import DRAFT_FIELDS, invoice_create, invoice_delete, invoice_save_draft
@@ -98,6 +98,8 @@ __all__ = [
     "invoice_create",
     "invoice_delete",
     "invoice_deposit",
+    "foreign_rate_warnings",
+    "original_invoice_warning",
     "invoice_recycle",
     "invoice_remove_attachment",
     "invoice_replace_pdf",

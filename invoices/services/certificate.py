@@ -21,7 +21,7 @@ def certificate_data(invoice: Invoice) -> dict:
     def amount(value):
         return None if value is None else f"{value:.2f}"
 
-    return {
+    data = {
         "identifiant": invoice.identifier,
         "numero": invoice.number,
         "type": invoice.invoice_type,
@@ -52,6 +52,14 @@ def certificate_data(invoice: Invoice) -> dict:
         ],
         "depose_le": invoice.sent_at.astimezone(UTC).isoformat() if invoice.sent_at else None,
     }
+    if invoice.source_xml:  # a structured invoice: its XML is covered too (absent before, so older
+        # certificates keep their fingerprint)
+        data["xml"] = {
+            "syntaxe": invoice.source_syntax,
+            "code_type": invoice.type_code,
+            "sha256": _file_sha256(invoice.source_xml),
+        }
+    return data
 
 
 def _attachments_at_sending(invoice: Invoice):

@@ -8,11 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chorus import formats
-from invoices import workflow
+from invoices import binding, totals, workflow
 from invoices.models import (
     MAX_NUMBER_LENGTH,
     MOTIF_CREANCIER_INCONNU,
     MOTIF_SE_EJ_INCORRECT,
+    NEGATIVE_TYPE_CODE,
     VAT_RATES,
     Cadre,
     Invoice,
@@ -82,13 +83,9 @@ def send_errors(invoice: Invoice, user) -> dict[str, list[str]]:
             )
     if invoice.cadre not in Cadre.values:
         errors["cadre"].append(_("Choisissez un cadre de facturation de la liste."))
-    if invoice.invoice_type == InvoiceType.CREDIT_NOTE:
-        if invoice.payment_mode:
-            errors["payment_mode"].append(_("Un avoir n'a pas de mode de paiement : laissez ce champ vide."))
-        if not invoice.original_invoice_number.strip():
-            errors["original_invoice_number"].append(
-                _("Un avoir fait référence à une facture : indiquez le numéro de la facture d'origine.")
-            )
+    if invoice.invoice_type == InvoiceType.CREDIT_NOTE and invoice.payment_mode:
+        errors["payment_mode"].append(_("Un avoir n'a pas de mode de paiement : laissez ce champ vide."))
+    original_invoice_errors(invoice, errors)
 
     # Supplier side.
     if invoice.supplier_service and (
@@ -102,11 +99,17 @@ def send_errors(invoice: Invoice, user) -> dict[str, list[str]]:
     elif invoice.payment_mode == PaymentMode.TRANSFER and not invoice.bank_account:
         errors["bank_account"].append(_("Pour un paiement par virement, choisissez les coordonnées bancaires."))
 
-    # Recipient, code service and engagement juridique (directory rules, reference §3).
-    recipient_errors(invoice, errors)
+    # Recipient, code service and engagement juridique (directory rules, reference §3); the
+    # buyer of a structured invoice that the directory does not know is ``structured_errors``'.
+    if not (invoice.recipient is None and invoice.is_structured and binding.recipient_bound(invoice.extracted_data)):
+        recipient_errors(invoice, errors)
 
     # Amounts.
     _amount_errors(invoice, errors)
+
+    # A structured invoice: what is sent is its XML's data.
+    if invoice.is_structured:
+        structured_errors(invoice, errors)
 
     # Files.
     if invoice.is_entry:
@@ -236,16 +239,32 @@ def _amount_errors(invoice: Invoice, errors) -> None:
     if not vat_lines:
         errors["vat_lines"].append(_("Renseignez le récapitulatif de TVA (au moins un taux)."))
         return
+    line_counts = invoice.extracted_data.get("line_counts", {}) if invoice.is_structured else {}
     for line in vat_lines:
-        if line.rate not in VAT_RATES:
-            errors["vat_lines"].append(
-                _("Le taux de TVA de %(rate)s n'est pas en vigueur en France.") % {"rate": formats.percent(line.rate)}
-            )
-        elif line.rate == 0:
+        if (line.base_ht < 0 or line.vat_amount < 0) and invoice.type_code != NEGATIVE_TYPE_CODE:
+            errors["vat_lines"].append(_("Les montants du récapitulatif de TVA ne peuvent pas être négatifs."))
+        if line.rate == 0:
             if not line.exemption_reason.strip():
                 errors["vat_lines"].append(_("Indiquez le motif d'exonération pour le taux de TVA de 0 %."))
             if line.vat_amount != 0:
                 errors["vat_lines"].append(_("Le montant de TVA au taux de 0 % est nul."))
+            continue
+        expected = totals.vat_amount(line.base_ht, line.rate)
+        tolerance = totals.CENT * max(1, line_counts.get(f"{line.rate:.2f}", 0))
+        if abs(expected - line.vat_amount) > tolerance:
+            errors["vat_lines"].append(
+                _(
+                    "TVA au taux de %(rate)s : le montant de TVA (%(amount)s) ne correspond pas à la base "
+                    "(%(base)s) × le taux, soit %(expected)s (écart admis : %(tolerance)s)."
+                )
+                % {
+                    "rate": formats.percent(line.rate),
+                    "amount": formats.money(line.vat_amount),
+                    "base": formats.money(line.base_ht),
+                    "expected": formats.money(expected),
+                    "tolerance": formats.money(tolerance),
+                }
+            )
     bases = sum((line.base_ht for line in vat_lines), Decimal("0"))
     amounts = sum((line.vat_amount for line in vat_lines), Decimal("0"))
     if bases != ht:
@@ -260,3 +279,128 @@ def _amount_errors(invoice: Invoice, errors) -> None:
             )
             % {"amounts": formats.money(amounts), "tva": formats.money(tva)}
         )
+
+
+def foreign_rate_warnings(vat_lines) -> list[str]:
+    """A warning for each VAT rate outside the French list (kept as invoiced, never changed)."""
+    return [
+        _(
+            "Le taux de TVA de %(rate)s n'est pas un taux en vigueur en France : il est conservé tel que "
+            "facturé. Vérifiez qu'il s'applique bien à cette facture."
+        )
+        % {"rate": formats.percent(line.rate)}
+        for line in vat_lines
+        if line.rate not in VAT_RATES
+    ]
+
+
+def original_invoice_for(invoice: Invoice) -> Invoice | None:
+    """The supplier's sent invoice that an avoir or a corrective invoice (384) refers to (BT-25):
+    the latest sent document with that number, other than this one. One indexed lookup (the
+    unique index on supplier, number and year of sent invoices)."""
+    number = invoice.original_invoice_number.strip()
+    if not number:
+        return None
+    return (
+        Invoice.objects.filter(supplier_id=invoice.supplier_id, number=number)
+        .exclude(status=Status.BROUILLON)
+        .exclude(pk=invoice.pk)
+        .select_related("recipient")
+        .order_by("-invoice_year", "-id")
+        .first()
+    )
+
+
+def refers_to_original(invoice: Invoice) -> bool:
+    """An avoir, or a corrective invoice (384): it names the invoice it corrects (BT-25)."""
+    return invoice.invoice_type == InvoiceType.CREDIT_NOTE or invoice.type_code == NEGATIVE_TYPE_CODE
+
+
+def original_invoice_errors(invoice: Invoice, errors) -> None:
+    """BT-25 of an avoir or a corrective invoice: required; when the supplier sent that invoice on
+    the portal, it must be an invoice (not an avoir) to the same recipient. A number the portal
+    does not know is accepted (the original may predate the portal or have been sent on paper,
+    and Chorus Pro does not check it either): ``original_invoice_warning`` says so on the form."""
+    if not refers_to_original(invoice):
+        return
+    number = invoice.original_invoice_number.strip()
+    if not number:
+        errors["original_invoice_number"].append(
+            _("%(label)s fait référence à une facture : indiquez le numéro de la facture d'origine (BT-25).")
+            % {"label": _("Un avoir") if invoice.is_credit_note else _("Une facture rectificative")}
+        )
+        return
+    original = original_invoice_for(invoice)
+    if original is None:
+        return
+    if original.invoice_type == InvoiceType.CREDIT_NOTE:
+        errors["original_invoice_number"].append(
+            _("Le document n° %(number)s (%(identifier)s) est un avoir : indiquez le numéro de la facture d'origine.")
+            % {"number": number, "identifier": original.identifier}
+        )
+    elif invoice.recipient_id and original.recipient_id != invoice.recipient_id:
+        errors["original_invoice_number"].append(
+            _(
+                "La facture d'origine n° %(number)s (%(identifier)s) a été adressée à %(name)s : "
+                "%(label)s est adressé au même destinataire que la facture qu'il corrige."
+            )
+            % {
+                "number": number,
+                "identifier": original.identifier,
+                "name": original.recipient.name if original.recipient else "—",
+                "label": _("un avoir") if invoice.is_credit_note else _("un document rectificatif"),
+            }
+        )
+
+
+def original_invoice_warning(invoice: Invoice) -> str:
+    """The form's notice when BT-25 names no invoice the supplier sent on the portal."""
+    if not refers_to_original(invoice) or not invoice.original_invoice_number.strip():
+        return ""
+    if original_invoice_for(invoice) is not None:
+        return ""
+    return _(
+        "La facture d'origine n° %(number)s n'a pas été trouvée parmi les factures envoyées par votre structure "
+        "sur le portail : le document sera envoyé avec ce numéro, sans lien vers elle. Vérifiez le numéro."
+    ) % {"number": invoice.original_invoice_number.strip()}
+
+
+def structured_errors(invoice: Invoice, errors) -> None:
+    """The draft of a structured invoice still carries its XML's data (``invoices.binding``):
+    bound fields, VAT breakdown, recipient (buyer's SIRET) and code service (BT-10)."""
+    extracted = invoice.extracted_data
+    for name, value in binding.bound_values(extracted).items():
+        if getattr(invoice, name) != value:
+            errors[name].append(binding.changed_message(name))
+    stored = sorted(
+        ((line.rate, line.base_ht, line.vat_amount) for line in invoice.vat_lines.all()),
+        key=lambda row: (-row[0], row[1], row[2]),
+    )
+    if stored != binding.vat_rows(extracted):
+        errors["vat_lines"].append(binding.changed_message("vat_lines"))
+    siret = extracted.get("recipient_siret", "")
+    if siret:
+        if invoice.recipient is None:
+            errors["recipient"].append(
+                _(
+                    "Le destinataire du XML (BT-47 : le SIRET %(siret)s, « %(name)s ») n'est pas une structure "
+                    "publique de l'annuaire : la facture ne peut pas lui être adressée. Corrigez le SIRET de "
+                    "l'acheteur dans votre logiciel et déposez le fichier corrigé."
+                )
+                % {"siret": siret, "name": extracted.get("buyer_name", "—")}
+            )
+        elif invoice.recipient.identifier != siret:
+            errors["recipient"].append(binding.changed_message("recipient"))
+    code = extracted.get("service_code", "")
+    if code and invoice.recipient is not None:
+        service = invoice.recipient_service
+        if service is None:
+            errors["recipient_service"].append(
+                _(
+                    "Le code service du XML (BT-10 : « %(code)s ») n'est pas un service du destinataire "
+                    "%(name)s : corrigez-le dans votre logiciel et déposez le fichier corrigé."
+                )
+                % {"code": code, "name": invoice.recipient.name}
+            )
+        elif service.code.upper() != code.upper():
+            errors["recipient_service"].append(binding.changed_message("recipient_service"))

@@ -7,10 +7,11 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from invoices import totals
+from invoices import binding, totals
 from invoices.models import (
     MAX_ENGAGEMENT_LENGTH,
     MAX_NUMBER_LENGTH,
+    NEGATIVE_TYPE_CODE,
     VAT_RATES,
     Cadre,
     DepositMode,
@@ -101,6 +102,10 @@ def invoice_save_draft(
             fields.pop(name, None)
 
     errors: dict[str, list[str]] = defaultdict(list)
+    if invoice.is_structured:
+        _check_bound(invoice, fields, vat_lines, errors)
+        if errors:
+            raise ValidationError(dict(errors))
     for name, value in fields.items():
         if isinstance(value, str):
             value = value.strip()
@@ -117,7 +122,7 @@ def invoice_save_draft(
         errors["payment_mode"].append(_("Choisissez un mode de paiement de la liste."))
     for name in AMOUNT_FIELDS:
         value = getattr(invoice, name)
-        if value is not None and value < 0:
+        if value is not None and value < 0 and invoice.type_code != NEGATIVE_TYPE_CODE:
             errors[name].append(_("Un montant ne peut pas être négatif."))
     if invoice.supplier_service and invoice.supplier_service.structure_id != invoice.supplier_id:
         errors["supplier_service"].append(_("Ce service n'appartient pas à votre structure."))
@@ -140,6 +145,24 @@ def invoice_save_draft(
         _replace_vat_lines(invoice, vat_lines)
     invoice.save()
     return invoice
+
+
+def _check_bound(invoice: Invoice, fields: dict, vat_lines, errors) -> None:
+    """A structured invoice's bound fields (``invoices.binding``) cannot change, whoever asks."""
+    bound = binding.bound_values(invoice.extracted_data)
+    for name, value in fields.items():
+        if isinstance(value, str):
+            value = value.strip()
+        if name in bound and value != bound[name]:
+            errors[name].append(binding.changed_message(name))
+    if binding.recipient_bound(invoice.extracted_data) and "recipient" in fields:
+        if fields["recipient"] != invoice.recipient:
+            errors["recipient"].append(binding.changed_message("recipient"))
+    if binding.service_bound(invoice.extracted_data) and "recipient_service" in fields:
+        if fields["recipient_service"] != invoice.recipient_service:
+            errors["recipient_service"].append(binding.changed_message("recipient_service"))
+    if vat_lines is not None:
+        errors["vat_lines"].append(binding.changed_message("vat_lines"))
 
 
 def _replace_lines(invoice: Invoice, lines: list[dict]) -> None:
@@ -188,7 +211,7 @@ def _replace_vat_lines(invoice: Invoice, vat_lines: list[dict]) -> None:
     rows = []
     for line in vat_lines:
         base, amount = Decimal(line["base_ht"]), Decimal(line["vat_amount"])
-        if base < 0 or amount < 0:
+        if (base < 0 or amount < 0) and invoice.type_code != NEGATIVE_TYPE_CODE:
             raise ValidationError(
                 {"vat_lines": [_("Les montants du récapitulatif de TVA ne peuvent pas être négatifs.")]}
             )

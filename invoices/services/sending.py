@@ -14,7 +14,7 @@ from invoices import lifecycle, rendering, workflow
 from invoices.models import Invoice, InvoiceEvent, Sequence
 from invoices.services._common import clean_filename, lock_for_edit
 from invoices.services.certificate import certificate_fingerprint
-from invoices.services.checks import send_errors
+from invoices.services.checks import original_invoice_for, refers_to_original, send_errors
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +53,8 @@ def invoice_send(*, invoice: Invoice, user) -> Invoice:
     locked.sent_at = now
     locked.number = locked.number.strip()
     locked.invoice_year = locked.invoice_date.year
+    # An avoir (or a 384) is linked to its original invoice when the supplier sent it here (BT-25).
+    locked.original_invoice = original_invoice_for(locked) if refers_to_original(locked) else None
     new_file = None
     if locked.is_entry:
         content = rendering.render_invoice_pdf(locked)

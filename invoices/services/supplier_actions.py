@@ -159,6 +159,7 @@ def invoice_copy_as_draft(*, invoice: Invoice, user) -> Invoice:
         recipient_service=source.recipient_service,
         cadre=source.cadre,
         invoice_type=source.invoice_type,
+        type_code=source.type_code,  # a 384's negative amounts stay allowed
         original_invoice_number=source.original_invoice_number,
         market_number=source.market_number,
         engagement_number=source.engagement_number,
@@ -214,20 +215,26 @@ def invoice_replace_pdf(*, invoice: Invoice, user, file) -> Invoice:
     data, found = read_invoice_pdf(file, supplier=locked.supplier, signed=locked.deposit_mode == DepositMode.SIGNED_PDF)
     old = locked.pdf.name if locked.pdf else None
     storage = locked.pdf.storage
+    old_xml = locked.source_xml.name if locked.source_xml else None
     prefill_from_file(locked, found)
     vat_lines = file_vat_lines(found)
+    if found.syntax:
+        locked.source_xml.save("facture.xml", ContentFile(found.raw_xml), save=False)
     locked.pdf.save("facture.pdf", ContentFile(data), save=False)
     locked.pdf_original_filename = clean_filename(getattr(file, "name", ""))
     locked.pdf_size = len(data)
     try:
         with transaction.atomic():
             locked.save()
-            if vat_lines:
+            if vat_lines or found.syntax:  # a structured file's breakdown is the XML's, always
                 locked.vat_lines.all().delete()
                 InvoiceVatLine.objects.bulk_create(vat_line_rows(locked, vat_lines))
     except Exception:
         storage.delete(locked.pdf.name)  # files are not transactional
+        if found.syntax and locked.source_xml:
+            storage.delete(locked.source_xml.name)
         raise
-    if old:
-        transaction.on_commit(lambda: delete_files(storage, [old]))
+    replaced = [name for name in (old, old_xml) if name and name != (locked.source_xml.name or None)]
+    if replaced:
+        transaction.on_commit(lambda: delete_files(storage, replaced))
     return locked

@@ -26,7 +26,7 @@ from invoices.views.actions import (
     supplier_actions,
 )
 from invoices.views.deposit import invoice_deposit
-from invoices.views.detail import attachment_file, invoice_certificate, invoice_detail, invoice_file
+from invoices.views.detail import attachment_file, invoice_certificate, invoice_detail, invoice_file, invoice_source_xml
 from invoices.views.directory import recipient_search, recipient_services
 from invoices.views.entry import (
     attachment_delete,
@@ -57,6 +57,7 @@ __all__ = [
     "invoice_delete",
     "invoice_deposit",
     "invoice_detail",
+    "invoice_source_xml",
     "invoice_edit",
     "invoice_file",
     "invoice_list",

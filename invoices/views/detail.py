@@ -37,7 +37,8 @@ def invoice_detail(request, invoice_id):
         request,
         "invoices/invoice_detail.html",
         {
-            "page_title": _("Facture %(ref)s") % {"ref": invoice.identifier or invoice.display_reference},
+            "page_title": _("%(label)s %(ref)s")
+            % {"label": invoice.document_label, "ref": invoice.identifier or invoice.display_reference},
             "invoice": invoice,
             "vat_lines": list(invoice.vat_lines.all()),
             "lines": list(invoice.lines.all()) if invoice.is_entry else [],
@@ -51,6 +52,12 @@ def invoice_detail(request, invoice_id):
             "clock": figures.invoice_clock(invoice) if not invoice.is_draft else None,
             "issue": selectors.current_issue(invoice, events),
             "supplier_actions": supplier_actions(invoice),
+            # Avoirs linked to this invoice, among the structure's own invoices (indexed FK; few rows).
+            "corrections": list(
+                invoice.corrections.filter(supplier_id=invoice.supplier_id).only(
+                    "pk", "number", "invoice_type", "type_code"
+                )[:20]
+            ),
         },
     )
 
@@ -70,6 +77,17 @@ def invoice_file(request, invoice_id):
             content_type="application/pdf",
         )
     raise Http404
+
+
+@login_required
+@require_GET
+def invoice_source_xml(request, invoice_id):
+    """The XML of a structured invoice (Factur-X, CII, UBL), to the structure's members only."""
+    invoice = selectors.invoice_for_user(user=request.user, invoice_id=invoice_id)
+    if not invoice.source_xml:
+        raise Http404
+    name = (invoice.number or str(invoice.pk)).replace("/", "-")
+    return download(invoice.source_xml, filename=f"facture-{name}.xml", content_type="application/xml")
 
 
 @login_required

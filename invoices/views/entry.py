@@ -25,6 +25,7 @@ from invoices.forms import (
 )
 from invoices.totals import compute_totals
 from invoices.views._common import current_supplier, no_structure
+from invoices.views.structured import structured_context
 from structures import services as structure_services
 from structures.forms import MandateForm
 
@@ -79,7 +80,9 @@ def _build_forms(request, *, supplier, invoice, entry: bool, bound: bool):
     if initial is not None:
         kwargs["initial"] = initial
     form = InvoiceForm(data, files, **kwargs)
-    if entry:
+    if invoice is not None and invoice.is_structured:
+        formset = None  # the VAT breakdown is the XML's, shown read-only
+    elif entry:
         formset = LineFormSet(data, prefix="lines", initial=line_initial(invoice) if invoice and not bound else None)
     else:
         formset = VatLineFormSet(data, prefix="vat", initial=vat_initial(invoice) if invoice and not bound else None)
@@ -94,8 +97,8 @@ def _invoice_form_page(request, *, supplier, invoice, errors: dict | None = None
     if bound:
         action = request.POST.get("action", "draft")
         form.wants_search = action == "search"
-        if form.is_valid() and formset.is_valid():
-            rows = formset_rows(formset)
+        if form.is_valid() and (formset is None or formset.is_valid()):
+            rows = formset_rows(formset) if formset is not None else None
             fields = form.draft_fields()
             try:
                 with transaction.atomic():
@@ -165,6 +168,7 @@ def _render_form(request, form, formset, *, supplier, invoice, entry, errors):
     computed = None
     if entry and invoice is not None:
         computed = compute_totals(invoice.lines.all())
+    structured = structured_context(invoice) if invoice is not None and invoice.is_structured else None
     return render(
         request,
         "invoices/invoice_form.html",
@@ -182,6 +186,11 @@ def _render_form(request, form, formset, *, supplier, invoice, entry, errors):
             "found": invoice.extracted_data if invoice is not None else {},
             "max_attachment_size": settings.INVOICE_MAX_ATTACHMENT_SIZE,
             "workspace_tab": "create" if invoice is None else "",
+            "structured": structured,
+            "original_warning": services.original_invoice_warning(invoice) if invoice is not None else "",
+            "rate_warnings": services.foreign_rate_warnings(invoice.vat_lines.all())
+            if invoice is not None and not entry and structured is None
+            else [],
         },
     )
 

@@ -46,7 +46,7 @@ def test_deposit_a_pdf_and_send_it(page, supplier, tmp_path):
     )
     login(page, supplier["user"])
     page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Factures émises").click()
-    page.get_by_role("link", name="Déposer une facture (PDF)").click()
+    page.get_by_role("link", name="Déposer une facture (PDF ou XML)").click()
     page.get_by_label("Fichier de la facture").set_input_files(str(path))
     page.get_by_role("button", name="Déposer le fichier").click()
 

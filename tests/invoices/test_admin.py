@@ -586,3 +586,18 @@ def test_staff_action_during_a_broker_outage_is_kept_and_applied_by_the_sweeper(
     services.transition_requests_requeue(older_than_minutes=0)
     invoice.refresh_from_db()
     assert invoice.status == Status.PRISE_EN_COMPTE_DESTINATAIRE
+
+
+def test_the_xml_of_a_structured_invoice_is_downloaded_by_its_recipients_staff_only(client_a, invoices):
+    from django.core.files.base import ContentFile
+
+    for key in ("a", "b"):
+        invoices[key].source_syntax = "UBL"
+        invoices[key].source_xml.save("f.xml", ContentFile(b"<?xml version='1.0'?><Invoice/>"), save=True)
+    page = html(client_a.get(reverse("admin:invoices_invoice_change", args=[invoices["a"].pk])))
+    assert "Télécharger le XML (XML UBL 2.1)" in page
+    response = client_a.get(reverse("admin:invoices_invoice_xml", args=[invoices["a"].pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/xml"
+    assert b"".join(response.streaming_content).startswith(b"<?xml")
+    response.close()
+    assert client_a.get(reverse("admin:invoices_invoice_xml", args=[invoices["b"].pk])).status_code == 404

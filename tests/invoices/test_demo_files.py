@@ -41,7 +41,23 @@ def test_load_demo_lists_the_files(demo, tmp_path):
     assert [p.name for p in invoices_demo.write_files()] == [
         "facture-facturx-ministere.pdf",
         "facture-pdf-prefecture.pdf",
+        "facture-ubl-commune.xml",
     ]
+
+
+def test_ubl_demo_invoice_is_read_and_sends(demo, django_capture_on_commit_callbacks):
+    invoice = deposit(demo, "facture-ubl-commune.xml")
+    assert (invoice.number, invoice.source_syntax, invoice.deposit_mode) == (
+        "UBL-DEMO-0001",
+        "UBL",
+        "DEPOT_XML_PORTAIL",
+    )
+    assert invoice.recipient.identifier == "11123757400012"
+    assert str(invoice.amount_ttc) == "1740.95"
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice_send(invoice=invoice, user=demo["user"])
+    invoice.refresh_from_db()
+    assert invoice.status == Status.MISE_A_DISPOSITION
 
 
 def test_facturx_demo_invoice_is_prefilled_and_sends(demo, django_capture_on_commit_callbacks):

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from invoices import extraction, services
+from invoices import extraction, services, structured
 from invoices.models import Invoice
 from invoices.workflow import Status
 from tests.conftest import html
@@ -18,7 +18,7 @@ from tests.structures.factories import MembershipFactory, ServiceFactory, Struct
 
 
 def parse(**overrides):
-    return extraction.parse_facturx(pdfs.cii_xml(**overrides))
+    return structured.parse_structured(pdfs.cii_xml(**overrides))
 
 
 def test_every_field_chorus_reads_is_read():
@@ -86,29 +86,29 @@ def test_amount_messages_use_the_portal_money_format():
     with pytest.raises(extraction.ExtractionError) as excinfo:
         parse(total_ttc="1300.00")
     assert str(excinfo.value) == (
-        "Les montants du XML Factur-X ne concordent pas : HT 1\u202f000,00\u00a0€ + TVA 200,00\u00a0€ = "
-        "1\u202f200,00\u00a0€, mais le TTC indiqué est 1\u202f300,00\u00a0€."
+        "Les montants du XML ne concordent pas : HT 1\u202f000,00\u00a0€ (BT-109) + TVA 200,00\u00a0€ (BT-110) = "
+        "1\u202f200,00\u00a0€, mais le TTC indiqué (BT-112) est 1\u202f300,00\u00a0€."
     )
 
 
 def test_an_impossible_date_is_refused():
     xml = pdfs.cii_xml().replace(b'format="102">20260115', b'format="102">20261345')
     with pytest.raises(extraction.ExtractionError, match="n'existe pas"):
-        extraction.parse_facturx(xml)
+        structured.parse_structured(xml)
 
 
 def test_not_euros_is_refused():
     xml = pdfs.cii_xml().replace(b"<ram:InvoiceCurrencyCode>EUR", b"<ram:InvoiceCurrencyCode>USD")
     with pytest.raises(extraction.ExtractionError, match="euros"):
-        extraction.parse_facturx(xml)
+        structured.parse_structured(xml)
 
 
 def test_malformed_xml_and_external_entities_are_refused():
-    with pytest.raises(extraction.ExtractionError, match="pas un XML valide"):
-        extraction.parse_facturx(b"<rsm:CrossIndustryInvoice")
+    with pytest.raises(extraction.ExtractionError, match="pas un XML bien formé"):
+        structured.parse_structured(b"<rsm:CrossIndustryInvoice")
     xxe = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
     with pytest.raises(extraction.ExtractionError):
-        extraction.parse_facturx(xxe)
+        structured.parse_structured(xxe)
 
 
 # --- Through the deposit service and the form ------------------------------------------------
@@ -154,11 +154,14 @@ def test_a_factur_x_round_trips_into_a_prefilled_form(client, supplier_member):
 
     client.force_login(supplier_member.user)
     page = html(client.get(reverse("invoices:edit", args=[invoice.pk])))
-    assert 'value="FX-2026-77"' in page
-    assert 'value="2026-01-15"' in page
+    # Read-only: the XML's data, no input to change it.
+    assert "Données de la facture : XML Factur-X (UN/CEFACT CII, profil EN 16931)" in page
+    assert "<dd>FX-2026-77</dd>" in page and 'name="number"' not in page
+    assert "<dd>15/01/2026</dd>" in page and 'name="invoice_date"' not in page
     assert "Ministère de l'exemple" in page
-    assert 'value="EJ0001234"' in page
-    assert 'value="1530,00"' in page
+    assert "<dd>EJ0001234</dd>" in page and 'name="engagement_number"' not in page
+    assert 'name="amount_ttc"' not in page and 'name="vat-0-rate"' not in page
+    assert "1\u202f530,00\u00a0€" in page
     assert "Données lues dans le Factur-X" in page
 
 
@@ -193,4 +196,8 @@ def test_a_factur_x_whose_amounts_disagree_is_refused(supplier_member):
 def test_a_factur_x_of_another_supplier_is_refused(supplier_member):
     with pytest.raises(ValidationError) as info:
         deposit(supplier_member, pdfs.facturx_pdf(seller_siret="35600000000048"))
-    assert "émis par le SIRET 35600000000048" in info.value.message_dict["file"][0]
+    assert info.value.message_dict["file"] == [
+        "Cette facture est émise par le SIRET 35600000000048 (vendeur « Entreprise Exemple SAS »), et non par "
+        f"votre structure {supplier_member.structure.name} (SIRET 73282932000074) : vérifiez le fichier ou la "
+        "structure choisie."
+    ]

@@ -2,13 +2,14 @@
 exception other than ValidationError; good files are read (pages, signature, text)."""
 
 import time
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from invoices import extraction, pdf
+from invoices import extraction, pdf, structured
 from tests.invoices import pdfs
 from tests.structures.factories import make_siret
 
@@ -24,7 +25,7 @@ def test_a_text_pdf_is_accepted_and_read():
     assert info.page_count == 2
     assert not info.is_signed
     assert "Facture n° A-1" in info.text
-    assert info.facturx_xml is None and not info.facturx_invalid
+    assert info.embedded_xml == []
 
 
 def test_checking_a_pdf_is_fast():
@@ -93,13 +94,15 @@ def test_an_unsigned_check_accepts_a_signed_pdf_too():
 def test_a_broken_factur_x_xml_is_flagged():
     data = pdfs.with_embedded_file(pdfs.text_pdf(), "factur-x.xml", b"<rsm:Cross")
     info = pdf.check_pdf(data)
-    assert info.facturx_invalid and info.facturx_xml is None
+    assert info.embedded_xml == [("factur-x.xml", b"<rsm:Cross")]
+    assert structured.pick_embedded_xml(info.embedded_xml) == (None, True)
 
 
 def test_an_ordinary_embedded_file_is_not_a_factur_x():
     data = pdfs.with_embedded_file(pdfs.text_pdf(), "annexe.txt", b"bonjour")
     info = pdf.check_pdf(data)
-    assert not info.facturx_invalid and info.facturx_xml is None
+    assert info.embedded_xml == []
+    assert structured.pick_embedded_xml(info.embedded_xml) == (None, False)
 
 
 # --- Text of non-Factur-X PDFs --------------------------------------------------------------
@@ -157,3 +160,40 @@ def test_an_avoir_is_recognised():
     found = extraction.parse_text("AVOIR n° AV-12\nTotal HT : 100,00\nTotal TVA : 20,00\nTotal TTC : 120,00")
     assert found.invoice_type == "AVOIR"
     assert found.number == "AV-12"
+
+
+# --- Text readings that used to be wrong (issue 12) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Total TVA 20 % : 168,00 €",
+        "Total TVA (20 %) 168,00",
+        "Montant TVA à 20,00 % : 168,00 €",
+        "Total TVA : 168,00 € (taux 20 %)",
+    ],
+)
+def test_the_vat_amount_is_not_the_rate_column(line):
+    found = extraction.parse_text(f"Facture n° T-1\nTotal HT : 840,00 €\n{line}\nTotal TTC : 1 008,00 €")
+    assert found.amount_tva == Decimal("168.00")
+    assert [(v.rate, v.vat_amount) for v in found.vat_lines] == [(Decimal("20.00"), Decimal("168.00"))]
+
+
+def test_a_rate_alone_is_not_proposed_as_the_vat_amount():
+    assert extraction.parse_text("Total TVA 20 %\nTotal TTC : 120,00").amount_tva is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Facture n° A\nDate : 03/04/2026", date(2026, 4, 3)),  # French: dd/mm
+        ("Invoice date: 03/15/2026", date(2026, 3, 15)),  # month 15 impossible: mm/dd
+        ("Invoice date: 03/04/2026\nDue date: 04/30/2026", date(2026, 3, 4)),  # 04/30 shows mm/dd
+        ("Invoice date: 03/04/2026", None),  # English, ambiguous, nothing says which: not proposed
+        ("Facture n° A\nDate : 15.01.2026", date(2026, 1, 15)),
+        ("Invoice date: 2026-01-15", date(2026, 1, 15)),
+    ],
+)
+def test_dates_are_read_only_as_the_text_supports(text, expected):
+    assert extraction.parse_text(text).invoice_date == expected

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from pypdf import PdfReader
 
+from chorus.formats import money
 from invoices import selectors, services, totals
 from invoices.models import Invoice, InvoiceType, PaymentMode, Sequence
 from invoices.workflow import Status
@@ -349,17 +350,30 @@ def test_zero_rate_needs_an_exemption_reason(draft, member):
     assert_sends(draft, member.user)
 
 
-def test_only_french_vat_rates(draft, member):
-    draft.vat_lines.update(rate=Decimal("19.00"))
-    assert "n'est pas en vigueur en France" in send_errors(draft, member.user)["vat_lines"][0]
+def test_a_rate_outside_the_french_list_is_kept_with_a_warning_not_an_error(draft, member):
+    """A deposited invoice keeps its rates as invoiced (issue 12: 7 % and 19 % became 20 %)."""
+    line = draft.vat_lines.get()
+    line.rate, line.vat_amount = Decimal("19.00"), (line.base_ht * Decimal("0.19")).quantize(Decimal("0.01"))
+    line.save()
+    draft.amount_tva = line.vat_amount
+    draft.amount_ttc = draft.amount_ht + line.vat_amount
+    draft.save()
+    assert "vat_lines" not in services.send_errors(draft, member.user)
+    assert services.foreign_rate_warnings(draft.vat_lines.all()) == [
+        "Le taux de TVA de 19\u00a0% n'est pas un taux en vigueur en France : il est conservé tel que facturé. "
+        "Vérifiez qu'il s'applique bien à cette facture."
+    ]
 
 
-def test_an_unknown_vat_rate_is_named_in_the_portal_format(draft, member):
-    draft.vat_lines.update(rate=Decimal("19.60"))
-    assert (
-        send_errors(draft, member.user)["vat_lines"][0]
-        == "Le taux de TVA de 19,6\u00a0% n'est pas en vigueur en France."
-    )
+def test_each_vat_line_is_checked_base_times_rate(draft, member):
+    line = draft.vat_lines.get()
+    line.rate = Decimal("19.60")
+    line.save()
+    assert send_errors(draft, member.user)["vat_lines"] == [
+        f"TVA au taux de 19,6\u00a0% : le montant de TVA ({money(line.vat_amount)}) ne correspond pas à la base "
+        f"({money(line.base_ht)}) × le taux, soit {money((line.base_ht * Decimal('0.196')).quantize(Decimal('0.01')))} "
+        "(écart admis : 0,01\u00a0€)."
+    ]
 
 
 def test_a_deposited_invoice_needs_its_pdf(draft, member):

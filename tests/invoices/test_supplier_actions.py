@@ -298,7 +298,7 @@ def replace_pdf(logged, draft, data: bytes):
 @pytest.mark.parametrize(
     ("make_file", "words"),
     [
-        (lambda siret: pdfs.facturx_pdf(seller_siret="35600000000048"), "émis par le SIRET 35600000000048"),
+        (lambda siret: pdfs.facturx_pdf(seller_siret="35600000000048"), "émise par le SIRET 35600000000048"),
         (
             lambda siret: pdfs.with_embedded_file(pdfs.text_pdf(), "factur-x.xml", b"<rsm:CrossIndustryInvoice><oops"),
             "factur-x.xml que le portail ne peut pas lire",
@@ -316,9 +316,9 @@ def test_the_corrected_pdf_has_the_factur_x_checks_of_the_deposit(logged, member
 
 
 def test_the_corrected_factur_x_pre_fills_the_draft_as_a_deposit_does(logged, member, rejected):
-    """What the file gives replaces the copy's values (number, date, amounts, VAT breakdown); what
-    it does not give is kept: here the recipient and its service (the file's buyer SIRET is not in
-    the directory, which the form then says), the EJ and the marché."""
+    """What the file gives replaces the copy's values (number, date, amounts, VAT breakdown, and
+    the recipient: the XML's buyer, here a SIRET the directory does not know, which the form then
+    says); what it does not give is kept: the EJ and the marché."""
     draft = services.invoice_copy_as_draft(invoice=rejected, user=member.user)
     data = pdfs.facturx_pdf(
         number="FX-NEW-7", seller_siret=member.structure.identifier, vat=[("20.00", "500.00", "100.00")]
@@ -335,12 +335,16 @@ def test_the_corrected_factur_x_pre_fills_the_draft_as_a_deposit_does(logged, me
     assert list(draft.vat_lines.values_list("rate", "base_ht", "vat_amount")) == [
         (Decimal("20.00"), Decimal("500.00"), Decimal("100.00"))
     ]
-    assert (draft.recipient, draft.recipient_service) == (rejected.recipient, rejected.recipient_service)
+    assert (draft.recipient, draft.recipient_service) == (None, None)
     assert (draft.engagement_number, draft.market_number) == ("EJ-1", "M-12")
     assert draft.extracted_data["source"] == "facturx"
     assert draft.extracted_data["copied_from"] == rejected.identifier
     page = html(logged.get(reverse("invoices:edit", args=[draft.pk])))
-    assert "Données lues dans le Factur-X" in page and "(11000201100044)" in page
+    assert "Données lues dans le Factur-X" in page
+    assert (
+        "L'acheteur du XML (SIRET 11000201100044, « Ministère de l'exemple ») n'est pas une structure publique" in page
+    )
+    assert "BT-47" in services.send_errors(draft, member.user)["recipient"][0]
 
 
 def test_a_new_invoice_from_a_rejected_typed_invoice_copies_the_lines(logged, member):
