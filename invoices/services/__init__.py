@@ -21,7 +21,8 @@ The modules, each under the next ones only (``_common`` under all):
 - ``routing``: routing to the recipient, stuck invoices;
 - ``supplier_actions``: recycle, complete, acknowledge a rejection, copy as draft, replace the PDF;
 - ``reminders``: reminders of suspensions, the daily digest;
-- ``staff_requests``: staff actions as durable requests (recorded, applied by a worker, swept).
+- ``staff_requests``: staff actions as durable requests (recorded, applied by a worker, swept);
+- ``sollicitations``: support requests (open, reply, support's answer and status, « Nous contacter »).
 
 A test that replaces a function must patch it where it is looked up: ``invoices.services.X`` for
 the callers outside this package, ``invoices.services.<module>.X`` for a call made inside it.
@@ -33,6 +34,7 @@ from invoices.services.attachments import (
     attachment_extension,
     invoice_add_attachments,
     invoice_remove_attachment,
+    upload_errors,
 )
 from invoices.services.certificate import canonical_json, certificate_data, certificate_fingerprint
 from invoices.services.checks import send_errors
@@ -48,6 +50,13 @@ from invoices.services.routing import (
     routing_errors,
 )
 from invoices.services.sending import identifier_allocate, invoice_send, invoice_transition, sequence_next
+from invoices.services.sollicitations import (
+    sollicitation_answer,
+    sollicitation_contact,
+    sollicitation_open,
+    sollicitation_reply,
+    sollicitation_set_status,
+)
 from invoices.services.staff_requests import (
     transition_requests_create,
     transition_requests_process,
@@ -105,4 +114,10 @@ __all__ = [
     "routing_errors",
     "send_errors",
     "sequence_next",
+    "sollicitation_answer",
+    "sollicitation_contact",
+    "sollicitation_open",
+    "sollicitation_reply",
+    "sollicitation_set_status",
+    "upload_errors",
 ]
