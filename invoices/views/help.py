@@ -26,6 +26,7 @@ def help_page(request, slug):
     context = {
         "page_title": guide.title,
         "guide": guide,
+        "guides_menu": content.GUIDES,
         "previous_guide": content.GUIDES[position - 1] if position else None,
         "next_guide": content.GUIDES[position + 1] if position + 1 < len(content.GUIDES) else None,
         "max_attachment_size": settings.INVOICE_MAX_ATTACHMENT_SIZE,

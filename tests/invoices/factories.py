@@ -15,11 +15,15 @@ from invoices.models import (
     InvoiceLine,
     InvoiceType,
     InvoiceVatLine,
+    MessageAuthor,
+    Sollicitation,
+    SollicitationCategory,
+    SollicitationMessage,
 )
 from invoices.totals import compute_totals, line_total
 from invoices.workflow import Status
 from tests.invoices import pdfs
-from tests.structures.factories import StructureFactory
+from tests.structures.factories import MembershipFactory, StructureFactory
 
 _PDF = pdfs.text_pdf(["Facture de test", "Total TTC : 1 200,00 EUR"])
 
@@ -117,3 +121,38 @@ class InvoiceAttachmentFactory(factory.django.DjangoModelFactory):
     original_filename = "annexe.txt"
     size = len(b"contenu de la piece jointe")
     content_type = "text/plain"
+
+
+class SollicitationFactory(factory.django.DjangoModelFactory):
+    """A sollicitation of a member's structure, with its first message; traits ``visitor`` (from
+    "Nous contacter": no structure, no author) and ``personal`` (a user without structure)."""
+
+    class Meta:
+        model = Sollicitation
+        skip_postgeneration_save = True
+
+    structure = factory.LazyAttribute(lambda o: o.membership.structure if o.membership else None)
+    author = factory.LazyAttribute(lambda o: o.membership.user if o.membership else None)
+    category = SollicitationCategory.DEPOSIT
+    subject = factory.Sequence(lambda n: f"Question n° {n}")
+
+    class Params:
+        membership = factory.SubFactory(MembershipFactory)
+        visitor = factory.Trait(
+            membership=None,
+            contact_name="Jeanne Visiteuse",
+            contact_email=factory.Sequence(lambda n: f"visiteur{n}@exemple.fr"),
+        )
+        personal = factory.Trait(
+            membership=None, structure=None, author=factory.SubFactory("tests.accounts.factories.UserFactory")
+        )
+
+    @factory.post_generation
+    def first_message(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            SollicitationMessage.objects.create(
+                sollicitation=obj,
+                author_kind=MessageAuthor.REQUESTER,
+                author=obj.author,
+                body=extracted or "Bonjour, j'ai une question.",
+            )
