@@ -3,12 +3,13 @@
 - ``sollicitation_list``: "Sollicitations émises" of the current structure (or, tab
   « Demandes personnelles », those the user opened without a structure), by keyset pages on the
   last message (``invoices/keyset.py``): no COUNT, no OFFSET. Queries: session, user, memberships
-  (current structure), the personal-requests EXISTS, the page: 5 whatever the page.
+  (current structure), the personal-requests EXISTS, the page: 5 whatever the page (plus the
+  request's savepoint).
 - ``sollicitation_create``: a new one, optionally about an invoice (``?facture=<id>`` from the
   invoice page: the sollicitation then belongs to that invoice's structure).
 - ``sollicitation_detail``: the thread, and the requester's reply form (a closed one reopens).
   Queries: session, user, the sollicitation (access in the same query), its messages, their
-  files, plus the memberships for the navigation: 7.
+  files, the memberships for the navigation: 6, whatever the length of the thread.
 - ``sollicitation_attachment``: a file of the thread, through ``invoices.downloads``.
 - ``contact``: "Nous contacter" (visitors; a logged-in user is sent to the sollicitation form),
   with a honeypot field and limits per IP and per e-mail (``invoices.contact_limits``).
