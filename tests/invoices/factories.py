@@ -22,6 +22,8 @@ from invoices.models import (
 )
 from invoices.totals import compute_totals, line_total
 from invoices.workflow import Status
+from structures.models import Membership
+from tests.accounts.factories import UserFactory
 from tests.invoices import pdfs
 from tests.structures.factories import MembershipFactory, StructureFactory
 
@@ -124,28 +126,34 @@ class InvoiceAttachmentFactory(factory.django.DjangoModelFactory):
 
 
 class SollicitationFactory(factory.django.DjangoModelFactory):
-    """A sollicitation of a member's structure, with its first message; traits ``visitor`` (from
-    "Nous contacter": no structure, no author) and ``personal`` (a user without structure)."""
+    """A sollicitation of a structure opened by one of its active members (created with it), with
+    its first message; traits ``visitor`` (from "Nous contacter": no structure, no author) and
+    ``personal`` (a user without structure)."""
 
     class Meta:
         model = Sollicitation
         skip_postgeneration_save = True
 
-    structure = factory.LazyAttribute(lambda o: o.membership.structure if o.membership else None)
-    author = factory.LazyAttribute(lambda o: o.membership.user if o.membership else None)
+    structure = factory.SubFactory(StructureFactory)
+    author = factory.SubFactory(UserFactory)
     category = SollicitationCategory.DEPOSIT
     subject = factory.Sequence(lambda n: f"Question n° {n}")
 
     class Params:
-        membership = factory.SubFactory(MembershipFactory)
         visitor = factory.Trait(
-            membership=None,
+            structure=None,
+            author=None,
             contact_name="Jeanne Visiteuse",
             contact_email=factory.Sequence(lambda n: f"visiteur{n}@exemple.fr"),
         )
-        personal = factory.Trait(
-            membership=None, structure=None, author=factory.SubFactory("tests.accounts.factories.UserFactory")
-        )
+        personal = factory.Trait(structure=None)
+
+    @factory.post_generation
+    def membership(obj, create, extracted, **kwargs):
+        """The author's active membership of the structure, unless they already have one."""
+        if create and obj.structure_id and obj.author_id:
+            if not Membership.objects.filter(user=obj.author, structure=obj.structure).exists():
+                MembershipFactory(user=obj.author, structure=obj.structure)
 
     @factory.post_generation
     def first_message(obj, create, extracted, **kwargs):

@@ -126,14 +126,16 @@ def test_another_structures_sollicitation_is_a_404(logged):
 
 
 def test_a_pending_member_sees_nothing(client, member):
-    sollicitation = SollicitationFactory(membership=member)
+    sollicitation = SollicitationFactory(structure=member.structure, author=member.user)
     pending = MembershipFactory(structure=member.structure, status=MembershipStatus.PENDING)
     client.force_login(pending.user)
     assert client.get(reverse("sollicitations:detail", args=[sollicitation.pk])).status_code == 404
 
 
 def test_colleagues_see_and_answer_the_structures_sollicitations(client, member):
-    sollicitation = SollicitationFactory(membership=member, status=SollicitationStatus.CLOSED)
+    sollicitation = SollicitationFactory(
+        structure=member.structure, author=member.user, status=SollicitationStatus.CLOSED
+    )
     colleague = MembershipFactory(structure=member.structure)
     client.force_login(colleague.user)
     assert sollicitation.subject in html(client.get(reverse("sollicitations:list")))
@@ -145,7 +147,7 @@ def test_colleagues_see_and_answer_the_structures_sollicitations(client, member)
 
 
 def test_support_answer_shows_in_the_thread(logged, member):
-    sollicitation = SollicitationFactory(membership=member)
+    sollicitation = SollicitationFactory(structure=member.structure, author=member.user)
     services.sollicitation_answer(
         sollicitation=sollicitation,
         staff=SupportUserFactory(),
@@ -160,7 +162,9 @@ def test_support_answer_shows_in_the_thread(logged, member):
 
 def test_list_pages_by_keyset_with_a_constant_number_of_queries(logged, member, django_assert_max_num_queries):
     for n in range(45):
-        SollicitationFactory(membership=member, subject=f"Sujet numéro {n:02d}", first_message=False)
+        SollicitationFactory(
+            structure=member.structure, author=member.user, subject=f"Sujet numéro {n:02d}", first_message=False
+        )
     with CaptureQueriesContext(connection) as first:
         page1 = html(logged.get(reverse("sollicitations:list")))
     assert "Sujet numéro 44" in page1 and "Sujet numéro 24" not in page1
@@ -194,7 +198,7 @@ def test_a_user_without_structure_opens_a_personal_request(client):
 
 
 def test_detail_query_count(logged, member, django_assert_max_num_queries):
-    sollicitation = SollicitationFactory(membership=member)
+    sollicitation = SollicitationFactory(structure=member.structure, author=member.user)
     for n in range(5):
         services.sollicitation_reply(
             sollicitation=sollicitation,
