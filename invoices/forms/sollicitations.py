@@ -15,9 +15,7 @@ from invoices.models import SollicitationCategory
 from invoices.models.sollicitations import MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH
 from structures.validators import normalize_siret, validate_siret
 
-FILES_HELP = _(
-    "Facultatif. Plusieurs fichiers possibles, 10 Mo chacun au maximum (PDF, images, bureautique, XML, ZIP…)."
-)
+FILES_HELP = _("Plusieurs fichiers possibles, 10 Mo chacun au maximum (PDF, images, bureautique, XML, ZIP…).")
 
 
 def _category_field():
@@ -66,7 +64,7 @@ class SollicitationForm(forms.Form):
         label=_("Facture concernée"),
         required=False,
         max_length=50,
-        help_text=_("Facultatif. Son identifiant Chorus Pro ou son numéro ; la liste propose vos dernières factures."),
+        help_text=_("Son identifiant Chorus Pro ou son numéro ; la liste propose vos dernières factures."),
     )
     body = _body_field()
     attachments = MultipleFileField(label=_("Pièces jointes"), help_text=FILES_HELP)
@@ -125,7 +123,7 @@ class ContactForm(forms.Form):
         label=_("SIRET de votre entreprise"),
         required=False,
         max_length=20,
-        help_text=_("Facultatif. 14 chiffres, les espaces sont acceptés."),
+        help_text=_("14 chiffres, les espaces sont acceptés."),
     )
     category = _category_field()
     subject = _subject_field()

@@ -53,8 +53,10 @@ def test_statuses_page_follows_the_workflow(client):
     page = html(client.get(reverse("aide:page", args=["statuts"])))
     for status in workflow.Status:
         code = workflow.reform_code(status)
-        assert (f"{status.label} ({code})" if code else str(status.label)) in page
-    assert "Rien : statut final." in page
+        assert f'id="statut-{status.value.lower()}"' in page and str(status.label) in page
+        if code:
+            assert f"(code {code})" in page
+    assert page.count("Statut final :") == len(workflow.END_STATUSES)
     assert "Complétée, par vous (« Compléter »)" in page
     assert "En cours d'acheminement, par vous (« Recycler »)" in page
 
