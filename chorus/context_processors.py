@@ -41,6 +41,7 @@ NAVIGATION = [
     ("Ma structure", "structures:home", None),
     ("Activités du gestionnaire", "structures:activities", "structures.selectors.is_current_manager"),
     ("Factures émises", "invoices:list", None),
+    ("Sollicitations émises", "sollicitations:list", None),
     ("Mon compte", "accounts:profile", None),
 ]
 

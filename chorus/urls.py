@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 
 from accounts import views as accounts_views
 from chorus.health import health
+from invoices import sollicitation_urls
 from invoices.api import urls as api_urls
 
 urlpatterns = [
@@ -17,6 +18,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api_urls.api_urlpatterns)),
     path("cpro/", include(api_urls.cpro_urlpatterns)),
+    path("sollicitations/", include((sollicitation_urls.sollicitation_urlpatterns, "sollicitations"))),
+    path("nous-contacter/", include((sollicitation_urls.contact_urlpatterns, "contact"))),
+    path("aide/", include((sollicitation_urls.help_urlpatterns, "aide"))),
     path("favicon.ico", RedirectView.as_view(url="/static/dsfr/dist/favicon/favicon.ico", permanent=True)),
 ]
 

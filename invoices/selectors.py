@@ -13,8 +13,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from chorus.ids import parse_id
 from invoices import workflow
-from invoices.models import Invoice, InvoiceAttachment, InvoiceEvent
+from invoices.models import Invoice, InvoiceAttachment, InvoiceEvent, Sollicitation, SollicitationAttachment
 from invoices.workflow import Status
 from structures import access
 from structures.models import Service, Structure
@@ -204,3 +205,95 @@ def invoices_for_recipient_staff(user, invoices: QuerySet[Invoice] | None = None
     if user.is_superuser:
         return invoices
     return invoices.filter(recipient__in=recipients_for_staff(user).values("pk"))
+
+
+# --- Sollicitations (support requests) ---------------------------------------------------------
+# Visible to the active members of its structure; a personal one (no structure) to its author
+# only; a visitor's ("Nous contacter") to support only, in the admin (``access.is_support``).
+
+SOLLICITATION_INVOICE_CHOICES = 50
+
+
+def sollicitation_visible(user, sollicitation: Sollicitation) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    if sollicitation.structure_id is not None:
+        return access.is_active_member(user, sollicitation.structure_id)
+    return sollicitation.author_id is not None and sollicitation.author_id == user.pk
+
+
+def sollicitations_for_user(user) -> QuerySet[Sollicitation]:
+    if not user.is_authenticated:
+        return Sollicitation.objects.none()
+    return Sollicitation.objects.filter(
+        Q(structure_id__in=access.active_structure_ids(user)) | Q(structure__isnull=True, author=user)
+    )
+
+
+def sollicitation_for_user(*, user, sollicitation_id) -> Sollicitation:
+    """The sollicitation if the user may see it; 404 otherwise (another structure's, a visitor's)."""
+    if parse_id(sollicitation_id) is None:
+        raise Http404
+    try:
+        return sollicitations_for_user(user).select_related("structure", "author", "invoice").get(pk=sollicitation_id)
+    except (Sollicitation.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def sollicitation_list(*, structure: Structure | None, user) -> QuerySet[Sollicitation]:
+    """ "Sollicitations émises": the structure's, or (``structure=None``) the user's personal ones;
+    only the columns of the list (the keyset pages order them by last message)."""
+    rows = (
+        Sollicitation.objects.filter(structure=structure)
+        if structure is not None
+        else Sollicitation.objects.filter(structure__isnull=True, author=user)
+    )
+    return rows.only(
+        "id", "subject", "category", "status", "awaiting_support", "created_at", "last_message_at", "structure_id"
+    )
+
+
+def has_personal_sollicitations(user) -> bool:
+    return Sollicitation.objects.filter(structure__isnull=True, author=user).exists()
+
+
+def sollicitation_thread(sollicitation: Sollicitation) -> list:
+    """The messages, oldest first, with their author and files (three queries)."""
+    return list(
+        sollicitation.messages.select_related("author").prefetch_related("attachments").order_by("created_at", "id")
+    )
+
+
+def sollicitation_attachment_for_user(*, user, sollicitation_id, attachment_id) -> SollicitationAttachment:
+    sollicitation = sollicitation_for_user(user=user, sollicitation_id=sollicitation_id)
+    try:
+        return SollicitationAttachment.objects.get(pk=parse_id(attachment_id), message__sollicitation=sollicitation)
+    except (SollicitationAttachment.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def supplier_invoice_choices(supplier: Structure) -> list[tuple[str, str]]:
+    """(identifier, label) of the supplier's latest sent invoices, for the sollicitation form."""
+    rows = (
+        Invoice.objects.filter(supplier=supplier)
+        .exclude(status=Status.BROUILLON)
+        .order_by("-created_at", "-id")
+        .values_list("identifier", "number", "invoice_date")[:SOLLICITATION_INVOICE_CHOICES]
+    )
+    return [
+        (identifier, f"{number} du {invoice_date:%d/%m/%Y}" if invoice_date else number)
+        for identifier, number, invoice_date in rows
+        if identifier
+    ]
+
+
+def supplier_invoices_by_reference(supplier: Structure, reference: str) -> list[Invoice]:
+    """The supplier's invoices whose Chorus Pro identifier or number is ``reference`` (at most 2:
+    enough to tell "none", "this one" and "ambiguous")."""
+    reference = (reference or "").strip()
+    if not reference:
+        return []
+    by_identifier = list(Invoice.objects.filter(supplier=supplier, identifier=reference)[:1])
+    if by_identifier:
+        return by_identifier
+    return list(Invoice.objects.filter(supplier=supplier, number=reference).order_by("-created_at", "-id")[:2])

@@ -228,6 +228,13 @@ CONTACT_EMAIL_CONFIRMATION_HOURS = env.int("CONTACT_EMAIL_CONFIRMATION_HOURS", d
 # Where users write when something on their account or structure looks wrong (named in e-mails).
 SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="support@chorus.invalid")
 CONTACT_EMAIL_RESEND_SECONDS = 180
+# "Nous contacter" (visitors): at most this many messages per client IP and per e-mail address
+# within an hour of the first one (counters in the cache), with a French message saying when to
+# try again.
+CONTACT_FORM_LIMITS = {
+    "ip": {"count": env.int("CONTACT_FORM_MAX_PER_IP", default=5), "seconds": 3600},
+    "email": {"count": env.int("CONTACT_FORM_MAX_PER_EMAIL", default=3), "seconds": 3600},
+}
 # Second factor (allauth.mfa): an authenticator app (TOTP) and recovery codes, offered to every
 # account from "Mon compte"; superusers must activate it before reaching the admin when
 # MFA_REQUIRED_FOR_SUPERUSERS (on here, off in dev and test settings).

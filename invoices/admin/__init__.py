@@ -26,7 +26,7 @@ Large tables: the list joins its foreign keys, reads only the columns it shows, 
 Modules: ``_common`` (who may use this admin, status labels), ``filters`` (the list's filters),
 ``actions`` (the action form, the bulk actions and the action page of one invoice), ``history``
 (the read-only history inline), ``invoice`` (``InvoiceAdmin``: scope, list, page, files),
-``motifs`` (``MotifAdmin``), ``requests`` (``TransitionRequestAdmin``). ``MAX_ACTION_INVOICES`` is read by ``invoices.admin.actions``: a test
+``motifs`` (``MotifAdmin``), ``requests`` (``TransitionRequestAdmin``), ``sollicitations`` (``SollicitationAdmin``, support only). ``MAX_ACTION_INVOICES`` is read by ``invoices.admin.actions``: a test
 that changes it patches that module.
 """
 
@@ -53,6 +53,7 @@ from invoices.admin.invoice import RECIPIENT_TRANSITIONS, InvoiceAdmin
 from invoices.admin.motifs import MotifAdmin
 from invoices.admin.rates import LatePaymentRateAdmin
 from invoices.admin.requests import TransitionRequestAdmin
+from invoices.admin.sollicitations import SollicitationAdmin
 
 __all__ = [
     "FILTER_CHOICES_MAX",
@@ -68,6 +69,7 @@ __all__ = [
     "RecipientFilter",
     "SentAtFilter",
     "ServiceFilter",
+    "SollicitationAdmin",
     "StatusFilter",
     "SupplierFilter",
     "TransitionActions",

@@ -11,7 +11,8 @@ are never served as public media, only by the access-checked download views.
 
 Modules: ``invoice`` (Invoice, InvoiceVatLine, InvoiceLine, their choices and limits), ``files``
 (storage names, InvoiceAttachment), ``events`` (Motif, InvoiceEvent), ``bookkeeping`` (Sequence,
-DigestDelivery), ``requests`` (TransitionRequest: staff actions as durable requests). The migrations name the upload functions as ``invoices.models.<name>``: they stay
+DigestDelivery), ``requests`` (TransitionRequest: staff actions as durable requests), ``sollicitations``
+(Sollicitation, its messages and their files: support requests). The migrations name the upload functions as ``invoices.models.<name>``: they stay
 importable from here.
 """
 
@@ -45,6 +46,15 @@ from invoices.models.invoice import (
 )
 from invoices.models.rates import LatePaymentRate
 from invoices.models.requests import TransitionRequest, TransitionRequestState
+from invoices.models.sollicitations import (
+    MessageAuthor,
+    Sollicitation,
+    SollicitationAttachment,
+    SollicitationCategory,
+    SollicitationMessage,
+    SollicitationStatus,
+    sollicitation_upload_to,
+)
 
 __all__ = [
     "ACTOR_CHOICES",
@@ -81,4 +91,11 @@ __all__ = [
     "ApiFlux",
     "FluxState",
     "FluxSyntax",
+    "MessageAuthor",
+    "Sollicitation",
+    "SollicitationAttachment",
+    "SollicitationCategory",
+    "SollicitationMessage",
+    "SollicitationStatus",
+    "sollicitation_upload_to",
 ]

@@ -24,6 +24,7 @@ The modules, each under the next ones only (``_common`` under all):
 - ``staff_requests``: staff actions as durable requests (recorded, applied by a worker, swept);
 - ``rates``: the ECB rate of the late-payment interest, by semester (operators);
 - ``clocks``: the payment clocks of invoices received before the clock existed (replayed).
+- ``sollicitations``: support requests (open, reply, support's answer and status, « Nous contacter »).
 
 A test that replaces a function must patch it where it is looked up: ``invoices.services.X`` for
 the callers outside this package, ``invoices.services.<module>.X`` for a call made inside it.
@@ -35,6 +36,7 @@ from invoices.services.attachments import (
     attachment_extension,
     invoice_add_attachments,
     invoice_remove_attachment,
+    upload_errors,
 )
 from invoices.services.certificate import canonical_json, certificate_data, certificate_fingerprint
 from invoices.services.checks import foreign_rate_warnings, original_invoice_warning, send_errors
@@ -52,6 +54,13 @@ from invoices.services.routing import (
     routing_errors,
 )
 from invoices.services.sending import identifier_allocate, invoice_send, invoice_transition, sequence_next
+from invoices.services.sollicitations import (
+    sollicitation_answer,
+    sollicitation_contact,
+    sollicitation_open,
+    sollicitation_reply,
+    sollicitation_set_status,
+)
 from invoices.services.staff_requests import (
     transition_requests_create,
     transition_requests_process,
@@ -113,4 +122,10 @@ __all__ = [
     "routing_errors",
     "send_errors",
     "sequence_next",
+    "sollicitation_answer",
+    "sollicitation_contact",
+    "sollicitation_open",
+    "sollicitation_reply",
+    "sollicitation_set_status",
+    "upload_errors",
 ]

@@ -21,29 +21,17 @@ def attachment_extension(name: str) -> str:
     return name.rsplit(".", 1)[-1].lower() if "." in name else ""
 
 
-@transaction.atomic
-def invoice_add_attachments(
-    *, invoice: Invoice, user, files: list, completing: bool = False
-) -> list[InvoiceAttachment]:
-    """Add pièces jointes to a draft: each non-empty, ≤ 10 Mo, an extension of the real portal's
-    list; the invoice and all its attachments ≤ 120 Mo. All or nothing.
+def upload_errors(files: list, *, existing_total: int = 0, total_message: str) -> list[str]:
+    """The French messages refusing ``files`` under the portal's limits (empty: all accepted).
 
-    ``completing=True`` is the answer to a suspension (``invoice_complete``): the invoice must then
-    be SUSPENDUE instead of a draft; the same file rules apply.
+    Each file must be non-empty, weigh at most ``INVOICE_MAX_ATTACHMENT_SIZE`` (10 Mo) and have
+    an extension of the real portal's list; ``existing_total`` plus the files at most
+    ``INVOICE_MAX_TOTAL_SIZE`` (120 Mo), else ``total_message`` (with ``%(size)s`` and
+    ``%(limit)s``). The same checks for invoice attachments and sollicitation files.
     """
-    invoice = lock_for_edit(invoice)
-    if completing:
-        if not workflow.allows(status=invoice.status, transition="completer", actor=workflow.Actor.SUPPLIER):
-            raise ValidationError(
-                {"attachments": [_("Des pièces jointes ne s'ajoutent qu'à une facture suspendue, pour la compléter.")]},
-                code="not_suspended",
-            )
-    else:
-        check_draft(invoice)
-    check_member(user, invoice.supplier)
     limit = settings.INVOICE_MAX_ATTACHMENT_SIZE
     errors = []
-    total = invoice.pdf_size + sum(invoice.attachments.values_list("size", flat=True))
+    total = existing_total
     for upload in files:
         name = clean_filename(upload.name)
         ext = attachment_extension(name)
@@ -65,9 +53,38 @@ def invoice_add_attachments(
         total += upload.size or 0
     if total > settings.INVOICE_MAX_TOTAL_SIZE:
         errors.append(
-            _("La facture et ses pièces jointes pèseraient %(size)s : le total est limité à %(limit)s.")
+            total_message
             % {"size": formats.filesize(total), "limit": formats.filesize(settings.INVOICE_MAX_TOTAL_SIZE)}
         )
+    return errors
+
+
+@transaction.atomic
+def invoice_add_attachments(
+    *, invoice: Invoice, user, files: list, completing: bool = False
+) -> list[InvoiceAttachment]:
+    """Add pièces jointes to a draft: each non-empty, ≤ 10 Mo, an extension of the real portal's
+    list; the invoice and all its attachments ≤ 120 Mo. All or nothing.
+
+    ``completing=True`` is the answer to a suspension (``invoice_complete``): the invoice must then
+    be SUSPENDUE instead of a draft; the same file rules apply.
+    """
+    invoice = lock_for_edit(invoice)
+    if completing:
+        if not workflow.allows(status=invoice.status, transition="completer", actor=workflow.Actor.SUPPLIER):
+            raise ValidationError(
+                {"attachments": [_("Des pièces jointes ne s'ajoutent qu'à une facture suspendue, pour la compléter.")]},
+                code="not_suspended",
+            )
+    else:
+        check_draft(invoice)
+    check_member(user, invoice.supplier)
+    existing = invoice.pdf_size + sum(invoice.attachments.values_list("size", flat=True))
+    errors = upload_errors(
+        files,
+        existing_total=existing,
+        total_message=_("La facture et ses pièces jointes pèseraient %(size)s : le total est limité à %(limit)s."),
+    )
     if errors:
         raise ValidationError({"attachments": errors})
     created = []

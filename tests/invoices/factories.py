@@ -15,11 +15,17 @@ from invoices.models import (
     InvoiceLine,
     InvoiceType,
     InvoiceVatLine,
+    MessageAuthor,
+    Sollicitation,
+    SollicitationCategory,
+    SollicitationMessage,
 )
 from invoices.totals import compute_totals, line_total
 from invoices.workflow import Status
+from structures.models import Membership
+from tests.accounts.factories import UserFactory
 from tests.invoices import pdfs
-from tests.structures.factories import StructureFactory
+from tests.structures.factories import MembershipFactory, StructureFactory
 
 _PDF = pdfs.text_pdf(["Facture de test", "Total TTC : 1 200,00 EUR"])
 
@@ -117,3 +123,44 @@ class InvoiceAttachmentFactory(factory.django.DjangoModelFactory):
     original_filename = "annexe.txt"
     size = len(b"contenu de la piece jointe")
     content_type = "text/plain"
+
+
+class SollicitationFactory(factory.django.DjangoModelFactory):
+    """A sollicitation of a structure opened by one of its active members (created with it), with
+    its first message; traits ``visitor`` (from "Nous contacter": no structure, no author) and
+    ``personal`` (a user without structure)."""
+
+    class Meta:
+        model = Sollicitation
+        skip_postgeneration_save = True
+
+    structure = factory.SubFactory(StructureFactory)
+    author = factory.SubFactory(UserFactory)
+    category = SollicitationCategory.DEPOSIT
+    subject = factory.Sequence(lambda n: f"Question n° {n}")
+
+    class Params:
+        visitor = factory.Trait(
+            structure=None,
+            author=None,
+            contact_name="Jeanne Visiteuse",
+            contact_email=factory.Sequence(lambda n: f"visiteur{n}@exemple.fr"),
+        )
+        personal = factory.Trait(structure=None)
+
+    @factory.post_generation
+    def membership(obj, create, extracted, **kwargs):
+        """The author's active membership of the structure, unless they already have one."""
+        if create and obj.structure_id and obj.author_id:
+            if not Membership.objects.filter(user=obj.author, structure=obj.structure).exists():
+                MembershipFactory(user=obj.author, structure=obj.structure)
+
+    @factory.post_generation
+    def first_message(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            SollicitationMessage.objects.create(
+                sollicitation=obj,
+                author_kind=MessageAuthor.REQUESTER,
+                author=obj.author,
+                body=extracted or "Bonjour, j'ai une question.",
+            )

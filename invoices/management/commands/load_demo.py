@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 
 from accounts import demo as accounts_demo
 from invoices import demo as invoices_demo
-from invoices import demo_invoices
+from invoices import demo_invoices, demo_sollicitations
 from structures import demo as structures_demo
 from structures import demo_api, importers
 
@@ -66,4 +66,14 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(
             f"Factures de démonstration de {structures['supplier'].name} : {count} (« Rechercher », « Archives »)"
+        )
+        sollicitations = demo_sollicitations.load(
+            supplier=structures["supplier"],
+            manager=users["gestionnaire"],
+            user=users["utilisateur"],
+            support=users["admin"],
+        )
+        self.stdout.write(
+            f"Sollicitations de démonstration : {sollicitations} (« Sollicitations émises » ; "
+            f"le support répond dans l'administration avec {users['admin'].email})"
         )
