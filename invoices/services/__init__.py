@@ -46,7 +46,13 @@ from invoices.services.routing import (
     invoices_stuck,
     routing_errors,
 )
-from invoices.services.sending import identifier_allocate, invoice_send, invoice_transition, sequence_next
+from invoices.services.sending import (
+    identifier_allocate,
+    identifier_reserve,
+    invoice_send,
+    invoice_transition,
+    sequence_next,
+)
 from invoices.services.staff_requests import (
     transition_requests_create,
     transition_requests_process,
@@ -81,6 +87,7 @@ __all__ = [
     "delete_files",
     "digest_send",
     "identifier_allocate",
+    "identifier_reserve",
     "invoice_acknowledge_rejection",
     "invoice_add_attachments",
     "invoice_complete",
