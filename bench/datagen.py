@@ -292,7 +292,7 @@ def generate(size: int = 200_000, *, seed: int = 14, log=print) -> dict:
     from invoices.services import identifier_reserve
     from structures.models import EngagementJuridique
 
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible benchmark data, not secrets
     now = timezone.now()
     started = time.perf_counter()
     with connection.cursor() as cursor:
@@ -308,7 +308,6 @@ def generate(size: int = 200_000, *, seed: int = 14, log=print) -> dict:
     motifs = list(Motif.objects.values_list("pk", flat=True))
     statuses = list(STATUS_WEIGHTS)
     weights = list(STATUS_WEIGHTS.values())
-    big = suppliers[0]
     others = suppliers[1:]
 
     invoices = Copier(Invoice, now)

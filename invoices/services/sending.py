@@ -102,11 +102,9 @@ def identifier_reserve(*, year: int, last_value: int) -> None:
         name = _pg_sequence_name(key)
         _pg_sequence_create(name, last_value + 1)
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT setval(%s, GREATEST(%s, (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END"
-                f" FROM {connection.ops.quote_name(name)})))",
-                [name, int(last_value)],
-            )
+            table = connection.ops.quote_name(name)  # [a-z0-9_] only
+            current = f"SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM {table}"  # noqa: S608
+            cursor.execute(f"SELECT setval(%s, GREATEST(%s, ({current})))", [name, int(last_value)])
 
 
 @transaction.atomic
