@@ -3,12 +3,13 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accounts import views as accounts_views
-from chorus.health import health
+from chorus.health import alive, health
 
 urlpatterns = [
     path("", accounts_views.home, name="home"),
     path("pages/<slug:slug>/", accounts_views.page, name="page"),
     path("sante/", health, name="health"),
+    path("sante/vie/", alive, name="alive"),
     path("compte/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("structures/", include("structures.urls")),
