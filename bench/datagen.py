@@ -4,7 +4,7 @@
 - ``size // 500`` suppliers (at least 40), one of which owns ``BIG_SHARE`` of the invoices (at
   1,000,000 invoices: 200,000); each has a gestionnaire principal, a bank account, an accepted
   billing mandate;
-- 200 public recipients with 5 services each (some demanding a code service or an EJ), one agent
+- 200 public recipients (the first receiving ``BIG_RECIPIENT_SHARE``) with 5 services each (some demanding a code service or an EJ), one agent
   each, and 20 legal commitments (EJ) per recipient spread over the suppliers;
 - ``size`` invoices in every status (most of them paid, as in the real portal), each with its
   history (one ``InvoiceEvent`` per transition of its path, motifs where the table wants one) and
@@ -28,6 +28,8 @@ from django.utils import timezone
 
 PASSWORD = "Chorus-Bench-2026!"
 BIG_SHARE = 0.20
+# The first recipient (a ministry) receives this share of the invoices (its agent's admin list).
+BIG_RECIPIENT_SHARE = 0.10
 RECIPIENTS = 200
 SERVICES_PER_RECIPIENT = 5
 EJ_PER_RECIPIENT = 20
@@ -187,7 +189,7 @@ def _base(size: int, rng: random.Random, now):
     password = make_password(PASSWORD)
     suppliers = Structure.objects.bulk_create(
         Structure(
-            kind=StructureKind.SUPPLIER,
+            kind=StructureKind.PRIVATE,
             identifier_type=IdentifierType.SIRET,
             identifier=siret(i, 30_000_000),
             name=f"Fournisseur du banc n° {i}" if i else "Grand Fournisseur du banc SA",
@@ -241,6 +243,9 @@ def _base(size: int, rng: random.Random, now):
         ]
     )
     supplier_users, agent_users = users[:n_suppliers], users[n_suppliers:]
+    User.objects.create(
+        email="admin@bench.example", password=password, is_active=True, is_staff=True, is_superuser=True
+    )
     _verify_emails(users)
     Membership.objects.bulk_create(
         [
@@ -320,7 +325,7 @@ def generate(size: int = 200_000, *, seed: int = 14, log=print) -> dict:
         supplier_index = 0 if rng.random() < BIG_SHARE else 1 + rng.randrange(len(others))
         supplier = suppliers[supplier_index]
         user = supplier_users[supplier_index]
-        recipient = recipients[rng.randrange(len(recipients))]
+        recipient = recipients[0 if rng.random() < BIG_RECIPIENT_SHARE else rng.randrange(len(recipients))]
         status = rng.choices(statuses, weights)[0]
         created = now - timedelta(seconds=rng.randrange(365 * 86400))
         ht = Decimal(rng.randrange(1_000, 5_000_000)) / 100
@@ -356,9 +361,10 @@ def generate(size: int = 200_000, *, seed: int = 14, log=print) -> dict:
             "updated_at": created,
         }
         when = created + timedelta(minutes=5)
+        history = []
         for transition, from_status, to_status, actor in PATHS[status]:
             event_id += 1
-            events.add(
+            history.append(
                 {
                     "id": event_id,
                     "invoice_id": pk,
@@ -387,7 +393,9 @@ def generate(size: int = 200_000, *, seed: int = 14, log=print) -> dict:
                 row["mandate_number"] = f"M{pk:08d}"
             row["status_changed_at"] = when
             when += timedelta(hours=rng.randrange(1, 72))
-        invoices.add(row)
+        invoices.add(row)  # before its children: a child's flush flushes the invoices first
+        for event in history:
+            events.add(event)
         vat_id += 1
         vat_lines.add({"id": vat_id, "invoice_id": pk, "rate": rate, "base_ht": ht, "vat_amount": tva})
         if entry:
