@@ -18,7 +18,7 @@ PAGES = [
     ("admin-factures", "/admin/invoices/invoice/", "agent", "administration : factures reçues (agent)"),
     (
         "admin-factures-statut",
-        "/admin/invoices/invoice/?status__exact=MISE_A_DISPOSITION",
+        "/admin/invoices/invoice/?statut=MISE_A_DISPOSITION",
         "agent",
         "administration : filtre par statut",
     ),

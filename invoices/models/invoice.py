@@ -200,6 +200,8 @@ class Invoice(models.Model):
             # The financial services' admin list: a recipient's invoices, newest first, by status.
             models.Index(fields=["recipient", "-sent_at"], name="invoice_recipient_sent_idx"),
             models.Index(fields=["recipient", "status", "-sent_at"], name="invoice_recipient_status_idx"),
+            # The support's admin list (every recipient), newest first: no sort of the whole table.
+            models.Index(fields=["-sent_at", "-id"], name="invoice_sent_idx"),
         ]
 
     def __str__(self):
