@@ -38,6 +38,7 @@ from invoices.services.certificate import canonical_json, certificate_data, cert
 from invoices.services.checks import send_errors
 from invoices.services.deposit import invoice_deposit
 from invoices.services.drafts import DRAFT_FIELDS, invoice_create, invoice_delete, invoice_save_draft
+from invoices.services.notifying import events_notify
 from invoices.services.reminders import digest_send, invoices_remind_suspended
 from invoices.services.routing import (
     ROUTING_RELATED,
@@ -86,6 +87,7 @@ __all__ = [
     "clean_filename",
     "delete_files",
     "digest_send",
+    "events_notify",
     "identifier_allocate",
     "identifier_reserve",
     "invoice_acknowledge_rejection",

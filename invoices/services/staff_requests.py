@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chorus.queue import enqueue, enqueue_on_commit
-from invoices import workflow
+from invoices import lifecycle, workflow
 from invoices.models import Invoice, TransitionRequest, TransitionRequestState
 from invoices.services.sending import invoice_transition
 
@@ -101,7 +101,13 @@ def transition_requests_process(*, batch: str | uuid.UUID | None = None, ids: li
     if ids is not None:
         pending = pending.filter(pk__in=ids)
     counts: Counter = Counter()
-    for pk in list(pending.order_by("pk").values_list("pk", flat=True)):
+    with lifecycle.notifications_batched():
+        _process_rows(list(pending.order_by("pk").values_list("pk", flat=True)), counts)
+    return counts
+
+
+def _process_rows(ids: list[int], counts: Counter) -> None:
+    for pk in ids:
         with transaction.atomic():
             row = (
                 TransitionRequest.objects.select_for_update(skip_locked=True, of=("self",))
@@ -120,7 +126,6 @@ def transition_requests_process(*, batch: str | uuid.UUID | None = None, ids: li
         counts[state] += 1
         if state == State.REFUSED:
             logger.info("Demande %s refusée (facture %s, %s) : %s", pk, row.invoice_id, row.transition, message)
-    return counts
 
 
 def transition_requests_stuck(*, older_than_minutes: int):
