@@ -320,6 +320,23 @@ def wrk(url: str, *, connections: int, seconds: float, cookie: str | None) -> di
     return json.loads(line.removeprefix("BENCH_JSON "))
 
 
+def wait_idle(base: str, timeout: float = 120) -> None:
+    """Wait until the server has drained the requests a load left queued (wrk stops sending, the
+    sync workers still answer its backlog): the trivial view answers within 100 ms again."""
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        try:
+            requests.get(f"{base}/sante/vie/", timeout=timeout)
+        except requests.RequestException:
+            pass
+        if time.monotonic() - started < 0.1:
+            return
+        time.sleep(0.5)
+
+
 def check_page(url: str, cookie: str | None) -> int:
     import requests
 
@@ -339,6 +356,7 @@ def step_pages(args, results: dict) -> None:
     for connections in [int(c) for c in args.connections.split(",")]:
         for name, path, who, label in PAGES:
             url = base + path.format(**values)
+            wait_idle(base)
             status = check_page(url, cookies[who])
             if status != 200:
                 log(f"  {name} : réponse {status}, page ignorée")
@@ -404,6 +422,7 @@ def percentile(values: list[float], p: float) -> float:
 def step_deposits(args, results: dict, var_dir: Path) -> None:
     from invoices.models import Invoice
 
+    wait_idle(f"http://127.0.0.1:{args.port}")
     sessions = var_dir / "sessions.json"
     sessions.write_text(json.dumps(deposit_clients(var_dir)))
     rows = []
