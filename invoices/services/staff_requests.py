@@ -92,9 +92,10 @@ def _apply(row: TransitionRequest) -> tuple[str, str]:
 
 
 def transition_requests_process(*, batch: str | uuid.UUID | None = None, ids: list[int] | None = None) -> Counter:
-    """Apply the pending requests of ``batch`` (or with these ``ids``), oldest first, each in its
-    own transaction with its outcome; a row another worker holds is skipped. Returns the counts by
-    state."""
+    """Apply the pending requests of ``batch`` (or with these ``ids``), oldest first, each with its
+    outcome in its own savepoint, ``COMMIT_EVERY`` per transaction; a row another worker holds is
+    skipped. A transient error (the database) rolls back the current chunk, whose rows stay
+    pending for the retry. Returns the counts by state."""
     pending = TransitionRequest.objects.filter(state=State.PENDING)
     if batch is not None:
         pending = pending.filter(batch=batch)
@@ -106,7 +107,18 @@ def transition_requests_process(*, batch: str | uuid.UUID | None = None, ids: li
     return counts
 
 
+# Requests applied per commit: each one keeps its own savepoint (a refusal or an error rolls back
+# that one only), and one commit for 50 saves 49 WAL flushes (issue 14).
+COMMIT_EVERY = 50
+
+
 def _process_rows(ids: list[int], counts: Counter) -> None:
+    for start in range(0, len(ids), COMMIT_EVERY):
+        with transaction.atomic():
+            _process_chunk(ids[start : start + COMMIT_EVERY], counts)
+
+
+def _process_chunk(ids: list[int], counts: Counter) -> None:
     for pk in ids:
         with transaction.atomic():
             row = (

@@ -6,7 +6,7 @@ import pytest
 
 from accounts.models import OutboxEmail, OutboxState
 from invoices import lifecycle, services, workflow
-from invoices.models import InvoiceEvent
+from invoices.models import Invoice, InvoiceEvent
 from invoices.workflow import Status
 from tests.invoices.factories import InvoiceFactory
 from tests.structures.factories import MembershipFactory, StructureFactory, make_agent
@@ -88,3 +88,31 @@ def test_the_notification_task_sends_the_emails_itself(motifs, monkeypatch, mail
     # Delivered twice: nothing more.
     assert services.events_notify(event_ids=[e.pk for e in events])["already"] == 3
     assert len(mailoutbox) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_are_applied_fifty_per_commit(motifs, monkeypatch):
+    from django.db import connection
+
+    from invoices.services import staff_requests
+    from tests.invoices.conftest import seed_motifs
+
+    seed_motifs()
+    monkeypatch.setattr(staff_requests, "COMMIT_EVERY", 2)
+    monkeypatch.setattr(staff_requests, "enqueue_on_commit", lambda *a: None)  # applied below, here
+    monkeypatch.setattr(lifecycle, "enqueue", lambda *a: True)  # no notification task (its own commits)
+    ministry = StructureFactory(public=True)
+    agent = make_agent(ministry)
+    invoices = [InvoiceFactory(sent=True, recipient=ministry, status=Status.MISE_A_DISPOSITION) for _ in range(5)]
+    services.transition_requests_create(
+        invoice_ids=[i.pk for i in invoices], transition=workflow.TRANSITIONS["prendre_en_compte"], user=agent
+    )
+    commits = []
+    real_commit = connection.commit
+    monkeypatch.setattr(connection, "commit", lambda: commits.append(1) or real_commit())
+    counts = services.transition_requests_process(ids=None)
+    assert counts == {"APPLIQUEE": 5}
+    assert len(commits) == 3  # 2 + 2 + 1 requests, one commit each chunk
+    assert {i.status for i in Invoice.objects.filter(pk__in=[i.pk for i in invoices])} == {
+        Status.PRISE_EN_COMPTE_DESTINATAIRE
+    }
