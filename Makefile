@@ -58,9 +58,17 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-## Benchmarks (not part of the tests): a full-size directory import; see bench/ for options.
+## Benchmarks (not part of the tests): the portal at national scale on PostgreSQL, Redis, gunicorn
+## and Celery workers, measured by wrk and client processes; writes docs/benchmarks.md.
+## make bench [SIZE=1000000] [ONLY=data,pages,deposits,transitions,import] [LABEL=apres] [QUICK=1]
+## BENCH_DATABASE_URL (postgres://postgres@127.0.0.1:5432/chorus_bench) and BENCH_REDIS_URL
+## (redis://127.0.0.1:6379, databases 12 and 13) choose the services; BENCH_ARGS passes more options.
+SIZE ?=
+ONLY ?= data,pages,deposits,transitions,import
+LABEL ?= apres
 bench: install
-	CHORUS_VAR_DIR=$$(mktemp -d) DJANGO_SETTINGS_MODULE=chorus.settings.dev $(PY) bench/import_annuaire.py
+	@command -v wrk >/dev/null || { echo "make bench a besoin de wrk : apt-get install wrk"; exit 1; }
+	$(PY) bench/run.py $(if $(SIZE),--size $(SIZE)) --only $(ONLY) --label $(LABEL) $(if $(QUICK),--quick) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -24,15 +24,19 @@ from chorus.queue import enqueue_on_commit
 CONTACT_EMAIL_SALT = "accounts.contact_email"
 
 
-def email_enqueue(*, message: EmailMessage, idempotency_key: str | None = None) -> OutboxEmail:
+def email_enqueue(*, message: EmailMessage, idempotency_key: str | None = None, by_caller: bool = False) -> OutboxEmail:
     """Write ``message`` to the outbox in the caller's transaction; once it commits, a worker sends it.
+
+    ``by_caller``: the caller is itself a worker and sends the row once its transaction commits
+    (``outbox.outbox_deliver``), without one more task per e-mail; if it dies first, the row is
+    due again after OUTBOX_SWEEP_AFTER_SECONDS and ``accounts.sweep_outbox`` hands it on.
 
     Rendering happens before, with the request's context; the worker only sends. If the broker is
     down at the commit, the row waits for ``accounts.sweep_outbox`` (nothing is sent from the web
     process). A deterministic ``idempotency_key`` makes a second call with the same key a no-op.
     """
     row, created = outbox.outbox_write(message=message, idempotency_key=idempotency_key)
-    if created:
+    if created and not by_caller:
         enqueue_on_commit(deliver_email, row.pk)
     return row
 

@@ -13,5 +13,6 @@ urlpatterns = [
         views.contact_email_confirm,
         name="contact_email_confirm",
     ),
+    path("mon-compte/session/", views.session_status, name="session_status"),
     path("compte/activation/renvoyer/", views.resend_activation, name="resend_activation"),
 ]

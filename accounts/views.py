@@ -3,10 +3,11 @@ from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import services
 from accounts.forms import ProfileForm, ResendActivationForm
@@ -33,6 +34,16 @@ def page(request, slug):
     if slug not in PAGES:
         raise Http404
     return render(request, f"pages/{slug}.html", {"page_title": PAGES[slug]})
+
+
+@never_cache
+@require_GET
+@login_required
+def session_status(request):
+    """The session of the connected user, as JSON: the seconds left before it expires (for a page
+    that warns before the end of the session). Loads the session and the user, nothing else: the
+    benchmark's logged-in trivial view."""
+    return JsonResponse({"connecte": True, "expire_dans": request.session.get_expiry_age()})
 
 
 @login_required

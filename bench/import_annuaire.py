@@ -12,6 +12,7 @@ migrated first. With DATABASE_URL set, the same run measures PostgreSQL.
 """
 
 import argparse
+import json
 import os
 import resource
 import sys
@@ -105,7 +106,13 @@ def run(archive: Path, batch_size: int, label: str):
         f"RSS max {peak_rss_mb():,.0f} Mo"
     )
     assert not report.errors and report.total("rejected") == 0, [f.error for f in report.errors]
-    return report
+    return {
+        "label": label,
+        "lines": report.read,
+        "seconds": seconds,
+        "rps": report.read / seconds,
+        "rss_mb": peak_rss_mb(),
+    }
 
 
 def main():
@@ -133,10 +140,11 @@ def main():
             f"Fichiers générés en {time.perf_counter() - started:.1f} s : {archive.stat().st_size / 1e6:.1f} Mo zippés, "
             f"RSS max {peak_rss_mb():,.0f} Mo"
         )
-        run(archive, args.batch_size, "1er import (création)")
-        run(archive, args.batch_size, "2e import (inchangé)")
+        runs = [run(archive, args.batch_size, "1er import (création)")]
+        runs.append(run(archive, args.batch_size, "2e import (inchangé)"))
         modified = generate(directory, args.structures, args.services_per_structure, variant=1)
-        run(modified, args.batch_size, "3e import (1 % modifié)")
+        runs.append(run(modified, args.batch_size, "3e import (1 % modifié)"))
+    print("BENCH_JSON " + json.dumps({"runs": runs, "rss_mb": peak_rss_mb()}))
 
 
 if __name__ == "__main__":

@@ -66,3 +66,12 @@ def health(request):
     if _may_see_details(request):
         body.update(checks)
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+@never_cache
+@require_GET
+def alive(request):
+    """Liveness probe: the web process answers, nothing else is checked (no database, no broker,
+    no session). Load balancers that only need to know the process is up poll this one; the
+    benchmark uses it as the anonymous trivial view that every page rate is compared with."""
+    return JsonResponse({"status": "ok"})

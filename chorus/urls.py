@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accounts import views as accounts_views
-from chorus.health import health
+from chorus.health import alive, health
 from invoices import sollicitation_urls
 from invoices.api import urls as api_urls
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("", accounts_views.home, name="home"),
     path("pages/<slug:slug>/", accounts_views.page, name="page"),
     path("sante/", health, name="health"),
+    path("sante/vie/", alive, name="alive"),
     path("compte/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("structures/", include("structures.urls")),

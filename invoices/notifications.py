@@ -98,6 +98,11 @@ def send(messages: list[EmailMessage]) -> int:
     return len(messages)
 
 
+def write(messages: list[EmailMessage]) -> list[int]:
+    """Write the e-mails to the outbox for the calling worker to send after its commit; their ids."""
+    return [email_enqueue(message=message, by_caller=True).pk for message in messages]
+
+
 # --- Daily digest -----------------------------------------------------------------------------
 
 

@@ -6,16 +6,92 @@ The DejaVu font of Debian's fonts-dejavu-core is used when installed (any French
 it, fpdf2's core Helvetica with text reduced to what windows-1252 can show.
 """
 
+import copy
+import io
+import threading
+from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
 from django.utils import timezone
+from fontTools import subset, ttLib
 from fpdf import FPDF
+from fpdf.fonts import SubsetMap, TTFFont
 
 from chorus import formats
 from invoices.models import Invoice
 
 DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")
+# Parsed fonts kept across documents, by (file, style): parsing DejaVu (its cmap, the width of
+# each of its ~6,000 glyphs, its layout tables) was 64 % of the rendering of an invoice (issue 14).
+_FONTS: dict[tuple[str, str], tuple[TTFFont, bytes]] = {}
+_FONTS_LOCK = threading.Lock()
+# Tables fpdf2 drops when it embeds a font subset (no text shaping here), and the characters kept:
+# every Latin letter and accent, Greek, Cyrillic, punctuation (spaces U+202F and U+00A0
+# included), currency signs, letter-like symbols, arrows, mathematical operators and shapes. The
+# cached font has ~1/4 of DejaVu's glyphs, so that each document decompiles far less of it.
+_DROPPED_TABLES = ["GSUB", "GPOS", "GDEF", "kern", "MATH", "FFTM"]
+_KEPT_RANGES = [
+    (0x0020, 0x024F),
+    (0x0300, 0x036F),
+    (0x0370, 0x03FF),
+    (0x0400, 0x04FF),
+    (0x1E00, 0x1EFF),
+    (0x2000, 0x206F),
+    (0x20A0, 0x20CF),
+    (0x2100, 0x214F),
+    (0x2150, 0x218F),
+    (0x2190, 0x21FF),
+    (0x2200, 0x22FF),
+    (0x25A0, 0x25FF),
+]
+
+
+def _reduced_font(path: Path) -> bytes:
+    """The font file without the tables fpdf2 drops and without the glyphs of other scripts."""
+    font = ttLib.TTFont(str(path), recalcTimestamp=False)
+    options = subset.Options()
+    options.drop_tables += _DROPPED_TABLES
+    options.layout_features = []
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.glyph_names = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=[c for start, end in _KEPT_RANGES for c in range(start, end + 1)])
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    font.close()
+    return buffer.getvalue()
+
+
+def add_cached_font(pdf: FPDF, family: str, style: str, path: Path) -> None:
+    """``pdf.add_font(family, style, path)``, parsing the font once per process.
+
+    Each document gets its own copy of the parsed font (widths, glyph ids, a fresh subset) and its
+    own ``TTFont`` opened lazily on the cached bytes: fpdf2 subsets that object in place when it
+    writes the PDF, so it is never shared between documents."""
+    key = (str(path), style)
+    fontkey = f"{family.lower()}{style}"
+    cached = _FONTS.get(key)
+    if cached is None:
+        data = _reduced_font(path)
+        template = TTFFont(pdf, io.BytesIO(data), fontkey, style)
+        template.ttfont = None
+        with _FONTS_LOCK:
+            cached = _FONTS.setdefault(key, (template, data))
+    template, data = cached
+    font = copy.copy(template)  # scalars and read-only tables (cmap, descriptor) shared
+    font.ttfont = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
+    font.cw = defaultdict(template.cw.default_factory, template.cw)
+    font.glyph_ids = dict(template.glyph_ids)
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font.i = len(pdf.fonts) + 1
+    font.subset = SubsetMap(font)
+    pdf.fonts[fontkey] = font
+
+
 _REPLACEMENTS = {"\u202f": " ", "\u00a0": " ", "’": "'", "—": "-", "–": "-", "…": "..."}
 
 
@@ -28,8 +104,8 @@ class _Document(FPDF):
         self.set_creator("Chorus Pro")
         regular, bold = DEJAVU_DIR / "DejaVuSans.ttf", DEJAVU_DIR / "DejaVuSans-Bold.ttf"
         if regular.exists() and bold.exists():
-            self.add_font("dejavu", "", str(regular))
-            self.add_font("dejavu", "B", str(bold))
+            add_cached_font(self, "dejavu", "", regular)
+            add_cached_font(self, "dejavu", "B", bold)
             self.family = "dejavu"
             self.unicode = True
         else:

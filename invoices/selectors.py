@@ -204,7 +204,10 @@ def invoices_for_recipient_staff(user, invoices: QuerySet[Invoice] | None = None
         return invoices.none()
     if user.is_superuser:
         return invoices
-    return invoices.filter(recipient__in=recipients_for_staff(user).values("pk"))
+    # The ids first (an agent has a handful of structures): PostgreSQL estimates a literal list
+    # well, where ``recipient_id IN (subquery)`` was estimated at 633 rows instead of 114,000 and
+    # read the whole table (issue 14).
+    return invoices.filter(recipient_id__in=list(recipients_for_staff(user).values_list("pk", flat=True)))
 
 
 # --- Sollicitations (support requests) ---------------------------------------------------------

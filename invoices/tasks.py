@@ -16,13 +16,13 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from accounts.models import User
 from chorus.queue import enqueue
-from invoices import notifications, services, workflow
+from invoices import services, workflow
 from invoices.models import Invoice, InvoiceEvent
 
 logger = logging.getLogger(__name__)
@@ -100,22 +100,16 @@ def transition_invoice(
 
 @shared_task(name="invoices.notify_invoice_event", **TASK_OPTIONS)
 def notify_invoice_event(event_id: int) -> dict:
-    """E-mail the supplier side about one event, once: the event is claimed (``notified_at`` set by
-    a conditional UPDATE) and its e-mails written to the outbox in one transaction."""
-    now = timezone.now()
-    # One transaction: the claim and the outbox rows of the e-mails commit together (then the
-    # e-mails cannot be lost) or not at all (then the event is still unnotified, for a retry or
-    # for invoices.sweep_unnotified_events).
-    with transaction.atomic():
-        claimed = InvoiceEvent.objects.filter(pk=event_id, notified_at__isnull=True).update(notified_at=now)
-        if not claimed:
-            return {"sent": 0, "already": True}
-        event = InvoiceEvent.objects.select_related("invoice__supplier", "invoice__recipient", "motif").get(pk=event_id)
-        transition = workflow.TRANSITIONS.get(event.transition)
-        if transition is None or not transition.notifies:
-            return {"sent": 0}
-        sent = notifications.send(notifications.event_messages(event))
-    return {"sent": sent}
+    """E-mail the supplier side about one event, once (``services.events_notify``)."""
+    result = services.events_notify(event_ids=[event_id])
+    return {"sent": result["sent"], **({"already": True} if result["already"] else {})}
+
+
+@shared_task(name="invoices.notify_invoice_events", **TASK_OPTIONS)
+def notify_invoice_events(event_ids: list[int]) -> dict:
+    """The same for a batch of events (the transitions of a batch of staff requests): each event
+    claimed with its e-mails in its own transaction, the e-mails sent by this task afterwards."""
+    return services.events_notify(event_ids=event_ids)
 
 
 @shared_task(name="invoices.sweep_stuck_invoices", **TASK_OPTIONS)

@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Last: one transaction around each POST/PUT/PATCH/DELETE view, none around reads.
+    "chorus.transactions.AtomicUnsafeRequestsMiddleware",
 ]
 
 ROOT_URLCONF = "chorus.urls"
@@ -98,13 +100,15 @@ else:
     # A reused connection is checked (SELECT 1) before the first query of each request, and of
     # each task (chorus/celery.py closes unusable connections at task start), so a database
     # restart costs one reconnection, never a failed page or task.
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
     if DATABASES["default"]["ENGINE"].endswith("postgresql"):
         # Bounded wait for a new connection (libpq's connect_timeout, seconds).
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
             "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
         )
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# No BEGIN … COMMIT around reads: chorus.transactions.AtomicUnsafeRequestsMiddleware opens one
+# around each unsafe request only (what ATOMIC_REQUESTS did for all of them).
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: bounded waits ------------------------------------------------------------------
@@ -398,6 +402,9 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
+# Sessions read from the cache (Redis in production), written through to the database: no
+# session query on each page; a cache lost or flushed falls back to the database row.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

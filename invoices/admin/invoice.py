@@ -1,11 +1,15 @@
 """The invoice admin of the financial services: the scoped list and page, the files, the actions."""
 
+import re
+
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -18,6 +22,20 @@ from invoices.admin.filters import RecipientFilter, SentAtFilter, ServiceFilter,
 from invoices.admin.history import InvoiceEventInline
 from invoices.downloads import download
 from invoices.models import Invoice
+
+IDENTIFIER_RE = re.compile(r"[A-Za-z]{1,10}-\d{4}-\d{7}")
+# The list never counts more than this many invoices (a ministry receives hundreds of thousands):
+# the pages go as far, and the count reads at most as many index entries.
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """Counts at most ``COUNT_CAP + 1`` rows (``SELECT COUNT(*) FROM (… LIMIT n)``)."""
+
+    @cached_property
+    def count(self):
+        return self.object_list[: COUNT_CAP + 1].count()
+
 
 # The transitions a recipient's financial service fires, in the order of the table.
 RECIPIENT_TRANSITIONS = workflow.transitions_for(workflow.Actor.RECIPIENT)
@@ -120,6 +138,18 @@ class InvoiceAdmin(TransitionActions, admin.ModelAdmin):
         "recipient_service__code",
         "recipient_service__name",
     ]
+
+    def get_search_results(self, request, queryset, search_term):
+        """A whole invoice identifier (FAC-2026-0000123, any case) is looked up exactly, by the
+        unique index; Django's ``=identifier`` would compare ``UPPER(identifier)``, which no index
+        serves, and OR it with the other fields (issue 14). Any other term: Django's search."""
+        term = search_term.strip()
+        if IDENTIFIER_RE.fullmatch(term):
+            return queryset.filter(identifier=term.upper()), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return CappedPaginator(queryset, per_page, orphans, allow_empty_first_page)
 
     # --- Scope and permissions
 

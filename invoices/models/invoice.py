@@ -269,6 +269,8 @@ class Invoice(models.Model):
                 condition=Q(payment_due_on__isnull=False, payment_stopped_on__isnull=True),
                 name="invoice_supplier_due_idx",
             ),
+            # The support's admin list (every recipient), newest first: no sort of the whole table.
+            models.Index(fields=["-sent_at", "-id"], name="invoice_sent_idx"),
         ]
 
     def __str__(self):

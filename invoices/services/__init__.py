@@ -44,6 +44,7 @@ from invoices.services.clocks import payment_clocks_rebuild
 from invoices.services.deposit import invoice_deposit
 from invoices.services.drafts import DRAFT_FIELDS, invoice_create, invoice_delete, invoice_save_draft
 from invoices.services.flux import api_file_add, flux_deposit, flux_number
+from invoices.services.notifying import events_notify
 from invoices.services.rates import late_payment_rate_set
 from invoices.services.reminders import digest_send, invoices_remind_suspended
 from invoices.services.routing import (
@@ -53,7 +54,13 @@ from invoices.services.routing import (
     invoices_stuck,
     routing_errors,
 )
-from invoices.services.sending import identifier_allocate, invoice_send, invoice_transition, sequence_next
+from invoices.services.sending import (
+    identifier_allocate,
+    identifier_reserve,
+    invoice_send,
+    invoice_transition,
+    sequence_next,
+)
 from invoices.services.sollicitations import (
     sollicitation_answer,
     sollicitation_contact,
@@ -99,7 +106,9 @@ __all__ = [
     "clean_filename",
     "delete_files",
     "digest_send",
+    "events_notify",
     "identifier_allocate",
+    "identifier_reserve",
     "invoice_acknowledge_rejection",
     "invoice_add_attachments",
     "invoice_complete",

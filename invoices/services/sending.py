@@ -2,11 +2,12 @@
 ``invoice_transition``, the front door of every transition."""
 
 import logging
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,11 +30,81 @@ def sequence_next(key: str) -> int:
         return sequence.last_value
 
 
+def _pg_sequence_name(key: str) -> str:
+    return "invoice_identifier_" + re.sub(r"[^a-z0-9]+", "_", key.lower()).strip("_")
+
+
+def _pg_sequence_create(name: str, start: int) -> None:
+    """Create the sequence on a connection of its own, committed at once: creating it inside the
+    sending's transaction would lock its name in the catalogue until that commit."""
+    other = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {other.ops.quote_name(name)} START WITH {int(start)}")
+    except IntegrityError:  # created at the same instant by another first sending of the year
+        pass
+    finally:
+        other.close()
+
+
+# nextval by the sequence's oid, read from pg_class by this statement's snapshot: no row when the
+# sequence does not exist yet, and no error (a failed lookup by name would leave a negative entry
+# in the backend's catalogue cache, hiding the sequence created meanwhile by another connection).
+_NEXTVAL_SQL = (
+    "SELECT nextval(c.oid) FROM pg_class c WHERE c.relname = %s AND c.relkind = 'S'"
+    " AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
+)
+
+
+def _pg_sequence_next(key: str) -> int:
+    """``nextval`` of the PostgreSQL sequence of ``key``, created on first use (starting after the
+    ``Sequence`` row's value, if any). A sequence takes no lock that lasts until the commit: two
+    sendings allocate at once, however long each one renders and hashes before committing. A
+    rolled-back sending leaves a gap, as any PostgreSQL sequence does."""
+    name = _pg_sequence_name(key)
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXTVAL_SQL, [name])
+        row = cursor.fetchone()
+        if row is None:  # the first identifier of the year
+            start = (Sequence.objects.filter(key=key).values_list("last_value", flat=True).first() or 0) + 1
+            _pg_sequence_create(name, start)
+            cursor.execute(_NEXTVAL_SQL, [name])
+            row = cursor.fetchone()
+        return row[0]
+
+
+def identifier_value(key: str) -> int:
+    """The next value of the identifier counter ``key`` (one per year): a PostgreSQL sequence on
+    PostgreSQL (no lock held until the commit), the ``Sequence`` row elsewhere (SQLite serialises
+    writers anyway)."""
+    if connection.vendor == "postgresql":
+        return _pg_sequence_next(key)
+    return sequence_next(key)
+
+
 def identifier_allocate(*, year: int) -> str:
     """The public identifier of a sent invoice: FAC-2026-0000123 (sequential per year)."""
     prefix = settings.INVOICE_IDENTIFIER_PREFIX
-    value = sequence_next(f"{prefix}-{year}")
+    value = identifier_value(f"{prefix}-{year}")
     return f"{prefix}-{year}-{value:07d}"
+
+
+def identifier_reserve(*, year: int, last_value: int) -> None:
+    """Make the next identifier of ``year`` follow ``last_value`` at least (bulk loads, imports of
+    invoices numbered elsewhere)."""
+    key = f"{settings.INVOICE_IDENTIFIER_PREFIX}-{year}"
+    with transaction.atomic():
+        sequence, _created = Sequence.objects.select_for_update().get_or_create(key=key)
+        if sequence.last_value < last_value:
+            sequence.last_value = last_value
+            sequence.save(update_fields=["last_value"])
+    if connection.vendor == "postgresql":
+        name = _pg_sequence_name(key)
+        _pg_sequence_create(name, last_value + 1)
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(name)  # [a-z0-9_] only
+            current = f"SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM {table}"  # noqa: S608
+            cursor.execute(f"SELECT setval(%s, GREATEST(%s, ({current})))", [name, int(last_value)])
 
 
 @transaction.atomic

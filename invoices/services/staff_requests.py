@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chorus.queue import enqueue, enqueue_on_commit
-from invoices import workflow
+from invoices import lifecycle, workflow
 from invoices.models import Invoice, TransitionRequest, TransitionRequestState
 from invoices.services.sending import invoice_transition
 
@@ -92,16 +92,34 @@ def _apply(row: TransitionRequest) -> tuple[str, str]:
 
 
 def transition_requests_process(*, batch: str | uuid.UUID | None = None, ids: list[int] | None = None) -> Counter:
-    """Apply the pending requests of ``batch`` (or with these ``ids``), oldest first, each in its
-    own transaction with its outcome; a row another worker holds is skipped. Returns the counts by
-    state."""
+    """Apply the pending requests of ``batch`` (or with these ``ids``), oldest first, each with its
+    outcome in its own savepoint, ``COMMIT_EVERY`` per transaction; a row another worker holds is
+    skipped. A transient error (the database) rolls back the current chunk, whose rows stay
+    pending for the retry. Returns the counts by state."""
     pending = TransitionRequest.objects.filter(state=State.PENDING)
     if batch is not None:
         pending = pending.filter(batch=batch)
     if ids is not None:
         pending = pending.filter(pk__in=ids)
     counts: Counter = Counter()
-    for pk in list(pending.order_by("pk").values_list("pk", flat=True)):
+    with lifecycle.notifications_batched():
+        _process_rows(list(pending.order_by("pk").values_list("pk", flat=True)), counts)
+    return counts
+
+
+# Requests applied per commit: each one keeps its own savepoint (a refusal or an error rolls back
+# that one only), and one commit for 50 saves 49 WAL flushes (issue 14).
+COMMIT_EVERY = 50
+
+
+def _process_rows(ids: list[int], counts: Counter) -> None:
+    for start in range(0, len(ids), COMMIT_EVERY):
+        with transaction.atomic():
+            _process_chunk(ids[start : start + COMMIT_EVERY], counts)
+
+
+def _process_chunk(ids: list[int], counts: Counter) -> None:
+    for pk in ids:
         with transaction.atomic():
             row = (
                 TransitionRequest.objects.select_for_update(skip_locked=True, of=("self",))
@@ -120,7 +138,6 @@ def transition_requests_process(*, batch: str | uuid.UUID | None = None, ids: li
         counts[state] += 1
         if state == State.REFUSED:
             logger.info("Demande %s refusée (facture %s, %s) : %s", pk, row.invoice_id, row.transition, message)
-    return counts
 
 
 def transition_requests_stuck(*, older_than_minutes: int):

@@ -1,0 +1,187 @@
+"""Deposit clients of the benchmark: N processes, each a supplier's browser, sending invoices for
+a fixed time through the portal's pages, as a person would (not run by the tests).
+
+    python bench/clients.py --base http://127.0.0.1:8714 --sessions sessions.json --seconds 30 \\
+        --mode pdf|typed|mixed --output result.json
+
+Each process posts the forms it reads (CSRF token, pre-filled fields), gives the invoice a number
+of its own, and records per invoice the seconds from the first request to the answer of "Valider
+et envoyer", and the invoice's id. ``sessions.json`` lists one entry per client: session cookie,
+recipient id (and its SIRET, code service and EJ when the recipient asks for them), the path of
+the Factur-X PDF this supplier deposits.
+"""
+
+import argparse
+import json
+import multiprocessing
+import re
+import sys
+import time
+import uuid
+from html.parser import HTMLParser
+
+import requests
+
+
+class FormParser(HTMLParser):
+    """The fields of every POST form of a page, as a browser would submit them (first values)."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[dict] = []
+        self._form = None
+        self._select = None
+        self._textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self._form = {"action": a.get("action") or "", "fields": {}}
+            self.forms.append(self._form)
+        if self._form is None:
+            return
+        fields = self._form["fields"]
+        name = a.get("name")
+        if tag == "input" and name:
+            kind = (a.get("type") or "text").lower()
+            if kind in {"submit", "button", "file", "image", "reset"}:
+                return
+            if kind in {"checkbox", "radio"}:
+                if "checked" in a:
+                    fields[name] = a.get("value", "on")
+                return
+            fields.setdefault(name, a.get("value") or "")
+        elif tag == "select" and name:
+            self._select = name
+            fields.setdefault(name, "")
+        elif tag == "option" and self._select:
+            if "selected" in a:
+                self._form["fields"][self._select] = a.get("value", "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            fields.setdefault(name, "")
+
+    def handle_data(self, data):
+        if self._textarea and self._form is not None:
+            self._form["fields"][self._textarea] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def form_with(html: str, field: str) -> dict:
+    parser = FormParser()
+    parser.feed(html)
+    for form in parser.forms:
+        if field in form["fields"]:
+            return form
+    raise RuntimeError(f"aucun formulaire avec le champ {field}")
+
+
+DETAIL = re.compile(r"/factures/(\d+)/$")
+
+
+def send_pdf(session: requests.Session, base: str, client: dict, pdf: bytes) -> int:
+    page = session.get(f"{base}/factures/deposer/")
+    form = form_with(page.text, "cadre")
+    data = {**form["fields"], "cadre": "A1", "pdf_format": form["fields"].get("pdf_format") or "PDF"}
+    answer = session.post(
+        f"{base}/factures/deposer/", data=data, files={"file": ("facture.pdf", pdf, "application/pdf")}
+    )
+    if "/modifier/" not in answer.url:
+        raise RuntimeError(f"dépôt refusé ({answer.status_code}) : {answer.url}")
+    return finish(session, answer, client, base)
+
+
+def send_typed(session: requests.Session, base: str, client: dict) -> int:
+    page = session.get(f"{base}/factures/saisir/")
+    return finish(session, page, client, base, typed=True)
+
+
+def finish(session, page, client: dict, base: str, typed: bool = False) -> int:
+    form = form_with(page.text, "number")
+    data = dict(form["fields"])
+    data.update(
+        {
+            "number": "C" + uuid.uuid4().hex[:15],
+            "invoice_date": time.strftime("%d/%m/%Y"),
+            "recipient": str(client["recipient_id"]),
+            "recipient_query": client["recipient_siret"],
+            "recipient_service": client.get("service_code", ""),
+            "engagement_number": client.get("engagement", ""),
+            "action": "send",
+        }
+    )
+    if typed:
+        prefix = next((k[: -len("TOTAL_FORMS")] for k in data if k.endswith("TOTAL_FORMS")), "lines-")
+        data.update(
+            {
+                f"{prefix}TOTAL_FORMS": "1",
+                f"{prefix}0-designation": "Prestation de conseil",
+                f"{prefix}0-quantity": "2",
+                f"{prefix}0-unit": "jour",
+                f"{prefix}0-unit_price_ht": "450,00",
+                f"{prefix}0-vat_rate": "20.00",
+            }
+        )
+    url = page.url if form["action"] in ("", ".") else requests.compat.urljoin(page.url, form["action"])
+    answer = session.post(url, data=data)
+    match = DETAIL.search(answer.url)
+    if not match:
+        errors = re.findall(r'class="fr-error-text"[^>]*>\s*([^<]+)', answer.text)
+        raise RuntimeError(f"envoi refusé ({answer.status_code}, {answer.url}) : {errors[:3]}")
+    return int(match.group(1))
+
+
+def client_loop(args) -> dict:
+    index, base, client, seconds, mode = args
+    with open(client["pdf"], "rb") as handle:
+        pdf = handle.read()
+    session = requests.Session()
+    session.cookies.set("sessionid", client["sessionid"])
+    deadline = time.monotonic() + seconds
+    done, errors, n = [], [], 0
+    while time.monotonic() < deadline:
+        typed = mode == "typed" or (mode == "mixed" and (n + index) % 2 == 1)
+        n += 1
+        started = time.monotonic()
+        try:
+            pk = send_typed(session, base, client) if typed else send_pdf(session, base, client, pdf)
+        except Exception as exc:  # noqa: BLE001 - counted and reported
+            errors.append(str(exc)[:300])
+            continue
+        done.append({"id": pk, "seconds": time.monotonic() - started, "typed": typed})
+    return {"done": done, "errors": errors}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base", required=True)
+    parser.add_argument("--sessions", required=True)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--mode", choices=["pdf", "typed", "mixed"], default="mixed")
+    parser.add_argument("--output", required=True)
+    args = parser.parse_args()
+    with open(args.sessions) as handle:
+        clients = json.load(handle)
+    started = time.monotonic()
+    with multiprocessing.Pool(len(clients)) as pool:
+        results = pool.map(client_loop, [(i, args.base, c, args.seconds, args.mode) for i, c in enumerate(clients)])
+    elapsed = time.monotonic() - started
+    out = {
+        "elapsed": elapsed,
+        "done": [d for r in results for d in r["done"]],
+        "errors": [e for r in results for e in r["errors"]],
+    }
+    with open(args.output, "w") as handle:
+        json.dump(out, handle)
+    print(f"{len(out['done'])} factures envoyées en {elapsed:.1f} s, {len(out['errors'])} erreurs", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
