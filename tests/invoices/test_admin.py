@@ -599,5 +599,4 @@ def test_the_xml_of_a_structured_invoice_is_downloaded_by_its_recipients_staff_o
     response = client_a.get(reverse("admin:invoices_invoice_xml", args=[invoices["a"].pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/xml"
     assert b"".join(response.streaming_content).startswith(b"<?xml")
-    response.close()
     assert client_a.get(reverse("admin:invoices_invoice_xml", args=[invoices["b"].pk])).status_code == 404

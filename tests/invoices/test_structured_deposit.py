@@ -228,7 +228,6 @@ def test_another_structure_cannot_download_the_xml(client, logged, member, recip
     response = logged.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/xml"
     assert b"".join(response.streaming_content).startswith(b"<?xml")
-    response.close()
     other = MembershipFactory()
     client.force_login(other.user)
     assert client.get(url).status_code == 404
