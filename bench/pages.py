@@ -4,16 +4,36 @@
 of the invoices), ``agent`` (the agent of the recipient receiving the largest share), ``admin``
 (a super-administrator). Placeholders filled from the generated data: ``{invoice}`` (an invoice
 of the big supplier, sent to the big recipient), ``{identifier}`` (its identifier),
-``{number}`` (its number), ``{supplier_siret}``. Add a page by adding a line; the first two are
+``{number}`` (its number), ``{supplier_siret}``, ``{deep_cursor}`` (the keyset cursor of the
+big supplier's 16,000th invoice in the default order, i.e. page 800 of 20 rows: the Rechercher tab
+reads pages by cursor, never by offset), ``{recipient_name}`` (the big recipient's name). Add a page by adding a line; the first two are
 the trivial views every rate is compared with (their names must stay).
 """
 
 PAGES = [
     ("trivial-anonyme", "/sante/vie/", "anonyme", "vue triviale anonyme (aucune requête SQL)"),
     ("trivial-connecte", "/mon-compte/session/", "fournisseur", "vue triviale connectée (session et utilisateur)"),
-    ("factures-emises", "/factures/", "fournisseur", "Factures émises, 1re page"),
-    ("factures-onglet", "/factures/?onglet=envoyees", "fournisseur", "Factures émises, onglet « envoyées »"),
-    ("factures-page-profonde", "/factures/?page=800", "fournisseur", "Factures émises, page 800"),
+    ("accueil", "/accueil/", "fournisseur", "accueil connecté du fournisseur"),
+    ("synthese", "/factures/synthese/", "fournisseur", "Factures émises : Synthèse"),
+    ("factures-emises", "/factures/", "fournisseur", "Rechercher, 1re page"),
+    ("factures-onglet", "/factures/?onglet=envoyees", "fournisseur", "Rechercher, factures envoyées"),
+    ("factures-page-profonde", "/factures/?apres={deep_cursor}", "fournisseur", "Rechercher, page 800"),
+    (
+        "recherche-criteres",
+        "/factures/?statut=MISE_A_DISPOSITION&statut=SUSPENDUE&montant_min=100&tri=-montant",
+        "fournisseur",
+        "Rechercher : deux statuts, montant minimal, tri par montant",
+    ),
+    (
+        "recherche-destinataire",
+        "/factures/?destinataire={recipient_name}&destinataire_etat=etat",
+        "fournisseur",
+        "Rechercher : par raison sociale du destinataire (État)",
+    ),
+    ("en-retard", "/factures/?en_retard=on", "fournisseur", "Rechercher : factures en retard de paiement"),
+    ("archives", "/factures/archives/", "fournisseur", "Archives, 1re page"),
+    ("tableau-de-bord", "/factures/tableau-de-bord/", "fournisseur", "Tableau de bord"),
+    ("liste-fiscale", "/factures/liste-fiscale/", "fournisseur", "Liste fiscale, période par défaut"),
     ("facture", "/factures/{invoice}/", "fournisseur", "page d'une facture"),
     ("admin-factures", "/admin/invoices/invoice/", "agent", "administration : factures reçues (agent)"),
     (

@@ -72,9 +72,11 @@ def main():
     if args.who != "anonyme":
         client.force_login(User.objects.get(email=emails[args.who]))
 
+    path = args.path.format(**placeholders()) if not args.deposit else None
+
     def request():
         if not args.deposit:
-            return client.get(args.path.format(**placeholders()))
+            return client.get(path)
         return deposit(client, args.deposit)
 
     request()  # warm-up: imports, caches
@@ -99,9 +101,11 @@ def main():
     print(f"{elapsed * 1000:.1f} ms par requête, {per_request:.0f} requêtes SQL ({sql_ms:.1f} ms)")
     slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:5]
     for q in queries.captured_queries if args.sql else slowest:
-        print(f"  {float(q['time']) * 1000:7.1f} ms  {q['sql'][:300]}")
+        print(f"  {float(q['time']) * 1000:7.1f} ms  {q['sql'][: int(os.environ.get('PROFILE_SQL_WIDTH', '300'))]}")
     out = io.StringIO()
-    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(30)
+    pstats.Stats(profile, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(
+        int(os.environ.get("PROFILE_LINES", "30"))
+    )
     print(out.getvalue())
 
 

@@ -1,7 +1,7 @@
 """``make bench``: the portal at national scale on PostgreSQL, Redis, gunicorn and Celery workers,
 measured from separate load processes, and ``docs/benchmarks.md`` written from the figures.
 
-    .venv/bin/python bench/run.py [--size 200000] [--quick] [--only pages,deposits,transitions,import]
+    .venv/bin/python bench/run.py [--size 1000000] [--quick] [--only pages,deposits,transitions,import]
         [--label apres] [--duration 10] [--connections 20,50] [--reuse-data]
 
 Steps (each one in ``--only``, all by default):
@@ -55,7 +55,9 @@ def log(message: str) -> None:
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=int, default=None, help="factures générées (200 000 par défaut)")
+    parser.add_argument(
+        "--size", type=int, default=None, help="factures générées (1 000 000 par défaut, la taille des objectifs)"
+    )
     parser.add_argument("--quick", action="store_true", help="20 000 factures, mesures courtes")
     parser.add_argument("--only", default=",".join(STEPS), help="étapes, séparées par des virgules")
     parser.add_argument("--label", default="apres", help="nom des résultats (bench/results/<label>.json)")
@@ -74,7 +76,7 @@ def parse_args():
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379"))
     parser.add_argument("--report-only", action="store_true", help="réécrire le rapport sans rien mesurer")
     args = parser.parse_args()
-    args.size = args.size or (20_000 if args.quick else 200_000)
+    args.size = args.size or (20_000 if args.quick else 1_000_000)
     args.duration = args.duration or (4.0 if args.quick else 10.0)
     args.transitions = args.transitions or (2_000 if args.quick else TRANSITIONS)
     args.import_lines = args.import_lines or (30_000 if args.quick else 200_000)
@@ -287,11 +289,21 @@ def placeholders() -> dict:
         .order_by("-id")
         .first()
     )
+    from urllib.parse import quote
+
+    deep = (
+        Invoice.objects.filter(supplier=big_supplier)
+        .order_by("-created_at", "-id")
+        .values_list("id", "created_at")[15_999:16_000]
+        .get()
+    )
     return {
         "invoice": invoice.pk,
         "identifier": invoice.identifier,
         "number": invoice.number,
         "supplier_siret": big_supplier.identifier,
+        "deep_cursor": quote(f"{deep[0]}~{deep[1].isoformat()}"),
+        "recipient_name": quote(big_recipient.name),
     }
 
 

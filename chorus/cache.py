@@ -7,7 +7,10 @@ the call is served by a local-memory cache of this process instead; for the next
 ``FALLBACK_SECONDS`` (CACHE_FALLBACK_SECONDS, 30) the process does not try Redis at all, then it
 does again. Defined behaviour during an outage: rate limits still apply, counted per process
 rather than for the whole platform (a little looser with several web processes), and counts made
-during the outage are forgotten once Redis is back. Nothing else is kept in this cache.
+during the outage are forgotten once Redis is back. The rest of what is kept here can be
+recomputed: sessions (``cached_db``, also in the database), the rendered criteria form of
+Rechercher (invoices/views/listing.py) and the suppliers' figures (invoices/figures_cache.py, at
+most ``CHORUS_FIGURES_CACHE_SECONDS`` old if an invalidation is missed during an outage).
 """
 
 import logging

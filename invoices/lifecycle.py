@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chorus.queue import enqueue
-from invoices import payment, workflow
+from invoices import figures_cache, payment, workflow
 from invoices.models import Invoice, InvoiceEvent, InvoiceType, Motif
 from structures import access
 from structures.models import Structure
@@ -209,6 +209,8 @@ def apply_transition(
         mandate_number=mandate_number,
         created_at=now,
     )
+    supplier_id = locked.supplier_id
+    transaction.on_commit(lambda: figures_cache.invalidate(supplier_id))
     if transition.notifies:
         event_id = event.pk
         batch = _batched_notifications.get()

@@ -142,6 +142,10 @@ else:
         }
     }
 
+# The Tableau de bord and Liste fiscale figures of a supplier stay in the cache until one of its
+# invoices changes status, at most this long (invoices/figures_cache.py); 0 turns it off.
+CHORUS_FIGURES_CACHE_SECONDS = env.int("CHORUS_FIGURES_CACHE_SECONDS", default=300)
+
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

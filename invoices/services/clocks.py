@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from invoices import lifecycle, payment
+from invoices import figures_cache, lifecycle, payment
 from invoices.models import Invoice, InvoiceEvent, InvoiceType
 from invoices.workflow import Status
 
@@ -55,6 +55,8 @@ def payment_clocks_rebuild(*, batch_size: int = 500) -> int:
                 .order_by("pk")[:batch_size]
             )
             if not batch:
+                if updated:
+                    figures_cache.invalidate_all()
                 return updated
             after = batch[-1].pk
             history = defaultdict(list)

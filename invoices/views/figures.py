@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from chorus import formats
 from chorus.ids import parse_id
-from invoices import charts, figures, rendering_figures
+from invoices import charts, figures, figures_cache, rendering_figures
 from invoices.downloads import download, private_headers
 from invoices.forms.periods import DashboardPeriodForm, FiscalPeriodForm, month_value
 from invoices.views._common import current_supplier, no_structure
@@ -86,7 +86,13 @@ def invoice_dashboard(request):
         return render(request, "invoices/invoice_dashboard.html", context, status=200)
     start, end = form.period()
     recipient = figures.public_recipient(parse_id(request.GET.get("destinataire", "")))
-    board = figures.dashboard(supplier, start=start, end=end, recipient=recipient)
+    today = timezone.localdate()
+    board = figures_cache.cached(
+        supplier.pk,
+        "dashboard",
+        (start, end, recipient.pk if recipient else None, today),
+        lambda: figures.dashboard(supplier, start=start, end=end, recipient=recipient, today=today),
+    )
     last = figures.add_months(end, -1)
     if not form.is_bound:
         form = DashboardPeriodForm({"du": month_value(start), "au": month_value(last)})
@@ -192,7 +198,9 @@ def invoice_fiscal(request):
     form, context = _fiscal_context(request, supplier)
     if "start" in context:
         start, end = context["start"], context["end"]
-        by_rate, total = figures.fiscal_totals(supplier, start=start, end=end)
+        by_rate, total = figures_cache.cached(
+            supplier.pk, "fiscal", (start, end), lambda: figures.fiscal_totals(supplier, start=start, end=end)
+        )
         invoices, following = figures.fiscal_page(
             supplier, start=start, end=end, after=_after(request.GET.get("apres", ""))
         )

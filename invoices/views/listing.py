@@ -6,11 +6,21 @@ invoices; the number of results is counted up to ``COUNT_CAP`` only ("plus de 1 
 Queries of a page: the session and the user, the user's memberships, the supplier's services (the
 criterion), the capped count and the page (a second one on the page where dated rows give way to
 undated drafts): 6 in all, whatever the page.
+
+The criteria form (16 fields, a third of the page's time) is rendered once per set of criteria
+and kept in the cache (``search_form_html``): the same URL gives the same form.
 """
 
+import hashlib
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import QueryDict
 from django.shortcuts import render
+from django.template.loader import get_template, render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from invoices import exports, keyset, selectors, workflow
@@ -85,6 +95,39 @@ def _headers(params: QueryDict, sort: str, descending: bool) -> list[dict]:
     return headers
 
 
+SEARCH_FORM_TEMPLATE = "invoices/includes/search_form.html"
+SEARCH_FORM_SECONDS = 600
+_TEMPLATE_VERSION: list[str] = []
+
+
+def _template_version() -> str:
+    """A digest of the form's template, so that a deployment never serves an older form."""
+    if not _TEMPLATE_VERSION or settings.DEBUG:
+        source = get_template(SEARCH_FORM_TEMPLATE).template.source
+        _TEMPLATE_VERSION[:] = [hashlib.sha256(source.encode()).hexdigest()[:12]]
+    return _TEMPLATE_VERSION[0]
+
+
+def search_form_html(request, form: InvoiceSearchForm, *, archives: bool) -> str:
+    """The criteria form as HTML, from the cache when the same criteria were rendered before.
+
+    The form is a function of the query (cursors aside), of the list (archives or not: other
+    status choices) and of the supplier's services (a criterion, read by the form anyway)."""
+    services = repr(form.fields["service"].choices) if "service" in form.fields else ""
+    query = _query(request.GET)
+    key = (
+        "chorus:search-form:"
+        + hashlib.sha256(
+            "|".join([_template_version(), get_language() or "", str(archives), services, query]).encode()
+        ).hexdigest()
+    )
+    html = cache.get(key)  # chorus.cache.FallbackRedisCache: never raises when Redis is down
+    if html is None:
+        html = render_to_string(SEARCH_FORM_TEMPLATE, {"form": form, "archives": archives})
+        cache.set(key, html, timeout=SEARCH_FORM_SECONDS)
+    return mark_safe(html)  # rendered (and escaped) by the template engine
+
+
 def _page(request, *, archives: bool):
     supplier, form, invoices = _search(request, archives=archives)
     if supplier is None:
@@ -96,6 +139,7 @@ def _page(request, *, archives: bool):
         "archives": archives,
         "supplier": supplier,
         "form": form,
+        "form_html": search_form_html(request, form, archives=archives),
         "page": None,
         "rows": [],
         "total": None,

@@ -86,9 +86,10 @@ def test_every_status_and_transition(parties, status, transition_name, django_ca
             assert event.motif.code == MOTIF_FOR[transition.motifs]
         if transition.mandate_number_required:
             assert invoice.mandate_number == event.mandate_number == "M-2026-1"
-        # A notification is scheduled for what the supplier must hear about, after the commit.
+        # A notification is scheduled for what the supplier must hear about, after the commit,
+        # and the supplier's cached figures are invalidated (invoices/figures_cache.py).
         notified, routed = transition.notifies, transition.reroutes
-        assert len(callbacks) == int(notified) + int(routed)
+        assert len(callbacks) == 1 + int(notified) + int(routed)
     elif status == transition.target:
         with django_capture_on_commit_callbacks() as callbacks:
             assert invoice_transition(invoice=invoice, **args) is None

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from accounts.models import OutboxEmail
 from invoices import services, tasks
 from invoices.models import DigestDelivery, Invoice, InvoiceEvent
 from invoices.services import invoice_transition
@@ -111,7 +112,9 @@ def test_what_the_supplier_did_is_not_notified(member, django_capture_on_commit_
         invoice_transition(
             invoice=invoice, transition="completer", actor=Actor.SUPPLIER, user=member.user, comment="Voici"
         )
-    assert callbacks == [] and mail.outbox == []
+    # Only the supplier's cached figures are invalidated after the commit: no message is written.
+    assert len(callbacks) == 1 and mail.outbox == []
+    assert not OutboxEmail.objects.exists()
 
 
 # --- Who, and only once --------------------------------------------------------------------------

@@ -318,6 +318,33 @@ def test_bad_criteria_show_their_messages_and_no_results(logged, supplier):
     assert "R-1" not in page and "résultats" not in page
 
 
+def form_rendered(client, url) -> tuple[str, bool]:
+    """The page, and whether the criteria form was rendered for it (not read from the cache)."""
+    response = client.get(url)
+    return html(response), "invoices/includes/search_form.html" in [t.name for t in response.templates]
+
+
+def test_the_criteria_form_is_rendered_once_per_set_of_criteria(logged, supplier, member):
+    make(supplier, number="F-1")
+    url = reverse("invoices:list")
+    first, rendered = form_rendered(logged, url + "?numero=F-1&montant_min=abc")
+    assert rendered and 'value="F-1"' in first and "Saisissez un montant, par exemple 1 234,56." in first
+    again, rendered = form_rendered(logged, url + "?numero=F-1&montant_min=abc")
+    assert not rendered
+
+    def form_of(page):
+        return page[page.index('<form method="get"') : page.index("</form>", page.index('<form method="get"'))]
+
+    assert form_of(again) == form_of(first)
+    # A cursor is not a criterion; other criteria, the archives or a new service are another form.
+    assert not form_rendered(logged, url + "?numero=F-1&montant_min=abc&apres=12")[1]
+    assert form_rendered(logged, url + "?numero=F-2")[1]
+    assert form_rendered(logged, reverse("invoices:archives") + "?numero=F-1&montant_min=abc")[1]
+    ServiceFactory(structure=supplier, code="NOUVEAU-SERVICE", name="Service créé à l'instant")
+    page, rendered = form_rendered(logged, url + "?numero=F-1&montant_min=abc")
+    assert rendered and "NOUVEAU-SERVICE" in page
+
+
 def test_the_count_is_capped(logged, supplier, monkeypatch):
     monkeypatch.setattr("invoices.views.listing.COUNT_CAP", 3)
     for n in range(5):

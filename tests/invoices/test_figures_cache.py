@@ -1,0 +1,127 @@
+"""The Tableau de bord and Liste fiscale figures stay in the cache until one of the supplier's
+invoices changes status (invoices/figures_cache.py): a second view reads no aggregate, a
+transition or new rates show at once, another supplier's change leaves them, ``0`` turns it off."""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from invoices import figures_cache, services
+from invoices.models import Invoice, LatePaymentRate
+from invoices.workflow import Actor, Status
+from tests.conftest import html
+from tests.invoices.factories import InvoiceFactory
+from tests.structures.factories import MembershipFactory, StructureFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def member(motifs):
+    return MembershipFactory(structure=StructureFactory(name="Menuiserie Martin"))
+
+
+@pytest.fixture
+def logged(client, member):
+    client.force_login(member.user)
+    return client
+
+
+def deposited(supplier, *, on: date, **kwargs) -> Invoice:
+    invoice = InvoiceFactory(supplier=supplier, sent=True, status=Status.DEPOSEE, invoice_date=on, **kwargs)
+    Invoice.objects.filter(pk=invoice.pk).update(sent_at=timezone.make_aware(datetime.combine(on, datetime.min.time())))
+    return invoice
+
+
+def aggregates(client, url, params=None) -> tuple[str, int]:
+    """The page and the number of its aggregate queries (COUNT/SUM … GROUP BY)."""
+    with CaptureQueriesContext(connection) as queries:
+        page = html(client.get(url, params or {}))
+    return page, sum(1 for q in queries.captured_queries if "GROUP BY" in q["sql"])
+
+
+def test_the_dashboard_is_read_once_then_refreshed_by_a_transition(logged, member, django_capture_on_commit_callbacks):
+    today = timezone.localdate()
+    invoice = deposited(member.structure, on=today, amount_ttc=Decimal("1200.00"))
+    url = reverse("invoices:dashboard")
+    page, first = aggregates(logged, url)
+    assert first >= 2 and "Déposée" in page
+    page, second = aggregates(logged, url)
+    assert second == 0 and "Déposée" in page
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.invoice_transition(invoice=invoice, transition="acheminer", actor=Actor.SYSTEM)
+    assert aggregates(logged, url)[1] == 0  # not committed yet: the figures stand
+    for callback in callbacks:
+        callback()
+    page, third = aggregates(logged, url)
+    assert third >= 2
+    assert "En cours d'acheminement" in page
+
+
+def test_another_suppliers_transition_keeps_the_figures(logged, member, django_capture_on_commit_callbacks):
+    today = timezone.localdate()
+    deposited(member.structure, on=today)
+    other = deposited(StructureFactory(), on=today)
+    url = reverse("invoices:dashboard")
+    aggregates(logged, url)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invoice_transition(invoice=other, transition="acheminer", actor=Actor.SYSTEM)
+    assert aggregates(logged, url)[1] == 0
+
+
+def test_each_period_and_recipient_has_its_own_figures(logged, member):
+    today = timezone.localdate()
+    deposited(member.structure, on=today)
+    url = reverse("invoices:dashboard")
+    aggregates(logged, url)
+    last_year = today.replace(day=1) - timedelta(days=365)
+    assert aggregates(logged, url, {"du": f"{last_year:%Y-%m}", "au": f"{today:%Y-%m}"})[1] >= 2
+
+
+def test_the_fiscal_totals_follow_a_status_change(logged, member, django_capture_on_commit_callbacks):
+    url = reverse("invoices:fiscal")
+    params = {"periode": "mois", "annee": "2026", "mois": "10"}
+    draft = InvoiceFactory(supplier=member.structure, invoice_date=date(2026, 10, 5), number="OCT-9")
+    page, first = aggregates(logged, url, params)
+    assert first == 1 and "OCT-9" not in page
+    assert aggregates(logged, url, params)[1] == 0
+    # The draft is sent: its status changes, the totals are read again.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invoice_send(invoice=draft, user=member.user)
+    page, third = aggregates(logged, url, params)
+    assert third == 1 and "OCT-9" in page
+
+
+def test_new_late_payment_rates_refresh_every_supplier(logged, member, django_capture_on_commit_callbacks):
+    today = timezone.localdate()
+    deposited(member.structure, on=today)
+    url = reverse("invoices:dashboard")
+    aggregates(logged, url)
+    with django_capture_on_commit_callbacks(execute=True):
+        LatePaymentRate.objects.create(valid_from=date(2000, 1, 1), ecb_rate=Decimal("2.15"))
+    assert aggregates(logged, url)[1] >= 2
+
+
+def test_zero_seconds_turns_the_cache_off(logged, member, settings):
+    settings.CHORUS_FIGURES_CACHE_SECONDS = 0
+    deposited(member.structure, on=timezone.localdate())
+    url = reverse("invoices:dashboard")
+    aggregates(logged, url)
+    assert aggregates(logged, url)[1] >= 2
+
+
+def test_a_broken_cache_computes_the_figures(monkeypatch):
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(figures_cache.cache, "get", down)
+    monkeypatch.setattr(figures_cache.cache, "delete", down)
+    assert figures_cache.cached(1, "test", (1,), lambda: 42) == 42
+    figures_cache.invalidate(1)  # logged, not raised
+    figures_cache.invalidate_all()
