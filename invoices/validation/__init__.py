@@ -20,6 +20,7 @@ _EXPORTS = {
     "WARNING": "report",
     "Finding": "report",
     "Report": "report",
+    "InvoiceNotValid": "report",
     "check_xml": "service",
 }
 __all__ = list(_EXPORTS)

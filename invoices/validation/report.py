@@ -4,6 +4,8 @@ raw rule, message and XPath for integrators (« Détail technique »). Plain Pyt
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
+
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -98,3 +100,23 @@ class Report:
             "ci-dessous.",
             count,
         ) % {"count": count}
+
+
+class InvoiceNotValid(ValidationError):
+    """A structured file refused for its XSD or EN 16931 errors (or because the check could not
+    run): ``{"file": [one line per error]}`` for any caller (API, batch), and the ``report`` for
+    the pages that show it in full."""
+
+    MAX_LINES = 10
+
+    def __init__(self, report: Report):
+        lines = [report.failure] if report.failure else []
+        for finding in report.errors[: self.MAX_LINES]:
+            lines.append(f"{finding.title} : {finding.problem} {finding.fix}".strip())
+        if len(report.errors) > self.MAX_LINES:
+            lines.append(
+                ngettext("… et %(count)d autre erreur.", "… et %(count)d autres erreurs.", len(report.errors) - self.MAX_LINES)
+                % {"count": len(report.errors) - self.MAX_LINES}
+            )
+        super().__init__({"file": lines})
+        self.report = report

@@ -105,6 +105,23 @@ RULES: dict[str, tuple[str, str]] = {
     "BR-CL-23": (_("Une unité de mesure (BT-130 ou BT-150) n'est pas un code de la recommandation UN/ECE 20."), _("Utilisez par exemple « C62 » (unité), « HUR » (heure), « DAY » (jour), « KGM » (kilogramme).")),
 }
 
+RULES.update(
+    {
+        "CII-SR-470": (
+            _("Le compte à créditer (BG-17) doit être donné soit par son IBAN (BT-84), soit par un autre identifiant, et pas par les deux."),
+            _("Indiquez l'IBAN du compte à créditer (élément IBANID)."),
+        ),
+        "PEPPOL-EN16931-R008": (
+            _("Le XML contient des éléments vides."),
+            _("Retirez les éléments sans valeur : votre logiciel de facturation ne devrait pas les produire."),
+        ),
+        "UBL-CR-001": (
+            _("La facture UBL contient des extensions (UBLExtensions), que la norme déconseille."),
+            _("Retirez les extensions si elles ne sont pas nécessaires."),
+        ),
+    }
+)
+
 # VAT category rules: the same ten rules for each category, numbered alike.
 VAT_CATEGORIES = {
     "S": ("S", _("taux normal")),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from invoices import extraction, structured
 from invoices.validation import client, explain
 from invoices.validation.report import ERROR, WARNING, Report
+from invoices.validation.rules import RULES
 
 logger = logging.getLogger(__name__)
 # The library's module (its tables of XSD and schematron files), by name: the package exports
@@ -114,7 +115,7 @@ def check_xml(xml: bytes, *, container: str = "xml") -> tuple[Report, extraction
             report.failure = failure_message(exc)
         else:
             report.findings += [explain.explain_xsd(item) for item in answer["xsd"]]
-            report.findings += [explain.explain_assertion(item, profile=report.profile) for item in answer["schematron"]]
+            report.findings += _schematron_findings(answer["schematron"], report.profile)
     found = None
     try:
         found = structured.parse_structured(xml, container=container)
@@ -124,6 +125,24 @@ def check_xml(xml: bytes, *, container: str = "xml") -> tuple[Report, extraction
         report.findings += [explain.portal_finding(message, severity=WARNING) for message in found.warnings]
     report.findings.sort(key=lambda finding: finding.severity != ERROR)
     return report, found
+
+
+def _schematron_findings(items: list[dict], profile: str) -> list:
+    """The explained assertions, without the Factur-X structural checks (``FX-SCH-A-*``) that
+    repeat a business rule already reported on the same term, nor, for an XRechnung CII, the
+    Factur-X list of BT-24 values (XRechnung is an EN 16931 CIUS the portal accepts; the package
+    ships no XRechnung schematron)."""
+    findings = [explain.explain_assertion(item, profile=profile) for item in items]
+    explained = {term for f in findings if f.rule in RULES for term in f.terms}
+    kept = []
+    for finding in findings:
+        structural = finding.rule.startswith("FX-SCH-A")
+        if structural and finding.terms and finding.terms[0] in explained:
+            continue
+        if structural and profile.startswith("XRechnung") and finding.terms == ["BT-24"]:
+            continue
+        kept.append(finding)
+    return kept
 
 
 def _read_type(report: Report, root, flavor: str) -> None:
