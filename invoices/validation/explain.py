@@ -153,20 +153,23 @@ def explain_xsd(item: dict) -> Finding:
         attribute = match.group("attribute")
         rest = match.group("rest")
         term = terms.term_of_path(path)
-        expected = [_element(name) for name in re.findall(r"\{[^}]*\}([A-Za-z0-9_]+)|(?<![\w}])([A-Za-z]+:[A-Za-z0-9_]+)", rest) for name in name if name]
+        expected = re.findall(r"\{[^}]*\}([A-Za-z0-9_]+)", rest)
         if rest.startswith("Missing child element"):
             parent = terms.normalise(path)
-            children = [(name, terms.term_of_path(f"{parent}/{name}")) for name in expected]
+            children = [(name, terms.term_of_path(f"{parent}/{name}", exact=True)) for name in expected]
             wanted = ", ".join(_named(child_term, name) for name, child_term in children) or _("un élément")
             problem = _("Il manque %(wanted)s dans %(what)s.") % {"wanted": wanted, "what": _named(term, element)}
             fix = _("Ajoutez cette donnée dans votre logiciel de facturation, puis produisez de nouveau le fichier.")
             named = [child_term for _name, child_term in children if child_term] + ([term] if term else [])
         elif "This element is not expected" in rest:
             if expected:
+                parent = "/".join(terms.normalise(path).split("/")[:-1])
+                wanted = [(name, terms.term_of_path(f"{parent}/{name}", exact=True)) for name in expected]
                 problem = _("%(what)s n'est pas attendu à cet endroit du XML ; le schéma attend ici : %(expected)s.") % {
                     "what": _capital(_named(term, element)),
-                    "expected": ", ".join(expected),
+                    "expected": ", ".join(_named(wanted_term, name) for name, wanted_term in wanted),
                 }
+                term = next((wanted_term for _name, wanted_term in wanted if wanted_term), term)
             else:
                 problem = _("%(what)s n'est pas attendu à cet endroit du XML.") % {"what": _capital(_named(term, element))}
             fix = _(

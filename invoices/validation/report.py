@@ -73,6 +73,7 @@ class Report:
     number: str = ""
     findings: list[Finding] = field(default_factory=list)
     failure: str = ""
+    notice: str = ""  # nothing to check (a PDF without XML), in French
     schematron: str = ""  # the stylesheet used, for the technical detail
 
     @property

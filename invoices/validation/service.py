@@ -54,7 +54,11 @@ def run_checks(xml: bytes, xsd: str, xslt: str) -> dict:
     if cached is not None:
         return cached
     answer = client.run({"xml": xml.decode("utf-8", errors="replace"), "xsd": xsd, "xslt": xslt})
-    answer = {"xsd": answer.get("xsd", []), "schematron": answer.get("schematron", [])}
+    answer = {
+        "xsd": answer.get("xsd", []),
+        "schematron": answer.get("schematron", []),
+        "schematron_error": answer.get("schematron_error", ""),
+    }
     cache.set(key, answer, settings.INVOICE_VALIDATION_CACHE_SECONDS)
     return answer
 
@@ -116,6 +120,16 @@ def check_xml(xml: bytes, *, container: str = "xml") -> tuple[Report, extraction
         else:
             report.findings += [explain.explain_xsd(item) for item in answer["xsd"]]
             report.findings += _schematron_findings(answer["schematron"], report.profile)
+            if answer.get("schematron_error"):
+                report.findings.append(
+                    explain.portal_finding(
+                        _(
+                            "Les règles de la norme EN 16931 n'ont pas pu être toutes contrôlées, car le XML ne respecte "
+                            "pas le schéma XSD : corrigez d'abord les erreurs de schéma, puis vérifiez de nouveau."
+                        ),
+                        severity=WARNING,
+                    )
+                )
     found = None
     try:
         found = structured.parse_structured(xml, container=container)

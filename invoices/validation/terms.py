@@ -333,10 +333,13 @@ def label(term: str) -> str:
     return f"{term} {name}" if name else term
 
 
-def term_of_path(path: str) -> str:
+def term_of_path(path: str, *, exact: bool = False) -> str:
     """The business term of an element, from its path (XSD error path or schematron location):
-    the term of the element itself, else of its nearest ancestor that has one; "" if none."""
+    the term of the element itself, else (unless ``exact``) of its nearest ancestor that has
+    one; "" if none."""
     steps = normalise(path).split("/")
+    if exact:
+        return ELEMENT_TERMS.get("/".join(steps), "")
     while steps:
         term = ELEMENT_TERMS.get("/".join(steps))
         if term:

