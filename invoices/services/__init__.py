@@ -76,7 +76,6 @@ from invoices.services.staff_requests import (
     transition_requests_stuck,
     transition_requests_unseen,
 )
-from invoices.services.verification import invoice_check, invoice_check_allowed
 from invoices.services.supplier_actions import (
     RECYCLE_FIELDS,
     invoice_acknowledge_rejection,
@@ -85,6 +84,7 @@ from invoices.services.supplier_actions import (
     invoice_recycle,
     invoice_replace_pdf,
 )
+from invoices.services.verification import invoice_check, invoice_check_allowed
 
 __all__ = [
     "api_file_add",

@@ -26,7 +26,9 @@ class WorkerError(Exception):
 
 
 def worker_command() -> list[str]:
-    return list(getattr(settings, "INVOICE_VALIDATION_WORKER", None) or [sys.executable, "-m", "invoices.validation.worker"])
+    return list(
+        getattr(settings, "INVOICE_VALIDATION_WORKER", None) or [sys.executable, "-m", "invoices.validation.worker"]
+    )
 
 
 class Worker:
@@ -41,7 +43,7 @@ class Worker:
             self.stop()
         if self.process is None:
             self.command = command
-            self.process = subprocess.Popen(
+            self.process = subprocess.Popen(  # noqa: S603 -- the command comes from the settings
                 command,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,

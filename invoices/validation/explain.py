@@ -71,7 +71,10 @@ def explain_assertion(item: dict, *, profile: str = "") -> Finding:
 def _pattern(text: str, location: str, location_term: str, profile: str) -> tuple[str, str, list[str]]:
     """The French sentence of a rule without its own text."""
     body = _BRACKET_ID.sub("", text)
-    match = re.match(r"Element (?:variant )?'([^']+)' (must occur exactly|may occur at maximum|must occur at least) (\d+) times?", body)
+    match = re.match(
+        r"Element (?:variant )?'([^']+)' (must occur exactly|may occur at maximum|must occur at least) (\d+) times?",
+        body,
+    )
     if match:
         element = _element(match.group(1))
         term = terms.term_of_path(f"{terms.normalise(location)}/{element}")
@@ -165,13 +168,17 @@ def explain_xsd(item: dict) -> Finding:
             if expected:
                 parent = "/".join(terms.normalise(path).split("/")[:-1])
                 wanted = [(name, terms.term_of_path(f"{parent}/{name}", exact=True)) for name in expected]
-                problem = _("%(what)s n'est pas attendu à cet endroit du XML ; le schéma attend ici : %(expected)s.") % {
+                problem = _(
+                    "%(what)s n'est pas attendu à cet endroit du XML ; le schéma attend ici : %(expected)s."
+                ) % {
                     "what": _capital(_named(term, element)),
                     "expected": ", ".join(_named(wanted_term, name) for name, wanted_term in wanted),
                 }
                 term = next((wanted_term for _name, wanted_term in wanted if wanted_term), term)
             else:
-                problem = _("%(what)s n'est pas attendu à cet endroit du XML.") % {"what": _capital(_named(term, element))}
+                problem = _("%(what)s n'est pas attendu à cet endroit du XML.") % {
+                    "what": _capital(_named(term, element))
+                }
             fix = _(
                 "Vérifiez l'ordre et le nom des éléments : le fichier n'a pas été produit selon le schéma de la "
                 "norme. Corrigez-le dans votre logiciel de facturation."
@@ -197,7 +204,9 @@ def explain_xsd(item: dict) -> Finding:
             }
             named = [term] if term else []
         elif "No matching global declaration" in rest:
-            problem = _("L'élément racine %(element)s n'est pas celui d'une facture de cette syntaxe.") % {"element": element}
+            problem = _("L'élément racine %(element)s n'est pas celui d'une facture de cette syntaxe.") % {
+                "element": element
+            }
         else:
             problem = _("%(what)s ne respecte pas le schéma de la norme.") % {"what": _capital(_named(term, element))}
             named = [term] if term else []

@@ -5,7 +5,6 @@ raw rule, message and XPath for integrators (« Détail technique »). Plain Pyt
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -116,7 +115,11 @@ class InvoiceNotValid(ValidationError):
             lines.append(f"{finding.title} : {finding.problem} {finding.fix}".strip())
         if len(report.errors) > self.MAX_LINES:
             lines.append(
-                ngettext("… et %(count)d autre erreur.", "… et %(count)d autres erreurs.", len(report.errors) - self.MAX_LINES)
+                ngettext(
+                    "… et %(count)d autre erreur.",
+                    "… et %(count)d autres erreurs.",
+                    len(report.errors) - self.MAX_LINES,
+                )
                 % {"count": len(report.errors) - self.MAX_LINES}
             )
         super().__init__({"file": lines})

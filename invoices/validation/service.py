@@ -170,7 +170,9 @@ def _read_type(report: Report, root, flavor: str) -> None:
     }
     type_path, number_path = paths.get(flavor, ("", ""))
     node = root.find(type_path, namespaces) if type_path else None
-    report.type_code = (node.text or "").strip() if node is not None else ("381" if flavor == "ubl-2.1-creditnote" else "")
+    report.type_code = (
+        (node.text or "").strip() if node is not None else ("381" if flavor == "ubl-2.1-creditnote" else "")
+    )
     report.type_label = structured.TYPE_LABELS.get(report.type_code, "")
     node = root.find(number_path, namespaces) if number_path else None
     report.number = (node.text or "").strip()[:100] if node is not None else ""

@@ -307,12 +307,30 @@ def _build() -> dict[str, str]:
         if path.startswith("Invoice/"):
             table.setdefault("CreditNote/" + path[len("Invoice/") :].replace("InvoiceLine", "CreditNoteLine"), term)
     # Blocks the library reads field by field.
-    table.setdefault("CrossIndustryInvoice/SupplyChainTradeTransaction/ApplicableHeaderTradeAgreement/SellerTradeParty/PostalTradeAddress", "BG-5")
-    table.setdefault("CrossIndustryInvoice/SupplyChainTradeTransaction/ApplicableHeaderTradeAgreement/BuyerTradeParty/PostalTradeAddress", "BG-8")
-    table.setdefault("CrossIndustryInvoice/SupplyChainTradeTransaction/ApplicableHeaderTradeSettlement/SpecifiedTradeSettlementHeaderMonetarySummation", "BG-22")
-    table.setdefault("CrossIndustryInvoice/SupplyChainTradeTransaction/ApplicableHeaderTradeSettlement/SpecifiedTradeSettlementPaymentMeans", "BG-16")
-    table.setdefault("CrossIndustryInvoice/SupplyChainTradeTransaction/ApplicableHeaderTradeSettlement/SpecifiedTradeSettlementPaymentMeans/PayeePartyCreditorFinancialAccount", "BG-17")
-    table.setdefault("CrossIndustryInvoice/SupplyChainTradeTransaction/ApplicableHeaderTradeSettlement/SpecifiedTradeSettlementPaymentMeans/PayeePartyCreditorFinancialAccount/IBANID", "BT-84")
+    table.setdefault(
+        "CrossIndustryInvoice/SupplyChainTradeTransaction/ApplicableHeaderTradeAgreement/SellerTradeParty/PostalTradeAddress",
+        "BG-5",
+    )
+    table.setdefault(
+        "CrossIndustryInvoice/SupplyChainTradeTransaction/ApplicableHeaderTradeAgreement/BuyerTradeParty/PostalTradeAddress",
+        "BG-8",
+    )
+    table.setdefault(
+        "CrossIndustryInvoice/SupplyChainTradeTransaction/ApplicableHeaderTradeSettlement/SpecifiedTradeSettlementHeaderMonetarySummation",
+        "BG-22",
+    )
+    table.setdefault(
+        "CrossIndustryInvoice/SupplyChainTradeTransaction/ApplicableHeaderTradeSettlement/SpecifiedTradeSettlementPaymentMeans",
+        "BG-16",
+    )
+    table.setdefault(
+        "CrossIndustryInvoice/SupplyChainTradeTransaction/ApplicableHeaderTradeSettlement/SpecifiedTradeSettlementPaymentMeans/PayeePartyCreditorFinancialAccount",
+        "BG-17",
+    )
+    table.setdefault(
+        "CrossIndustryInvoice/SupplyChainTradeTransaction/ApplicableHeaderTradeSettlement/SpecifiedTradeSettlementPaymentMeans/PayeePartyCreditorFinancialAccount/IBANID",
+        "BT-84",
+    )
     for root in ("Invoice", "CreditNote"):
         table.setdefault(f"{root}/AccountingSupplierParty/Party/PostalAddress", "BG-5")
         table.setdefault(f"{root}/AccountingCustomerParty/Party/PostalAddress", "BG-8")

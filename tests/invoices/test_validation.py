@@ -98,7 +98,11 @@ def test_a_wrong_total_is_br_co_15():
         "Le montant total TTC (BT-112) n'est pas égal au total hors TVA (BT-109) plus le total de la TVA (BT-110)."
     )
     assert finding.fix == "Recalculez le TTC : HT + TVA, au centime."
-    assert finding.term_labels == ["BT-112 Montant total TTC", "BT-109 Montant total hors TVA", "BT-110 Montant total de la TVA"]
+    assert finding.term_labels == [
+        "BT-112 Montant total TTC",
+        "BT-109 Montant total hors TVA",
+        "BT-110 Montant total de la TVA",
+    ]
 
 
 def test_a_standard_rate_of_zero_is_br_s_05():
@@ -113,7 +117,10 @@ def test_a_standard_rate_of_zero_is_br_s_05():
 
 def test_an_unknown_vat_category_is_explained_in_both_syntaxes():
     cii = check(cii_xml().replace(b"<ram:CategoryCode>S</ram:CategoryCode>", b"<ram:CategoryCode>X</ram:CategoryCode>"))
-    assert {f.title for f in cii.errors} == {"BT-151 Code de catégorie de TVA de la ligne", "BT-118 Code de catégorie de TVA"}
+    assert {f.title for f in cii.errors} == {
+        "BT-151 Code de catégorie de TVA de la ligne",
+        "BT-118 Code de catégorie de TVA",
+    }
     assert all("n'est pas une valeur admise" in f.problem for f in cii.errors)
     ubl = check(generated_xml(syntax="ubl").replace(b"<cbc:ID>S</cbc:ID>", b"<cbc:ID>X</cbc:ID>"))
     assert by_rule(ubl, "BR-CL-17").problem == "Un code de catégorie de TVA n'est pas un code de la liste UNTDID 5305."
@@ -125,7 +132,10 @@ def test_a_missing_seller_vat_number_is_br_s_02():
 
 
 def test_an_xsd_error_names_the_business_term():
-    xml = cii_xml().replace(b"<ram:LineTotalAmount>1000.00</ram:LineTotalAmount></ram:Specified", b"<ram:LineTotalAmount>1000,00</ram:LineTotalAmount></ram:Specified")
+    xml = cii_xml().replace(
+        b"<ram:LineTotalAmount>1000.00</ram:LineTotalAmount></ram:Specified",
+        b"<ram:LineTotalAmount>1000,00</ram:LineTotalAmount></ram:Specified",
+    )
     report = check(xml)
     finding = by_rule(report, "XSD")
     assert finding.title == "BT-131 Montant net de la ligne"
@@ -216,7 +226,11 @@ def rows() -> int:
 
 
 def stored_files() -> int:
-    return sum(len(files) for _root, _dirs, files in os.walk(settings.MEDIA_ROOT)) if Path(settings.MEDIA_ROOT).exists() else 0
+    return (
+        sum(len(files) for _root, _dirs, files in os.walk(settings.MEDIA_ROOT))
+        if Path(settings.MEDIA_ROOT).exists()
+        else 0
+    )
 
 
 def test_the_page_needs_a_login(client, db):
@@ -226,7 +240,9 @@ def test_the_page_needs_a_login(client, db):
 
 def test_the_page_explains_errors_and_keeps_nothing(logged):
     before, files = rows(), stored_files()
-    response = logged.post(reverse("invoices:check"), {"file": upload(cii_xml(number="VERIF-1", total_ttc="1250.00"), "f.xml")})
+    response = logged.post(
+        reverse("invoices:check"), {"file": upload(cii_xml(number="VERIF-1", total_ttc="1250.00"), "f.xml")}
+    )
     assert response.status_code == 200
     page = html(response)
     assert "2 erreurs" in page and "BT-112 Montant total TTC" in page
@@ -239,14 +255,23 @@ def test_the_page_explains_errors_and_keeps_nothing(logged):
 
 def test_the_page_says_aucune_erreur_for_a_valid_factur_x(logged):
     before, files = rows(), stored_files()
-    response = logged.post(reverse("invoices:check"), {"file": upload(generated_facturx_pdf(number="VERIF-2"), "f.pdf")})
+    response = logged.post(
+        reverse("invoices:check"), {"file": upload(generated_facturx_pdf(number="VERIF-2"), "f.pdf")}
+    )
     page = html(response)
     assert "Aucune erreur" in page and "PDF Factur-X (XML intégré)" in page
     assert rows() == before and stored_files() == files
 
 
 def test_the_page_checks_the_seller_and_the_buyer(logged):
-    other = structured_data(buyer={"name": "Inconnu", "legal_identifier": "35600000000048", "legal_identifier_schemeid": "0009", "country_code": "FR"})
+    other = structured_data(
+        buyer={
+            "name": "Inconnu",
+            "legal_identifier": "35600000000048",
+            "legal_identifier_schemeid": "0009",
+            "country_code": "FR",
+        }
+    )
     report = services.invoice_check(file=upload(generated_xml(other), "f.xml"), supplier=None)
     assert any("n'est pas une structure publique de l'annuaire" in f.problem for f in report.errors)
 
@@ -284,8 +309,12 @@ def test_the_deposit_refuses_en16931_errors_with_the_same_explanations(logged, m
         "ni numéro de TVA (BT-31) ni identifiant fiscal (BT-32), ni représentant fiscal (BT-63). Indiquez le numéro "
         "de TVA intracommunautaire de votre structure (BT-31)."
     ]
-    page = html(logged.post(reverse("invoices:deposit"), {"file": upload(xml, "f.xml"), "pdf_format": "PDF", "cadre": "A1"}))
-    assert "La facture ne respecte pas une règle de la facture électronique : l'erreur est expliquée ci-dessous." in page
+    page = html(
+        logged.post(reverse("invoices:deposit"), {"file": upload(xml, "f.xml"), "pdf_format": "PDF", "cadre": "A1"})
+    )
+    assert (
+        "La facture ne respecte pas une règle de la facture électronique : l'erreur est expliquée ci-dessous." in page
+    )
     assert "Pourquoi le fichier est refusé" in page and "BR-S-02" in page and "Détail technique" in page
     assert not Invoice.objects.exists()
 
@@ -293,6 +322,8 @@ def test_the_deposit_refuses_en16931_errors_with_the_same_explanations(logged, m
 def test_a_deposit_whose_check_cannot_run_is_refused_in_french(member, settings):
     settings.INVOICE_VALIDATION_WORKER = [sys.executable, "-c", "import sys; sys.exit(3)"]
     with pytest.raises(ValidationError) as info:
-        services.invoice_deposit(supplier=member.structure, user=member.user, file=upload(generated_xml(number="DEP-2"), "f.xml"))
+        services.invoice_deposit(
+            supplier=member.structure, user=member.user, file=upload(generated_xml(number="DEP-2"), "f.xml")
+        )
     assert info.value.message_dict["file"][0].startswith("Le service de vérification des factures")
     assert not Invoice.objects.exists()
