@@ -74,6 +74,7 @@ def write_files() -> list[Path]:
             "name": structures_demo.SUPPLIER["name"],
             "legal_identifier": structures_demo.SUPPLIER_SIRET,
             "legal_identifier_schemeid": "0009",
+            "vat_identifier": samples.french_vat_number(structures_demo.SUPPLIER_SIRET[:9]),
             "country_code": "FR",
         },
         buyer={

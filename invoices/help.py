@@ -28,6 +28,11 @@ GUIDES = [
         _("Rejoindre la fiche de son entreprise ou la créer ; le rôle du gestionnaire principal."),
     ),
     Guide("deposer-une-facture", _("Déposer une facture PDF"), _("Le dépôt, le formulaire pré-rempli, l'envoi.")),
+    Guide(
+        "verifier-une-facture",
+        _("Vérifier une facture structurée"),
+        _("« Vérifier ma facture » : la norme EN 16931, les erreurs expliquées, ce qui bloque le dépôt."),
+    ),
     Guide("saisir-une-facture", _("Saisir une facture"), _("Le mandat de facturation, les lignes, les totaux.")),
     Guide(
         "suivre-une-facture",

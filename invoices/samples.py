@@ -6,7 +6,7 @@ people to try the deposit; the tests build their files from them.
 
 import copy
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import facturx
@@ -70,6 +70,8 @@ class CiiData:
     total_tva: str | None = None
     total_ttc: str | None = None
     guideline: str = "urn:cen.eu:en16931:2017"  # BT-24: the profile
+    iban: str = "FR7630006000011234567890189"  # BT-84, for a credit transfer (BT-81 30)
+    seller_vat: str | None = None  # BT-31; None: the French VAT number of the seller's SIREN
 
     def totals(self):
         ht = self.total_ht or f"{sum(Decimal(b) for _, b, _ in self.vat):.2f}"
@@ -78,10 +80,46 @@ class CiiData:
         return ht, tva, ttc
 
 
+def french_vat_number(siren: str) -> str:
+    """The French VAT number of a SIREN: FR, the 2-digit key (12 + 3 × (SIREN mod 97)) mod 97, SIREN."""
+    return f"FR{(12 + 3 * (int(siren) % 97)) % 97:02d}{siren}"
+
+
 def cii_xml(data: CiiData | None = None, **overrides) -> bytes:
-    """A Factur-X EN 16931 CII XML (enough for the portal's reading, not a complete invoice)."""
+    """A Factur-X EN 16931 CII XML, valid against the XSD and the EN 16931 schematron when its
+    amounts are (one line per VAT rate, the seller's VAT number, the buyer's address, an IBAN)."""
     data = data or CiiData(**overrides)
     ht, tva, ttc = data.totals()
+    seller_vat = data.seller_vat if data.seller_vat is not None else french_vat_number(data.seller_siret[:9])
+    seller_tax = (
+        f'<ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">{seller_vat}</ram:ID></ram:SpecifiedTaxRegistration>'
+        if seller_vat
+        else ""
+    )
+    lines = "".join(
+        f"""<ram:IncludedSupplyChainTradeLineItem>
+      <ram:AssociatedDocumentLineDocument><ram:LineID>{position}</ram:LineID></ram:AssociatedDocumentLineDocument>
+      <ram:SpecifiedTradeProduct><ram:Name>Prestation au taux de {rate} %</ram:Name></ram:SpecifiedTradeProduct>
+      <ram:SpecifiedLineTradeAgreement>
+        <ram:NetPriceProductTradePrice><ram:ChargeAmount>{abs(Decimal(base)):.2f}</ram:ChargeAmount></ram:NetPriceProductTradePrice>
+      </ram:SpecifiedLineTradeAgreement>
+      <ram:SpecifiedLineTradeDelivery><ram:BilledQuantity unitCode="C62">{-1 if Decimal(base) < 0 else 1}</ram:BilledQuantity></ram:SpecifiedLineTradeDelivery>
+      <ram:SpecifiedLineTradeSettlement>
+        <ram:ApplicableTradeTax>
+          <ram:TypeCode>VAT</ram:TypeCode>
+          <ram:CategoryCode>{"E" if Decimal(rate) == 0 else "S"}</ram:CategoryCode>
+          <ram:RateApplicablePercent>{rate}</ram:RateApplicablePercent>
+        </ram:ApplicableTradeTax>
+        <ram:SpecifiedTradeSettlementLineMonetarySummation><ram:LineTotalAmount>{base}</ram:LineTotalAmount></ram:SpecifiedTradeSettlementLineMonetarySummation>
+      </ram:SpecifiedLineTradeSettlement>
+    </ram:IncludedSupplyChainTradeLineItem>"""
+        for position, (rate, base, _amount) in enumerate(data.vat, start=1)
+    )
+    account = (
+        f"<ram:PayeePartyCreditorFinancialAccount><ram:IBANID>{data.iban}</ram:IBANID></ram:PayeePartyCreditorFinancialAccount>"
+        if data.iban and data.payment_means_code in ("30", "58")
+        else ""
+    )
     process = (
         f"<ram:BusinessProcessSpecifiedDocumentContextParameter><ram:ID>{data.cadre}</ram:ID>"
         "</ram:BusinessProcessSpecifiedDocumentContextParameter>"
@@ -135,25 +173,31 @@ def cii_xml(data: CiiData | None = None, **overrides) -> bytes:
     <ram:IssueDateTime><udt:DateTimeString format="102">{data.issue_date:%Y%m%d}</udt:DateTimeString></ram:IssueDateTime>
   </rsm:ExchangedDocument>
   <rsm:SupplyChainTradeTransaction>
+    {lines}
     <ram:ApplicableHeaderTradeAgreement>
       {buyer_ref}
       <ram:SellerTradeParty>
         <ram:Name>{data.seller_name}</ram:Name>
         <ram:SpecifiedLegalOrganization><ram:ID schemeID="0002">{data.seller_siret}</ram:ID></ram:SpecifiedLegalOrganization>
         <ram:PostalTradeAddress><ram:CountryID>FR</ram:CountryID></ram:PostalTradeAddress>
+        {seller_tax}
       </ram:SellerTradeParty>
       <ram:BuyerTradeParty>
         <ram:Name>{data.buyer_name}</ram:Name>
         <ram:SpecifiedLegalOrganization><ram:ID schemeID="0009">{data.buyer_siret}</ram:ID></ram:SpecifiedLegalOrganization>
+        <ram:PostalTradeAddress><ram:CountryID>FR</ram:CountryID></ram:PostalTradeAddress>
       </ram:BuyerTradeParty>
       {order}
       {contract}
     </ram:ApplicableHeaderTradeAgreement>
-    <ram:ApplicableHeaderTradeDelivery/>
+    <ram:ApplicableHeaderTradeDelivery>
+      <ram:ActualDeliverySupplyChainEvent><ram:OccurrenceDateTime><udt:DateTimeString format="102">{data.issue_date:%Y%m%d}</udt:DateTimeString></ram:OccurrenceDateTime></ram:ActualDeliverySupplyChainEvent>
+    </ram:ApplicableHeaderTradeDelivery>
     <ram:ApplicableHeaderTradeSettlement>
       <ram:InvoiceCurrencyCode>EUR</ram:InvoiceCurrencyCode>
-      <ram:SpecifiedTradeSettlementPaymentMeans><ram:TypeCode>{data.payment_means_code}</ram:TypeCode></ram:SpecifiedTradeSettlementPaymentMeans>
+      <ram:SpecifiedTradeSettlementPaymentMeans><ram:TypeCode>{data.payment_means_code}</ram:TypeCode>{account}</ram:SpecifiedTradeSettlementPaymentMeans>
       {taxes}
+      <ram:SpecifiedTradePaymentTerms><ram:DueDateDateTime><udt:DateTimeString format="102">{data.issue_date + timedelta(days=30):%Y%m%d}</udt:DateTimeString></ram:DueDateDateTime></ram:SpecifiedTradePaymentTerms>
       <ram:SpecifiedTradeSettlementHeaderMonetarySummation>
         <ram:LineTotalAmount>{ht}</ram:LineTotalAmount>
         <ram:TaxBasisTotalAmount>{ht}</ram:TaxBasisTotalAmount>
@@ -263,6 +307,8 @@ def structured_data(
     }
     if type_code != "381":
         data["BT-81"] = "30"
+        data["BT-84"] = "FR7630006000011234567890189"
+        data["BT-9"] = issue_date + timedelta(days=30)
     if buyer_reference:
         data["BT-10"] = buyer_reference
     if order_reference:

@@ -7,6 +7,7 @@ app_name = "invoices"
 urlpatterns = [
     path("", views.invoice_list, name="list"),
     path("deposer/", views.invoice_deposit, name="deposit"),
+    path("verifier/", views.invoice_check, name="check"),
     path("saisir/", views.invoice_create, name="create"),
     path("mandat/", views.invoice_mandate, name="mandate"),
     path("notifications/", views.notification_preferences, name="notifications"),

@@ -452,6 +452,18 @@ INVOICE_MAX_ATTACHMENT_SIZE = env.int("INVOICE_MAX_ATTACHMENT_SIZE", default=10 
 INVOICE_MAX_TOTAL_SIZE = env.int("INVOICE_MAX_TOTAL_SIZE", default=120 * 1024 * 1024)
 INVOICE_IDENTIFIER_PREFIX = env.str("INVOICE_IDENTIFIER_PREFIX", default="FAC")
 
+# --- Invoices: validation of structured files (issue 12 item 4) ----------------------------
+# XSD and EN 16931 schematron checks run in a child process (invoices.validation.worker), at
+# most INVOICE_VALIDATION_TIMEOUT seconds a file; results are cached INVOICE_VALIDATION_CACHE_SECONDS
+# by the SHA-256 of the XML. "Vérifier ma facture" accepts INVOICE_CHECK_LIMIT files per user
+# per window (the cache keeps the counters).
+INVOICE_VALIDATION_TIMEOUT = env.float("INVOICE_VALIDATION_TIMEOUT", default=30.0)
+INVOICE_VALIDATION_CACHE_SECONDS = env.int("INVOICE_VALIDATION_CACHE_SECONDS", default=7 * 24 * 3600)
+INVOICE_CHECK_LIMIT = {
+    "count": env.int("INVOICE_CHECK_LIMIT_COUNT", default=60),
+    "seconds": env.int("INVOICE_CHECK_LIMIT_SECONDS", default=3600),
+}
+
 # --- Invoices: lifecycle, routing, notifications (issue 5) ----------------------------------
 # The sweeper (invoices.sweep_stuck_invoices, every INVOICE_SWEEP_EVERY_SECONDS) re-enqueues the
 # routing of invoices DEPOSEE or EN_COURS_ACHEMINEMENT for more than INVOICE_SWEEP_AFTER_MINUTES

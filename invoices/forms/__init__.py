@@ -12,7 +12,7 @@ recipient search into a structure; the business rules live in ``invoices.service
 """
 
 from invoices.forms.actions import CompleteForm, RecycleForm
-from invoices.forms.deposit import FORMAT_SIGNED, FORMAT_UNSIGNED, DepositForm, ReplacePdfForm
+from invoices.forms.deposit import FORMAT_SIGNED, FORMAT_UNSIGNED, CheckForm, DepositForm, ReplacePdfForm
 from invoices.forms.errors import attach_errors
 from invoices.forms.fields import FrenchDecimalField, MultipleFileField, format_decimal
 from invoices.forms.invoice import InvoiceForm, initial_from_invoice
@@ -27,6 +27,7 @@ from invoices.forms.lines import (
 )
 
 __all__ = [
+    "CheckForm",
     "FORMAT_SIGNED",
     "FORMAT_UNSIGNED",
     "CompleteForm",

@@ -47,3 +47,22 @@ class ReplacePdfForm(forms.Form):
         },
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
+
+
+class CheckForm(forms.Form):
+    """« Vérifier ma facture »: one Factur-X PDF or XML file."""
+
+    file = forms.FileField(
+        label=_("Fichier de la facture"),
+        error_messages={
+            "required": _("Choisissez le fichier de la facture à vérifier."),
+            "empty": _("Le fichier est vide : choisissez le fichier de la facture."),
+        },
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf,application/xml,text/xml,.xml"}),
+    )
+
+    def __init__(self, *args, max_size: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "PDF Factur-X (ou ZUGFeRD 2) ou XML (UBL 2.1, UN/CEFACT CII), %(size)s au maximum."
+        ) % {"size": formats.filesize(max_size or 0)}

@@ -25,6 +25,7 @@ The modules, each under the next ones only (``_common`` under all):
 - ``rates``: the ECB rate of the late-payment interest, by semester (operators);
 - ``clocks``: the payment clocks of invoices received before the clock existed (replayed).
 - ``sollicitations``: support requests (open, reply, support's answer and status, « Nous contacter »).
+- ``verification``: « Vérifier ma facture » (the whole check of a file, nothing kept).
 
 A test that replaces a function must patch it where it is looked up: ``invoices.services.X`` for
 the callers outside this package, ``invoices.services.<module>.X`` for a call made inside it.
@@ -83,6 +84,7 @@ from invoices.services.supplier_actions import (
     invoice_recycle,
     invoice_replace_pdf,
 )
+from invoices.services.verification import invoice_check, invoice_check_allowed
 
 __all__ = [
     "api_file_add",
@@ -115,6 +117,8 @@ __all__ = [
     "invoice_copy_as_draft",
     "invoice_create",
     "invoice_delete",
+    "invoice_check",
+    "invoice_check_allowed",
     "invoice_deposit",
     "foreign_rate_warnings",
     "original_invoice_warning",

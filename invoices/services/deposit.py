@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from invoices import extraction, pdf, rendering, selectors, structured
+from invoices import extraction, pdf, rendering, selectors, structured, validation
 from invoices.models import (
     MAX_ENGAGEMENT_LENGTH,
     MAX_NUMBER_LENGTH,
@@ -100,7 +100,18 @@ def read_invoice_xml(file, *, supplier: Structure) -> tuple[bytes, extraction.Ex
         raise ValidationError({"file": [str(exc)]}) from None
     found.raw_xml = xml
     check_seller(found, supplier)
+    check_standard(xml, container="xml")
     return xml, found
+
+
+def check_standard(xml: bytes, *, container: str) -> validation.Report:
+    """The XSD and EN 16931 schematron checks of a structured invoice the portal's own rules
+    accepted: an error of either (the schematron's fatal assertions; its warnings are not) refuses
+    the file, as does a check that could not run (``InvoiceNotValid``, explained in French)."""
+    report, _found = validation.check_xml(xml, container=container)
+    if report.failure or report.errors:
+        raise validation.InvoiceNotValid(report)
+    return report
 
 
 def check_seller(found: extraction.Extracted, supplier: Structure) -> None:
@@ -171,6 +182,7 @@ def read_invoice_pdf(file, *, supplier: Structure, signed: bool) -> tuple[bytes,
         raise ValidationError({"file": [str(exc)]}) from None
     found.raw_xml = xml
     check_seller(found, supplier)
+    check_standard(xml, container="facturx")
     return data, found
 
 

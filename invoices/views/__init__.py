@@ -8,7 +8,7 @@ gives a 404. Files are only ever served here (and in the scoped admin), never as
 
 - ``listing``: "Factures émises": Rechercher, Archives and their CSV export;
 - ``tabs``: the tab bar of "Factures émises" (``WORKSPACE_TABS``);
-- ``deposit``: the deposit of a PDF;
+- ``deposit``: the deposit of a PDF, « Vérifier ma facture »;
 - ``entry``: the invoice form (mandate, create, edit, send, delete a draft, remove an attachment);
 - ``detail``: the invoice page and its downloads;
 - ``actions``: the supplier's actions on a sent invoice (``SUPPLIER_PAGES``, ``supplier_actions``);
@@ -25,7 +25,7 @@ from invoices.views.actions import (
     invoice_replace_pdf,
     supplier_actions,
 )
-from invoices.views.deposit import invoice_deposit
+from invoices.views.deposit import invoice_check, invoice_deposit
 from invoices.views.detail import attachment_file, invoice_certificate, invoice_detail, invoice_file, invoice_source_xml
 from invoices.views.directory import recipient_search, recipient_services
 from invoices.views.entry import (
@@ -55,6 +55,7 @@ __all__ = [
     "invoice_complete",
     "invoice_create",
     "invoice_delete",
+    "invoice_check",
     "invoice_deposit",
     "invoice_detail",
     "invoice_source_xml",

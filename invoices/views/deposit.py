@@ -1,4 +1,5 @@
-"""The deposit of a PDF: the upload page, then the pre-filled draft to check."""
+"""The deposit of a PDF: the upload page, then the pre-filled draft to check; and « Vérifier ma
+facture », the same checks of a structured file before deposit, keeping nothing."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from invoices import services
-from invoices.forms import FORMAT_SIGNED, DepositForm, attach_errors
+from invoices.forms import FORMAT_SIGNED, CheckForm, DepositForm, attach_errors
 from invoices.views._common import current_supplier, no_structure
 
 
@@ -19,6 +20,7 @@ def invoice_deposit(request):
     if supplier is None:
         return no_structure(request)
     bound = request.method == "POST"
+    report = None
     form = DepositForm(
         request.POST if bound else None, request.FILES if bound else None, max_size=settings.INVOICE_MAX_PDF_SIZE
     )
@@ -33,7 +35,12 @@ def invoice_deposit(request):
                     cadre=form.cleaned_data["cadre"],
                 )
         except ValidationError as exc:
-            attach_errors(form, exc.message_dict)
+            report = getattr(exc, "report", None)
+            if report is not None:
+                # The XSD / EN 16931 errors are explained in full under the form.
+                form.add_error("file", report.summary())
+            else:
+                attach_errors(form, exc.message_dict)
         else:
             found = invoice.extracted_data
             if found.get("source") == "facturx":
@@ -58,5 +65,41 @@ def invoice_deposit(request):
     return render(
         request,
         "invoices/invoice_deposit.html",
-        {"form": form, "supplier": supplier, "page_title": _("Déposer une facture"), "workspace_tab": "deposit"},
+        {
+            "form": form,
+            "supplier": supplier,
+            "report": report,
+            "page_title": _("Déposer une facture"),
+            "workspace_tab": "deposit",
+        },
+    )
+
+
+@login_required
+def invoice_check(request):
+    """« Vérifier ma facture »: any logged-in user; the seller is checked against the current
+    supplier structure when there is one. Nothing is stored."""
+    supplier = current_supplier(request)
+    bound = request.method == "POST"
+    form = CheckForm(
+        request.POST if bound else None, request.FILES if bound else None, max_size=settings.INVOICE_MAX_PDF_SIZE
+    )
+    report = None
+    if bound and form.is_valid():
+        wait = services.invoice_check_allowed(request.user)
+        if wait:
+            form.add_error("file", wait)
+        else:
+            report = services.invoice_check(file=form.cleaned_data["file"], supplier=supplier)
+    return render(
+        request,
+        "invoices/invoice_check.html",
+        {
+            "form": form,
+            "supplier": supplier,
+            "report": report,
+            "filename": form.cleaned_data["file"].name if report is not None else "",
+            "page_title": _("Vérifier ma facture"),
+            "workspace_tab": "deposit" if supplier is not None else None,
+        },
     )

@@ -197,7 +197,8 @@ def test_a_factur_x_of_another_supplier_is_refused(supplier_member):
     with pytest.raises(ValidationError) as info:
         deposit(supplier_member, pdfs.facturx_pdf(seller_siret="35600000000048"))
     assert info.value.message_dict["file"] == [
-        "Cette facture est émise par le SIRET 35600000000048 (vendeur « Entreprise Exemple SAS »), et non par "
+        "Cette facture est émise par le SIRET 35600000000048, le numéro de TVA FR39356000000 (vendeur « Entreprise "
+        "Exemple SAS »), et non par "
         f"votre structure {supplier_member.structure.name} (SIRET 73282932000074) : vérifiez le fichier ou la "
         "structure choisie."
     ]

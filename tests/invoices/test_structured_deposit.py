@@ -208,7 +208,12 @@ def test_an_xml_of_another_seller_names_its_identifiers(member):
 
 
 def test_a_seller_named_by_siren_or_vat_number_of_the_structure_is_accepted(member, recipient):
-    for seller in ({"name": "X", "vat_identifier": "FR44732829320"}, {"name": "X", "legal_identifier": "732829320"}):
+    # The second seller has its SIREN as legal identifier (read first) and, as a standard-rated invoice
+    # must (EN 16931 BR-S-02), a VAT number.
+    for seller in (
+        {"name": "X", "vat_identifier": "FR44732829320"},
+        {"name": "X", "legal_identifier": "732829320", "vat_identifier": "FR44732829320"},
+    ):
         invoice = deposit(member, generated_xml(structured_data(seller={**seller, "country_code": "FR"})), "f.xml")
         assert invoice.source_syntax == "CII"
         invoice.delete()
