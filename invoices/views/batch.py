@@ -62,7 +62,7 @@ def batch_deposit(request):
         else:
             messages.success(
                 request,
-                _("L'archive est enregistrée : ses %(count)s fichiers sont déposés un par un, le rapport se remplit ici.")
+                _("L'archive est enregistrée : ses %(count)s fichiers sont déposés un par un ; suivez ici le traitement et son rapport.")
                 % {"count": batch.total},
             )
             return redirect("invoices:batch_detail", batch.pk)
@@ -73,7 +73,9 @@ def batch_deposit(request):
             "form": form,
             "supplier": supplier,
             "batches": selectors.deposit_batch_list(supplier=supplier),
+            "max_size": settings.INVOICE_BATCH_MAX_ZIP_SIZE,
             "max_files": settings.INVOICE_BATCH_MAX_FILES,
+            "max_file_size": settings.INVOICE_MAX_PDF_SIZE,
             "max_uncompressed": settings.INVOICE_BATCH_MAX_UNCOMPRESSED_SIZE,
             "page_title": _("Déposer des factures par lot"),
             "workspace_tab": "deposit",

@@ -44,7 +44,7 @@ ENTRIES = [
 def test_the_page_states_the_limits_and_links_the_single_deposit(logged):
     page = html(logged.get(reverse("invoices:batch_deposit")))
     assert "Un fichier .zip de 120\u00a0Mo au plus, contenant jusqu'à 500 factures" in page
-    assert "10\u00a0Mo au plus chacune" in page and "l'archive fait 500\u00a0Mo au plus" in page
+    assert "10\u00a0Mo au plus chacune" in page and "(500\u00a0Mo une fois décompressée), 500 factures au plus" in page
     assert "Aucun dépôt par lot pour le moment." in page
     assert reverse("invoices:batch_deposit") in html(logged.get(reverse("invoices:deposit")))
 
