@@ -204,10 +204,16 @@ def deposit_batch_process(*, batch_id: int) -> dict:
             batch.items.filter(state=State.PENDING).order_by("position").values_list("pk", flat=True)
         )
         if pending:
-            with batch.archive.open("rb") as stored, archives.open_archive(stored) as archive:
-                infos = archive.infolist()
-                for pk in pending:
-                    _process_item(batch, pk, archive, infos)
+            try:
+                stored = batch.archive.open("rb")
+            except FileNotFoundError:
+                logger.error("Dépôt par lot %s : archive %s introuvable", batch.pk, batch.archive.name)
+                _refuse_all(batch, pending, _("L'archive enregistrée est introuvable : déposez-la de nouveau."))
+            else:
+                with stored, archives.open_archive(stored) as archive:
+                    infos = archive.infolist()
+                    for pk in pending:
+                        _process_item(batch, pk, archive, infos)
         _finish(batch.pk)
         batch.refresh_from_db()
     return {
@@ -239,6 +245,18 @@ def _process_item(batch: DepositBatch, pk: int, archive, infos) -> None:
             **{COUNTERS[outcome.state]: F(COUNTERS[outcome.state]) + 1},
         )
     batch.bytes_read += outcome.size
+
+
+def _refuse_all(batch: DepositBatch, pending: list[int], message: str) -> None:
+    with transaction.atomic():
+        count = DepositBatchItem.objects.filter(pk__in=pending, state=State.PENDING).update(
+            state=State.REFUSED, message=message, processed_at=timezone.now()
+        )
+        DepositBatch.objects.filter(pk=batch.pk).update(
+            processed_count=F("processed_count") + count,
+            refused_count=F("refused_count") + count,
+            updated_at=timezone.now(),
+        )
 
 
 def _outcome(batch: DepositBatch, item: DepositBatchItem, info, archive) -> Outcome:

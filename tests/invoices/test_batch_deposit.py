@@ -386,3 +386,13 @@ def test_an_encrypted_entry_is_refused(member, recipients):
     assert batch.items.get().message == (
         "Fichier chiffré (protégé par un mot de passe) : déposez une archive sans mot de passe."
     )
+
+
+def test_a_lost_archive_refuses_its_pending_files_instead_of_looping(member, recipients):
+    batch = create(member, make_zip([("a.xml", generated_xml(number="L-1")), ("b.pdf", invoice_text_pdf())]))
+    batch.archive.storage.delete(batch.archive.name)
+    result = services.deposit_batch_process(batch_id=batch.pk)
+    assert (result["state"], result["processed"], result["refused"]) == ("TERMINE", 2, 2)
+    assert set(batch.items.values_list("message", flat=True)) == {
+        "L'archive enregistrée est introuvable : déposez-la de nouveau."
+    }
