@@ -99,7 +99,9 @@ def entry_problem(info: zipfile.ZipInfo, *, limit: int) -> str:
     if info.file_size == 0:
         return _("Le fichier est vide.")
     if info.file_size > limit:
-        return _("Le fichier pèse %(size)s une fois décompressé : la taille maximale d'une facture est de %(limit)s.") % {
+        return _(
+            "Le fichier pèse %(size)s une fois décompressé : la taille maximale d'une facture est de %(limit)s."
+        ) % {
             "size": formats.filesize(info.file_size),
             "limit": formats.filesize(limit),
         }

@@ -97,7 +97,9 @@ class DepositBatchItem(models.Model):
     position = models.PositiveIntegerField(_("position dans l'archive"))
     name = models.CharField(_("fichier"), max_length=500)
     size = models.PositiveBigIntegerField(_("taille annoncée"), default=0)
-    state = models.CharField(_("résultat"), max_length=20, choices=BatchItemState.choices, default=BatchItemState.PENDING)
+    state = models.CharField(
+        _("résultat"), max_length=20, choices=BatchItemState.choices, default=BatchItemState.PENDING
+    )
     message = models.TextField(_("message"), blank=True)
     invoice = models.ForeignKey(
         Invoice, verbose_name=_("facture"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

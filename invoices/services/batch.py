@@ -119,7 +119,9 @@ def _checked_entries(file) -> list[archives.Entry]:
         raise ValidationError(
             {
                 "file": [
-                    _("L'archive pèse %(size)s : la taille maximale est de %(limit)s. Déposez-la en plusieurs archives.")
+                    _(
+                        "L'archive pèse %(size)s : la taille maximale est de %(limit)s. Déposez-la en plusieurs archives."
+                    )
                     % {"size": formats.filesize(file.size), "limit": formats.filesize(limit)}
                 ]
             }
@@ -151,7 +153,10 @@ def _checked_entries(file) -> list[archives.Entry]:
                         "L'archive contient %(count)s fichiers : %(max)s au plus par dépôt. Déposez-la en plusieurs "
                         "archives."
                     )
-                    % {"count": formats.integer(len(invoices)), "max": formats.integer(settings.INVOICE_BATCH_MAX_FILES)}
+                    % {
+                        "count": formats.integer(len(invoices)),
+                        "max": formats.integer(settings.INVOICE_BATCH_MAX_FILES),
+                    }
                 ]
             }
         )
@@ -200,9 +205,7 @@ def deposit_batch_process(*, batch_id: int) -> dict:
     if batch is None:
         return {"ok": False, "error": "Lot introuvable."}
     if started:
-        pending = list(
-            batch.items.filter(state=State.PENDING).order_by("position").values_list("pk", flat=True)
-        )
+        pending = list(batch.items.filter(state=State.PENDING).order_by("position").values_list("pk", flat=True))
         if pending:
             try:
                 stored = batch.archive.open("rb")

@@ -55,14 +55,19 @@ def batch_deposit(request):
         try:
             with transaction.atomic():
                 batch = services.deposit_batch_create(
-                    supplier=supplier, user=request.user, file=form.cleaned_data["file"], cadre=form.cleaned_data["cadre"]
+                    supplier=supplier,
+                    user=request.user,
+                    file=form.cleaned_data["file"],
+                    cadre=form.cleaned_data["cadre"],
                 )
         except ValidationError as exc:
             attach_errors(form, exc.message_dict)
         else:
             messages.success(
                 request,
-                _("L'archive est enregistrée : ses %(count)s fichiers sont déposés un par un ; suivez ici le traitement et son rapport.")
+                _(
+                    "L'archive est enregistrée : ses %(count)s fichiers sont déposés un par un ; suivez ici le traitement et son rapport."
+                )
                 % {"count": batch.total},
             )
             return redirect("invoices:batch_detail", batch.pk)

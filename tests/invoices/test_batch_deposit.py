@@ -360,9 +360,8 @@ def test_the_real_uncompressed_total_is_bounded_too(member, recipients, settings
     items = list(batch.items.order_by("position"))
     assert [i.state for i in items] == [S.SENT, S.SENT, S.REFUSED, S.REFUSED]
     assert items[2].message.startswith("Fichier illisible dans l'archive")
-    assert items[3].message == "L'archive dépasse %s une fois décompressée : ce fichier n'est pas lu." % (
-        formats.filesize(settings.INVOICE_BATCH_MAX_UNCOMPRESSED_SIZE)
-    )
+    limit = formats.filesize(settings.INVOICE_BATCH_MAX_UNCOMPRESSED_SIZE)
+    assert items[3].message == f"L'archive dépasse {limit} une fois décompressée : ce fichier n'est pas lu."
 
 
 def test_an_archive_over_the_upload_limit_is_refused(member, settings):

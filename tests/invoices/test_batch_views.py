@@ -108,7 +108,7 @@ def test_a_refused_archive_is_explained_next_to_the_field(logged):
     page = html(response)
     assert (
         '<div class="fr-messages-group" id="id_file-messages" aria-live="assertive">\n      <p class="fr-message '
-        'fr-message--error">Ce fichier n\'est pas une archive zip lisible : déposez un fichier .zip (dossier '
+        "fr-message--error\">Ce fichier n'est pas une archive zip lisible : déposez un fichier .zip (dossier "
         "compressé).</p>"
     ) in page
     assert DepositBatch.objects.count() == 0

@@ -31,9 +31,7 @@ def processed(batch_id: int) -> int:
     return DepositBatch.objects.values_list("processed_count", flat=True).get(pk=batch_id)
 
 
-def test_a_worker_killed_mid_batch_leaves_it_to_the_sweeper_without_duplicates(
-    celery_worker_process, member, settings
-):
+def test_a_worker_killed_mid_batch_leaves_it_to_the_sweeper_without_duplicates(celery_worker_process, member, settings):
     media = {"MEDIA_ROOT": str(settings.MEDIA_ROOT)}  # the worker reads the archive the test stores
     celery_worker_process["restart"](**media)
     data = make_zip([(f"f{n:02d}.xml", generated_xml(number=f"K-{n:02d}")) for n in range(FILES)])
