@@ -15,7 +15,15 @@ from django.utils import timezone
 
 from chorus.ids import parse_id
 from invoices import workflow
-from invoices.models import Invoice, InvoiceAttachment, InvoiceEvent, Sollicitation, SollicitationAttachment
+from invoices.models import (
+    DepositBatch,
+    DepositBatchItem,
+    Invoice,
+    InvoiceAttachment,
+    InvoiceEvent,
+    Sollicitation,
+    SollicitationAttachment,
+)
 from invoices.workflow import Status
 from structures import access
 from structures.models import Service, Structure
@@ -300,3 +308,49 @@ def supplier_invoices_by_reference(supplier: Structure, reference: str) -> list[
     if by_identifier:
         return by_identifier
     return list(Invoice.objects.filter(supplier=supplier, number=reference).order_by("-created_at", "-id")[:2])
+
+
+# --- Batch deposits -------------------------------------------------------------------------------
+
+BATCH_LIST_LIMIT = 20
+
+
+def deposit_batch_for_user(*, user, batch_id) -> DepositBatch:
+    """The batch if the user is an active member of its supplier structure; 404 otherwise."""
+    if not user.is_authenticated:
+        raise Http404
+    try:
+        return DepositBatch.objects.select_related("supplier", "created_by").get(
+            pk=batch_id, supplier_id__in=access.active_structure_ids(user)
+        )
+    except (DepositBatch.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def deposit_batch_list(*, supplier: Structure) -> list[DepositBatch]:
+    """The structure's latest batches, most recent first."""
+    return list(
+        DepositBatch.objects.filter(supplier=supplier)
+        .select_related("created_by")
+        .order_by("-created_at", "-id")[:BATCH_LIST_LIMIT]
+    )
+
+
+def deposit_batch_items(batch: DepositBatch) -> list[DepositBatchItem]:
+    """The batch's files in the archive's order, with what the report shows of their invoice."""
+    return list(
+        batch.items.select_related("invoice")
+        .only(
+            "position",
+            "name",
+            "state",
+            "message",
+            "processed_at",
+            "batch_id",
+            "invoice__id",
+            "invoice__identifier",
+            "invoice__number",
+            "invoice__status",
+        )
+        .order_by("position")
+    )

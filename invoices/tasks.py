@@ -7,8 +7,8 @@ before it is sent. Transient errors (database connection lost, broker unreachabl
 with exponential backoff; business refusals (``TransitionError``) are logged, never retried.
 
 Beat (``CELERY_BEAT_SCHEDULE``): ``invoices.sweep_stuck_invoices`` and
-``invoices.sweep_unnotified_events`` every 5 minutes, ``invoices.remind_suspended_invoices`` and
-``invoices.send_daily_digest`` once a day.
+``invoices.sweep_unnotified_events`` every 5 minutes, ``invoices.sweep_deposit_batches`` every
+minute, ``invoices.remind_suspended_invoices`` and ``invoices.send_daily_digest`` once a day.
 """
 
 import logging
@@ -170,3 +170,18 @@ def sweep_transition_requests() -> dict:
     ``INVOICE_REQUEST_SWEEP_AFTER_MINUTES`` (their task was lost)."""
     batches = services.transition_requests_requeue(older_than_minutes=settings.INVOICE_REQUEST_SWEEP_AFTER_MINUTES)
     return {"requeued": len(batches)}
+
+
+@shared_task(name="invoices.process_deposit_batch", **TASK_OPTIONS)
+def process_deposit_batch(batch_id: int) -> dict:
+    """Deposit the pending files of a batch (``services.deposit_batch_process``): each file with
+    its outcome in one transaction, so a redelivered or swept task deposits nothing twice."""
+    return services.deposit_batch_process(batch_id=batch_id)
+
+
+@shared_task(name="invoices.sweep_deposit_batches", **TASK_OPTIONS)
+def sweep_deposit_batches() -> dict:
+    """Hand to a worker again the batches unfinished and idle for
+    ``INVOICE_BATCH_SWEEP_AFTER_MINUTES`` (their task was lost, or its worker killed)."""
+    ids = services.deposit_batches_requeue(older_than_minutes=settings.INVOICE_BATCH_SWEEP_AFTER_MINUTES)
+    return {"requeued": len(ids)}

@@ -484,6 +484,24 @@ INVOICE_NOTIFY_SWEEP_WINDOW_HOURS = env.int("INVOICE_NOTIFY_SWEEP_WINDOW_HOURS",
 # (their task was lost: broker down at the commit, worker killed).
 INVOICE_REQUEST_SWEEP_AFTER_MINUTES = env.int("INVOICE_REQUEST_SWEEP_AFTER_MINUTES", default=2)
 
+# --- Invoices: batch deposit of a zip (invoices/services/batch.py) ----------------------------
+# The zip: at most INVOICE_BATCH_MAX_ZIP_SIZE (the portal's upload limit, that of an invoice with
+# all its files), INVOICE_BATCH_MAX_FILES invoice files (hidden files and __MACOSX apart) among at
+# most INVOICE_BATCH_MAX_ENTRIES entries, INVOICE_BATCH_MAX_UNCOMPRESSED_SIZE once uncompressed
+# (declared sizes checked on upload, real sizes while reading); each file INVOICE_MAX_PDF_SIZE.
+# invoices.sweep_deposit_batches (every INVOICE_BATCH_SWEEP_EVERY_SECONDS) hands to a worker again
+# the batches unfinished and idle for INVOICE_BATCH_SWEEP_AFTER_MINUTES (task lost, worker killed).
+INVOICE_BATCH_MAX_ZIP_SIZE = env.int("INVOICE_BATCH_MAX_ZIP_SIZE", default=INVOICE_MAX_TOTAL_SIZE)
+INVOICE_BATCH_MAX_FILES = env.int("INVOICE_BATCH_MAX_FILES", default=500)
+INVOICE_BATCH_MAX_ENTRIES = env.int("INVOICE_BATCH_MAX_ENTRIES", default=2000)
+INVOICE_BATCH_MAX_UNCOMPRESSED_SIZE = env.int("INVOICE_BATCH_MAX_UNCOMPRESSED_SIZE", default=500 * 1024 * 1024)
+INVOICE_BATCH_SWEEP_AFTER_MINUTES = env.int("INVOICE_BATCH_SWEEP_AFTER_MINUTES", default=5)
+CELERY_BEAT_SCHEDULE["invoices-sweep-deposit-batches"] = {
+    "task": "invoices.sweep_deposit_batches",
+    "schedule": env.int("INVOICE_BATCH_SWEEP_EVERY_SECONDS", default=60),
+    "options": {"expires": 50},
+}
+
 # --- API for Chorus Pro clients (invoices/api, issue 13) -------------------------------------------
 # Lifetimes: an application (client id and secret), and a bearer token of the token endpoint.
 API_APPLICATION_LIFETIME_DAYS = env.int("API_APPLICATION_LIFETIME_DAYS", default=365)

@@ -4,7 +4,7 @@ Forms check formats and normalise (French decimals "1 234,56", dates, lengths) a
 recipient search into a structure; the business rules live in ``invoices.services``.
 
 - ``fields``: French decimals, dates, several files, VAT rates;
-- ``deposit``: the deposit of a PDF, and the PDF of a draft copied from a rejected invoice;
+- ``deposit``: the deposit of a PDF, the PDF of a draft copied from a rejected invoice, a zip of them;
 - ``invoice``: the invoice form (both deposit modes) and its initial values;
 - ``lines``: the lines of a typed invoice, the VAT breakdown, their formsets;
 - ``actions``: "Recycler" and "Compléter";
@@ -12,7 +12,14 @@ recipient search into a structure; the business rules live in ``invoices.service
 """
 
 from invoices.forms.actions import CompleteForm, RecycleForm
-from invoices.forms.deposit import FORMAT_SIGNED, FORMAT_UNSIGNED, CheckForm, DepositForm, ReplacePdfForm
+from invoices.forms.deposit import (
+    FORMAT_SIGNED,
+    FORMAT_UNSIGNED,
+    BatchDepositForm,
+    CheckForm,
+    DepositForm,
+    ReplacePdfForm,
+)
 from invoices.forms.errors import attach_errors
 from invoices.forms.fields import FrenchDecimalField, MultipleFileField, format_decimal
 from invoices.forms.invoice import InvoiceForm, initial_from_invoice
@@ -31,6 +38,7 @@ __all__ = [
     "FORMAT_SIGNED",
     "FORMAT_UNSIGNED",
     "CompleteForm",
+    "BatchDepositForm",
     "DepositForm",
     "FrenchDecimalField",
     "InvoiceForm",

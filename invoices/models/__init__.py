@@ -12,11 +12,19 @@ are never served as public media, only by the access-checked download views.
 Modules: ``invoice`` (Invoice, InvoiceVatLine, InvoiceLine, their choices and limits), ``files``
 (storage names, InvoiceAttachment), ``events`` (Motif, InvoiceEvent), ``bookkeeping`` (Sequence,
 DigestDelivery), ``requests`` (TransitionRequest: staff actions as durable requests), ``sollicitations``
-(Sollicitation, its messages and their files: support requests). The migrations name the upload functions as ``invoices.models.<name>``: they stay
+(Sollicitation, its messages and their files: support requests), ``batches`` (DepositBatch and
+its DepositBatchItem rows: zips of invoice files deposited at once). The migrations name the upload functions as ``invoices.models.<name>``: they stay
 importable from here.
 """
 
 from invoices.models.api import ApiFile, ApiFlux, FluxState, FluxSyntax
+from invoices.models.batches import (
+    BatchItemState,
+    DepositBatch,
+    DepositBatchItem,
+    DepositBatchState,
+    batch_archive_upload_to,
+)
 from invoices.models.bookkeeping import DigestDelivery, Sequence
 from invoices.models.events import (
     ACTOR_CHOICES,
@@ -57,6 +65,11 @@ from invoices.models.sollicitations import (
 )
 
 __all__ = [
+    "BatchItemState",
+    "DepositBatch",
+    "DepositBatchItem",
+    "DepositBatchState",
+    "batch_archive_upload_to",
     "ACTOR_CHOICES",
     "MAX_ENGAGEMENT_LENGTH",
     "MAX_NUMBER_LENGTH",

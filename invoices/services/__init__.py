@@ -24,6 +24,7 @@ The modules, each under the next ones only (``_common`` under all):
 - ``staff_requests``: staff actions as durable requests (recorded, applied by a worker, swept);
 - ``rates``: the ECB rate of the late-payment interest, by semester (operators);
 - ``clocks``: the payment clocks of invoices received before the clock existed (replayed).
+- ``batch``: batch deposit of a zip (stored on upload, each file deposited by a worker, resumable);
 - ``sollicitations``: support requests (open, reply, support's answer and status, « Nous contacter »).
 - ``verification``: « Vérifier ma facture » (the whole check of a file, nothing kept).
 
@@ -38,6 +39,12 @@ from invoices.services.attachments import (
     invoice_add_attachments,
     invoice_remove_attachment,
     upload_errors,
+)
+from invoices.services.batch import (
+    deposit_batch_create,
+    deposit_batch_process,
+    deposit_batches_requeue,
+    deposit_batches_stuck,
 )
 from invoices.services.certificate import canonical_json, certificate_data, certificate_fingerprint
 from invoices.services.checks import foreign_rate_warnings, original_invoice_warning, send_errors
@@ -87,6 +94,10 @@ from invoices.services.supplier_actions import (
 from invoices.services.verification import invoice_check, invoice_check_allowed
 
 __all__ = [
+    "deposit_batch_create",
+    "deposit_batch_process",
+    "deposit_batches_requeue",
+    "deposit_batches_stuck",
     "api_file_add",
     "flux_deposit",
     "flux_number",

@@ -9,6 +9,7 @@ gives a 404. Files are only ever served here (and in the scoped admin), never as
 - ``listing``: "Factures émises": Rechercher, Archives and their CSV export;
 - ``tabs``: the tab bar of "Factures émises" (``WORKSPACE_TABS``);
 - ``deposit``: the deposit of a PDF, « Vérifier ma facture »;
+- ``batch``: the batch deposit of a zip (upload, progress, per-file report and its CSV);
 - ``entry``: the invoice form (mandate, create, edit, send, delete a draft, remove an attachment);
 - ``detail``: the invoice page and its downloads;
 - ``actions``: the supplier's actions on a sent invoice (``SUPPLIER_PAGES``, ``supplier_actions``);
@@ -25,6 +26,7 @@ from invoices.views.actions import (
     invoice_replace_pdf,
     supplier_actions,
 )
+from invoices.views.batch import batch_deposit, batch_detail, batch_progress, batch_report_csv
 from invoices.views.deposit import invoice_check, invoice_deposit
 from invoices.views.detail import attachment_file, invoice_certificate, invoice_detail, invoice_file, invoice_source_xml
 from invoices.views.directory import recipient_search, recipient_services
@@ -48,6 +50,10 @@ from invoices.views.listing import invoice_archives, invoice_archives_export, in
 from invoices.views.preferences import notification_preferences
 
 __all__ = [
+    "batch_deposit",
+    "batch_detail",
+    "batch_progress",
+    "batch_report_csv",
     "SUPPLIER_PAGES",
     "attachment_delete",
     "attachment_file",

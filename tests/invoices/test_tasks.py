@@ -299,10 +299,12 @@ def test_the_beat_schedule_declares_the_periodic_tasks():
         "invoices.send_daily_digest",
         "invoices.sweep_unnotified_events",
         "invoices.sweep_transition_requests",
+        "invoices.sweep_deposit_batches",
         "accounts.sweep_outbox",
         "structures.remind_api_expiry",
     }
     assert schedule["invoices.sweep_stuck_invoices"] == 300
+    assert schedule["invoices.sweep_deposit_batches"] == 60
     assert schedule["invoices.remind_suspended_invoices"].hour == {8}
     app.loader.import_default_modules()
     assert set(schedule) <= set(app.tasks)
@@ -317,6 +319,8 @@ def test_the_beat_schedule_declares_the_periodic_tasks():
         tasks.sweep_stuck_invoices,
         tasks.remind_suspended_invoices,
         tasks.send_daily_digest,
+        tasks.process_deposit_batch,
+        tasks.sweep_deposit_batches,
     ],
 )
 def test_tasks_are_late_acked_and_retry_transient_errors(task):
