@@ -11,6 +11,8 @@ the trivial views every rate is compared with (their names must stay).
 PAGES = [
     ("trivial-anonyme", "/sante/vie/", "anonyme", "vue triviale anonyme (aucune requête SQL)"),
     ("trivial-connecte", "/mon-compte/session/", "fournisseur", "vue triviale connectée (session et utilisateur)"),
+    ("accueil-fournisseur", "/accueil/", "fournisseur", "Accueil connecté (fournisseur : attentes, fil, actualités)"),
+    ("accueil-agent", "/accueil/", "agent", "Accueil connecté (agent : factures reçues à traiter)"),
     ("factures-emises", "/factures/", "fournisseur", "Factures émises, 1re page"),
     ("factures-onglet", "/factures/?onglet=envoyees", "fournisseur", "Factures émises, onglet « envoyées »"),
     ("factures-page-profonde", "/factures/?page=800", "fournisseur", "Factures émises, page 800"),

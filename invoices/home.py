@@ -35,6 +35,8 @@ from invoices.workflow import Status
 from structures.models import MembershipEvent, Structure
 
 FEED_SIZE = 20
+# Counts stop here ("plus de 1 000"), as on the Synthèse.
+COUNT_CAP = figures.COUNT_CAP
 # One query per structure: a user attached to more supplier structures sees the feed of the first
 # ones (by name) and is told so.
 FEED_STRUCTURES = 5
@@ -133,9 +135,10 @@ def _invoice_item(event: InvoiceEvent, structure_name: str) -> FeedItem:
     )
 
 
-def invoice_events(structures: list[Structure], *, limit: int = FEED_SIZE) -> list[FeedItem]:
+def invoice_events(structures: list[Structure], *, limit: int | None = None) -> list[FeedItem]:
     """The latest events of the invoices of these supplier structures: one query per structure on
     ``invoice_event_supplier_idx``, LIMIT ``limit`` each, merged."""
+    limit = limit or FEED_SIZE
     several = len(structures) > 1
     items = []
     for structure in structures[:FEED_STRUCTURES]:
@@ -149,8 +152,9 @@ def invoice_events(structures: list[Structure], *, limit: int = FEED_SIZE) -> li
     return items
 
 
-def membership_decisions(user, *, limit: int = FEED_SIZE) -> list[FeedItem]:
+def membership_decisions(user, *, limit: int | None = None) -> list[FeedItem]:
     """Decisions on the user's own attachments (validated, refused, detached…)."""
+    limit = limit or FEED_SIZE
     events = (
         MembershipEvent.objects.filter(membership__user=user, action__in=list(MEMBERSHIP_DECISIONS))
         .select_related("membership__structure")
@@ -171,9 +175,10 @@ def membership_decisions(user, *, limit: int = FEED_SIZE) -> list[FeedItem]:
     ]
 
 
-def support_answers(user, structure_ids: list[int], *, limit: int = FEED_SIZE) -> list[FeedItem]:
+def support_answers(user, structure_ids: list[int], *, limit: int | None = None) -> list[FeedItem]:
     """Support's latest answers to the sollicitations the user may read: those of the structures
     (``structure_ids``, active memberships) and the user's personal ones."""
+    limit = limit or FEED_SIZE
     visible = Q(sollicitation__structure__isnull=True, sollicitation__author=user)
     if structure_ids:
         visible |= Q(sollicitation__structure_id__in=structure_ids)
@@ -202,8 +207,9 @@ def _shorten(text: str, size: int = 140) -> str:
     return text if len(text) <= size else text[: size - 1].rstrip() + "…"
 
 
-def feed(user, *, suppliers: list[Structure], structure_ids: list[int], limit: int = FEED_SIZE) -> list[FeedItem]:
+def feed(user, *, suppliers: list[Structure], structure_ids: list[int], limit: int | None = None) -> list[FeedItem]:
     """The feed of the home page: the three sources merged, newest first, ``limit`` lines."""
+    limit = limit or FEED_SIZE
     items = [
         *invoice_events(suppliers, limit=limit),
         *membership_decisions(user, limit=limit),
@@ -225,28 +231,28 @@ def waiting(supplier: Structure) -> list[Waiting]:
             "a_recycler",
             _("À recycler"),
             _("corrigez le destinataire, le code service ou l'engagement"),
-            capped_count(mine.filter(status=Status.A_RECYCLER)),
+            capped_count(mine.filter(status=Status.A_RECYCLER), cap=COUNT_CAP),
             invoice_search_url(statut=Status.A_RECYCLER.value),
         ),
         Waiting(
             "suspendues",
             _("Suspendues"),
             _("complétez-les avec la pièce ou l'explication demandée"),
-            capped_count(mine.filter(status=Status.SUSPENDUE)),
+            capped_count(mine.filter(status=Status.SUSPENDUE), cap=COUNT_CAP),
             invoice_search_url(statut=Status.SUSPENDUE.value),
         ),
         Waiting(
             "rejets",
             _("Rejets non traités"),
             _("prenez connaissance du rejet, puis envoyez une nouvelle facture"),
-            capped_count(mine.filter(status=Status.REJETEE, rejection_acknowledged_at__isnull=True)),
+            capped_count(mine.filter(status=Status.REJETEE, rejection_acknowledged_at__isnull=True), cap=COUNT_CAP),
             invoice_search_url(rejet_non_traite="on"),
         ),
         Waiting(
             "brouillons",
             _("Brouillons"),
             _("enregistrés, pas encore envoyés"),
-            capped_count(mine.filter(status=Status.BROUILLON)),
+            capped_count(mine.filter(status=Status.BROUILLON), cap=COUNT_CAP),
             invoice_search_url(onglet="brouillons"),
         ),
     ]
@@ -268,7 +274,9 @@ def agent_counts(recipients: list[Structure]) -> list[AgentCount]:
     received = Invoice.objects.filter(recipient__in=[r.pk for r in recipients])
     changelist = reverse("admin:invoices_invoice_changelist")
     return [
-        AgentCount(status, capped_count(received.filter(status=status)), f"{changelist}?statut={status.value}")
+        AgentCount(
+            status, capped_count(received.filter(status=status), cap=COUNT_CAP), f"{changelist}?statut={status.value}"
+        )
         for status in AGENT_STATUSES
     ]
 
@@ -276,8 +284,7 @@ def agent_counts(recipients: list[Structure]) -> list[AgentCount]:
 def support_waiting() -> CappedCount:
     """Sollicitations whose last message is the requester's (the admin's "En attente du support")."""
     return capped_count(
-        Sollicitation.objects.filter(awaiting_support=True).exclude(status=SollicitationStatus.CLOSED),
-        cap=figures.COUNT_CAP,
+        Sollicitation.objects.filter(awaiting_support=True).exclude(status=SollicitationStatus.CLOSED), cap=COUNT_CAP
     )
 
 
