@@ -10,7 +10,6 @@ from invoices.forms.fields import FrenchDecimalField, MultipleFileField, date_fi
 from invoices.models import MAX_ENGAGEMENT_LENGTH, MAX_NUMBER_LENGTH, Cadre, Invoice, InvoiceType, PaymentMode
 from structures.models import BankAccount, Service, Structure
 
-
 # The hints of "Code service" and "N° d'engagement" after the recipient's rules (the directory's
 # GestionService, GestionEngagement, GestionServiceEngagement and the service's GestionEGMT);
 # static/invoices/invoice_form.js reads them from the form's data attributes.
