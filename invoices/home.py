@@ -226,26 +226,29 @@ def waiting(supplier: Structure) -> list[Waiting]:
     """The invoices of the current supplier waiting for its users, each with its Rechercher link;
     counts capped at ``figures.COUNT_CAP``."""
     mine = Invoice.objects.filter(supplier=supplier)
+    # The three "to act on" counts read the small partial index invoice_supplier_todo_idx (its
+    # condition holds for them: only an acknowledged rejection has rejection_acknowledged_at).
+    todo = figures.todo_invoices(supplier)
     return [
         Waiting(
             "a_recycler",
             _("À recycler"),
             _("corrigez le destinataire, le code service ou l'engagement"),
-            capped_count(mine.filter(status=Status.A_RECYCLER), cap=COUNT_CAP),
+            capped_count(todo.filter(status=Status.A_RECYCLER), cap=COUNT_CAP),
             invoice_search_url(statut=Status.A_RECYCLER.value),
         ),
         Waiting(
             "suspendues",
             _("Suspendues"),
             _("complétez-les avec la pièce ou l'explication demandée"),
-            capped_count(mine.filter(status=Status.SUSPENDUE), cap=COUNT_CAP),
+            capped_count(todo.filter(status=Status.SUSPENDUE), cap=COUNT_CAP),
             invoice_search_url(statut=Status.SUSPENDUE.value),
         ),
         Waiting(
             "rejets",
             _("Rejets non traités"),
             _("prenez connaissance du rejet, puis envoyez une nouvelle facture"),
-            capped_count(mine.filter(status=Status.REJETEE, rejection_acknowledged_at__isnull=True), cap=COUNT_CAP),
+            capped_count(todo.filter(status=Status.REJETEE), cap=COUNT_CAP),
             invoice_search_url(rejet_non_traite="on"),
         ),
         Waiting(
