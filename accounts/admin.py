@@ -57,7 +57,7 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(News)
 class NewsAdmin(admin.ModelAdmin):
-    list_display = ["title", "published_at", "is_published"]
+    list_display = ["title", "published_at", "published_until", "is_published"]
     list_filter = ["is_published"]
     search_fields = ["title", "body"]
     date_hierarchy = "published_at"

@@ -4,6 +4,7 @@ import uuid
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -89,7 +90,11 @@ class User(AbstractUser):
 
 class NewsQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(is_published=True, published_at__lte=timezone.now())
+        """Published, from ``published_at`` until ``published_until`` (excluded) when it is set."""
+        now = timezone.now()
+        return self.filter(is_published=True, published_at__lte=now).filter(
+            models.Q(published_until__isnull=True) | models.Q(published_until__gt=now)
+        )
 
 
 class News(models.Model):
@@ -98,6 +103,12 @@ class News(models.Model):
     title = models.CharField(_("titre"), max_length=200)
     body = models.TextField(_("texte"))
     published_at = models.DateTimeField(_("date de publication"), default=timezone.now)
+    published_until = models.DateTimeField(
+        _("publiée jusqu'au"),
+        null=True,
+        blank=True,
+        help_text=_("Vide : l'actualité reste publiée. Sinon elle disparaît des pages d'accueil à cette date."),
+    )
     is_published = models.BooleanField(_("publiée"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -109,9 +120,24 @@ class News(models.Model):
         verbose_name_plural = _("actualités")
         ordering = ["-published_at"]
         indexes = [models.Index(fields=["is_published", "-published_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(published_until__isnull=True)
+                | models.Q(published_until__gt=models.F("published_at")),
+                name="news_ends_after_it_starts",
+                violation_error_message=_("La fin de publication doit être postérieure à la date de publication."),
+            )
+        ]
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        super().clean()
+        if self.published_until and self.published_at and self.published_until <= self.published_at:
+            raise ValidationError(
+                {"published_until": _("La fin de publication doit être postérieure à la date de publication.")}
+            )
 
 
 def _new_idempotency_key() -> str:

@@ -4,8 +4,10 @@ from accounts import views
 
 app_name = "accounts"
 
+# "accueil/" (accounts:dashboard), the connected home page, is added by chorus/urls.py: it is
+# invoices.views.home.connected_home, which reads every app.
+
 urlpatterns = [
-    path("accueil/", views.dashboard, name="dashboard"),
     path("mon-compte/", views.profile, name="profile"),
     path("mon-compte/adresse-de-contact/renvoyer/", views.contact_email_resend, name="contact_email_resend"),
     path(

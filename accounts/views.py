@@ -47,12 +47,6 @@ def session_status(request):
 
 
 @login_required
-def dashboard(request):
-    """Accueil connecté."""
-    return render(request, "accounts/dashboard.html", {"page_title": _("Accueil connecté")})
-
-
-@login_required
 def profile(request):
     """Mon compte: name, phone and contact e-mail; links to the password, e-mail and 2FA pages."""
     form = ProfileForm(request.POST or None, instance=request.user)

@@ -382,6 +382,7 @@ def generate(size: int = 200_000, *, seed: int = 14, log=print) -> dict:
                 {
                     "id": event_id,
                     "invoice_id": pk,
+                    "supplier_id": supplier.pk,
                     "transition": transition,
                     "from_status": from_status,
                     "to_status": to_status,

@@ -13,7 +13,8 @@ the trivial views every rate is compared with (their names must stay).
 PAGES = [
     ("trivial-anonyme", "/sante/vie/", "anonyme", "vue triviale anonyme (aucune requête SQL)"),
     ("trivial-connecte", "/mon-compte/session/", "fournisseur", "vue triviale connectée (session et utilisateur)"),
-    ("accueil", "/accueil/", "fournisseur", "accueil connecté du fournisseur"),
+    ("accueil-fournisseur", "/accueil/", "fournisseur", "Accueil connecté (fournisseur : attentes, fil, actualités)"),
+    ("accueil-agent", "/accueil/", "agent", "Accueil connecté (agent : factures reçues à traiter)"),
     ("synthese", "/factures/synthese/", "fournisseur", "Factures émises : Synthèse"),
     ("factures-emises", "/factures/", "fournisseur", "Rechercher, 1re page"),
     ("factures-onglet", "/factures/?onglet=envoyees", "fournisseur", "Rechercher, factures envoyées"),

@@ -566,8 +566,9 @@ def step_transitions(args, results: dict) -> None:
     marked = InvoiceEvent.objects.filter(comment=bench_tasks.MARK)
     before = marked.count()
     started = time.monotonic()
+    suppliers = dict(Invoice.objects.filter(pk__in=ids).values_list("pk", "supplier_id"))
     for pk in ids:
-        bench_tasks.update_insert.delay(pk)
+        bench_tasks.update_insert.delay(pk, suppliers[pk])
     wait_until(lambda: marked.count() - before >= n, 1800)
     bare = time.monotonic() - started
     row["bare_per_s"] = n / bare

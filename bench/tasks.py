@@ -12,12 +12,13 @@ MARK = "banc : tâche de référence"
 
 
 @shared_task(name="bench.update_insert", acks_late=True, ignore_result=True)
-def update_insert(invoice_id: int) -> None:
+def update_insert(invoice_id: int, supplier_id: int) -> None:
     now = timezone.now()
     with transaction.atomic():
         Invoice.objects.filter(pk=invoice_id).update(updated_at=now)
         InvoiceEvent.objects.create(
             invoice_id=invoice_id,
+            supplier_id=supplier_id,
             transition="",
             from_status="MISE_EN_PAIEMENT",
             to_status="MISE_EN_PAIEMENT",

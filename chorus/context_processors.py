@@ -40,7 +40,7 @@ NAVIGATION = [
     ("Accueil connecté", "accounts:dashboard", None),
     ("Ma structure", "structures:home", None),
     ("Activités du gestionnaire", "structures:activities", "structures.selectors.is_current_manager"),
-    ("Factures émises", "invoices:list", None),
+    ("Factures émises", "invoices:list", "structures.selectors.is_not_current_recipient"),
     ("Sollicitations émises", "sollicitations:list", None),
     ("Mon compte", "accounts:profile", None),
 ]

@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from accounts import urls as accounts_urls
 from accounts import views as accounts_views
 from chorus.health import alive, health
 from invoices import sollicitation_urls
 from invoices.api import urls as api_urls
+from invoices.views.home import connected_home
 
 urlpatterns = [
     path("", accounts_views.home, name="home"),
@@ -13,7 +15,14 @@ urlpatterns = [
     path("sante/", health, name="health"),
     path("sante/vie/", alive, name="alive"),
     path("compte/", include("allauth.urls")),
-    path("", include("accounts.urls")),
+    # The connected home page gathers every app, so it lives in ``invoices`` (the top of the arrows
+    # invoices → structures → accounts) and keeps its name ``accounts:dashboard``.
+    path(
+        "",
+        include(
+            ([path("accueil/", connected_home, name="dashboard"), *accounts_urls.urlpatterns], accounts_urls.app_name)
+        ),
+    ),
     path("structures/", include("structures.urls")),
     path("factures/", include("invoices.urls")),
     path("admin/", admin.site.urls),

@@ -285,6 +285,7 @@ def _demo_invoice(index, item, supplier, recipients, motifs, manager, agent, tod
         mandate = f"M-{invoice.identifier[-5:]}" if target == Status.MANDATEE else ""
         InvoiceEvent.objects.create(
             invoice=invoice,
+            supplier_id=invoice.supplier_id,
             transition=transition,
             from_status=status,
             to_status=target,

@@ -116,6 +116,7 @@ def _history(invoice, user, sent_at, status, transition, motif) -> None:
     for position, (name, source, target, actor, who, reason) in enumerate(steps):
         InvoiceEvent.objects.create(
             invoice=invoice,
+            supplier_id=invoice.supplier_id,
             transition=name,
             from_status=source,
             to_status=target,

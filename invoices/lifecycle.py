@@ -199,6 +199,7 @@ def apply_transition(
         )
     event = InvoiceEvent.objects.create(
         invoice=locked,
+        supplier_id=locked.supplier_id,
         transition=transition.name,
         from_status=from_status,
         to_status=locked.status,
@@ -299,6 +300,7 @@ def record_event(
     """An event that changes no status (e.g. the supplier acknowledging a rejection)."""
     return InvoiceEvent.objects.create(
         invoice=invoice,
+        supplier_id=invoice.supplier_id,
         transition="",
         from_status=invoice.status,
         to_status=invoice.status,

@@ -121,6 +121,9 @@ def invoice_search(
         invoices = invoices.filter(
             payment_due_on__isnull=False, payment_stopped_on__isnull=True, payment_due_on__lt=timezone.localdate()
         )
+    if criteria.get("rejet_non_traite"):
+        # The rejections not yet acknowledged: the partial index invoice_supplier_todo_idx.
+        invoices = invoices.filter(status=Status.REJETEE, rejection_acknowledged_at__isnull=True)
     state = criteria.get("destinataire_etat")
     if state in ("etat", "hors_etat"):
         invoices = invoices.filter(recipient__is_state=(state == "etat"))

@@ -143,6 +143,13 @@ def is_current_manager(request) -> bool:
     return bool(membership and membership.is_main_manager)
 
 
+def is_not_current_recipient(request) -> bool:
+    """Whether the current structure is not a public recipient (for the navigation: a ministry
+    agent is offered no supplier page such as "Factures émises")."""
+    structure = current_structure(request)
+    return structure is None or not structure.is_public
+
+
 def user_by_email(email: str):
     """The account whose login e-mail is this one (any case), or None."""
     email = (email or "").strip()

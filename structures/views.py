@@ -174,7 +174,7 @@ def structure_switch(request):
 def structure_mandate(request):
     """Accept the mandat de facturation for the current structure (and the CGU if missing)."""
     structure = selectors.current_structure(request)
-    if structure is None:
+    if structure is None or structure.is_public:  # a recipient types no invoice: no mandate
         raise Http404
     needs_cgu = request.user.cgu_accepted_at is None
     form = MandateForm(_post_data(request), needs_cgu=needs_cgu)

@@ -26,3 +26,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT = VAR_DIR / "static"  # noqa: F405
 STATIC_ROOT.mkdir(exist_ok=True)
+
+# The French DSFR 404 page even with DEBUG on (chorus/errors.py), before the last middleware (the
+# transaction of unsafe requests).
+MIDDLEWARE = [*MIDDLEWARE[:-1], "chorus.errors.DebugNotFoundMiddleware", MIDDLEWARE[-1]]  # noqa: F405

@@ -32,6 +32,15 @@ class RecycleForm(forms.Form):
         help_text=_("50 caractères au maximum."),
     )
 
+    resend_unchanged = forms.BooleanField(
+        label=_("Renvoyer sans modification"),
+        required=False,
+        help_text=_(
+            "Seulement si le destinataire ou l'annuaire a été corrigé depuis la mise à recycler : la facture est "
+            "alors acheminée de nouveau telle quelle."
+        ),
+    )
+
     def clean_recipient_siret(self):
         siret = "".join(ch for ch in self.cleaned_data["recipient_siret"] if not ch.isspace() and ch not in SPACES)
         recipient = selectors.public_recipient(siret)

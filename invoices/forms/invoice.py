@@ -10,6 +10,30 @@ from invoices.forms.fields import FrenchDecimalField, MultipleFileField, date_fi
 from invoices.models import MAX_ENGAGEMENT_LENGTH, MAX_NUMBER_LENGTH, Cadre, Invoice, InvoiceType, PaymentMode
 from structures.models import BankAccount, Service, Structure
 
+# The hints of "Code service" and "N° d'engagement" after the recipient's rules (the directory's
+# GestionService, GestionEngagement, GestionServiceEngagement and the service's GestionEGMT);
+# static/invoices/invoice_form.js reads them from the form's data attributes.
+HINT_REQUIRED = _("Exigé par ce destinataire.")
+HINT_REQUIRED_BY_SERVICE = _("Exigé par le service choisi.")
+HINT_EITHER = _("Ce destinataire exige le code service ou le numéro d'engagement (au moins l'un des deux).")
+BASE_HINTS = {"engagement_number": _("50 caractères au maximum.")}
+
+
+def recipient_requirements(recipient, service=None) -> dict[str, tuple[bool, str]]:
+    """For "recipient_service" and "engagement_number": (shown as required, hint) after what the
+    recipient and its chosen service require. "One of the two" marks both without "(facultatif)"."""
+    if recipient is None:
+        return {"recipient_service": (False, ""), "engagement_number": (False, "")}
+    either = bool(recipient.service_or_ej_required) and not (recipient.service_required or recipient.ej_required)
+    service_rule = (True, HINT_REQUIRED) if recipient.service_required else (either, HINT_EITHER if either else "")
+    if recipient.ej_required:
+        ej_rule = (True, HINT_REQUIRED)
+    elif service is not None and service.ej_required:
+        ej_rule = (True, HINT_REQUIRED_BY_SERVICE)
+    else:
+        ej_rule = (either, HINT_EITHER if either else "")
+    return {"recipient_service": service_rule, "engagement_number": ej_rule}
+
 
 class InvoiceForm(forms.Form):
     """The invoice as the supplier checks and completes it (both deposit modes)."""
@@ -83,7 +107,7 @@ class InvoiceForm(forms.Form):
     use_required_attribute = False
 
     def full_clean(self):
-        relaxed = [name for name in self.SEND_REQUIRED if name in self.fields]
+        relaxed = [name for name in (*self.SEND_REQUIRED, *self.recipient_required) if name in self.fields]
         for name in relaxed:
             self.fields[name].required = False
         try:
@@ -137,8 +161,44 @@ class InvoiceForm(forms.Form):
         if self.search_query:
             self.candidates = list(selectors.recipient_search(self.search_query))
         self.fields["recipient_service"].widget.choices = self.service_choices(self.effective_recipient)
+        self._follow_recipient()
 
-    # A structured invoice: the fields its XML binds are read-only ---------------------------
+    # What the chosen recipient requires: labels and hints (the page script does the same on change)
+
+    recipient_required: tuple = ()
+    # The texts the page script uses when the recipient or its service changes.
+    recipient_hints = {
+        "required": HINT_REQUIRED,
+        "by_service": HINT_REQUIRED_BY_SERVICE,
+        "either": HINT_EITHER,
+        "ej_base": BASE_HINTS["engagement_number"],
+    }
+
+    def _chosen_service(self):
+        recipient = self.effective_recipient
+        if recipient is None:
+            return None
+        raw = self.data.get(self.add_prefix("recipient_service")) if self.is_bound else None
+        if raw is None and self.invoice is not None:
+            return self.invoice.recipient_service if self.invoice.recipient_service_id else None
+        service_id = parse_id(raw)
+        return Service.objects.filter(pk=service_id, structure=recipient).first() if service_id else None
+
+    def _follow_recipient(self):
+        """ "Code service" and "N° d'engagement" say "(facultatif)" only when the chosen recipient
+        (and its chosen service) does not require them; the hint says why one is required. Shown
+        as required, never enforced here: the checks at sending say what is missing."""
+        rules = recipient_requirements(self.effective_recipient, self._chosen_service())
+        self.recipient_required = tuple(name for name, (required, _hint) in rules.items() if required)
+        for name, (required, hint) in rules.items():
+            if name not in self.fields:
+                continue
+            field = self.fields[name]
+            field.required = required
+            base = BASE_HINTS.get(name, "")
+            field.help_text = " ".join(str(part) for part in (hint, base) if part)
+
+        # A structured invoice: the fields its XML binds are read-only ---------------------------
 
     structured = False
 

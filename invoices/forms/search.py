@@ -110,6 +110,11 @@ class InvoiceSearchForm(forms.Form):
         required=False,
         help_text=_("Factures dont le délai de paiement du destinataire est dépassé et qui ne sont pas encore payées"),
     )
+    rejet_non_traite = forms.BooleanField(
+        label=_("Rejets non traités"),
+        required=False,
+        help_text=_("Factures rejetées dont vous n'avez pas encore traité le rejet (« Traiter le rejet »)"),
+    )
     # The sort of the result (links of the column headers), kept when the form is sent again; an
     # unknown value falls back to the default sort (``sort()``) rather than being an error.
     tri = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)

@@ -63,6 +63,16 @@ class InvoiceEvent(models.Model):
     acknowledging a rejection)."""
 
     invoice = models.ForeignKey(Invoice, verbose_name=_("facture"), on_delete=models.PROTECT, related_name="events")
+    # The invoice's supplier, copied when the event is written (an invoice never changes supplier):
+    # the connected home page's feed reads a structure's latest events on one index, LIMIT 20,
+    # without joining the invoices (``invoices/home.py``).
+    supplier = models.ForeignKey(
+        "structures.Structure",
+        verbose_name=_("fournisseur"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
     transition = models.CharField(_("action"), max_length=40, choices=TRANSITION_CHOICES, blank=True)
     from_status = models.CharField(_("statut de départ"), max_length=40, choices=Status.choices)
     to_status = models.CharField(_("nouveau statut"), max_length=40, choices=Status.choices)
@@ -89,7 +99,10 @@ class InvoiceEvent(models.Model):
         verbose_name = _("événement de facture")
         verbose_name_plural = _("historique des factures")
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["invoice", "created_at"], name="invoice_event_invoice_idx")]
+        indexes = [
+            models.Index(fields=["invoice", "created_at"], name="invoice_event_invoice_idx"),
+            models.Index(fields=["supplier", "created_at", "id"], name="invoice_event_supplier_idx"),
+        ]
 
     def __str__(self):
         return f"{self.invoice_id}: {self.from_status} → {self.to_status} ({self.transition or '-'})"

@@ -305,6 +305,16 @@ class Invoice(models.Model):
         self.payment_interrupted_on = clock.interrupted_on
 
     @property
+    def deposit_mode_label(self) -> str:
+        """How the invoice came, as the pages say it: a Factur-X PDF is not "un PDF non signé"
+        (its XML is what is sent), whatever ``deposit_mode`` (kept as the official code) says."""
+        if self.source_syntax == SourceSyntax.FACTURX:
+            if self.deposit_mode == DepositMode.SIGNED_PDF:
+                return str(_("Dépôt d'une facture Factur-X signée"))
+            return str(_("Dépôt d'une facture Factur-X"))
+        return self.get_deposit_mode_display()
+
+    @property
     def is_structured(self) -> bool:
         """Deposited with structured data (Factur-X, CII, UBL): that data is what is sent."""
         return bool(self.source_syntax)

@@ -39,13 +39,21 @@ RECYCLE_FIELDS = ("recipient", "recipient_service", "engagement_number")
 
 @transaction.atomic
 def invoice_recycle(
-    *, invoice: Invoice, user, recipient: Structure | None, recipient_service: Service | None, engagement_number: str
+    *,
+    invoice: Invoice,
+    user,
+    recipient: Structure | None,
+    recipient_service: Service | None,
+    engagement_number: str,
+    resend_unchanged: bool = False,
 ) -> InvoiceEvent:
     """ "Recycler" an invoice À recycler: the supplier may change only the recipient SIRET, the
     code service and the EJ (same number, same files). The directory checks run first (a refusal
     is ``ValidationError`` and changes nothing); then ``recycler`` → EN_COURS_ACHEMINEMENT and the
     routing task is enqueued on commit (it continues from there). The deposit certificate is
-    issued again, since the data it covers changed."""
+    issued again, since the data it covers changed. Nothing changed is refused (``resend_unchanged``
+    error), unless the supplier says so (``resend_unchanged=True``: the recipient or the directory was
+    corrected meanwhile): a recycled invoice sent back unchanged would come back the same way."""
     locked = lifecycle.lock_invoice(invoice, related=ROUTING_RELATED)
     check_member(user, locked.supplier)
     _check_supplier_may(locked, "recycler")
@@ -78,6 +86,18 @@ def invoice_recycle(
         for k in RECYCLE_FIELDS
         if before[k] != after[k]
     ]
+    if not changes and not resend_unchanged:
+        raise ValidationError(
+            {
+                "resend_unchanged": [
+                    _(
+                        "Rien n'a changé : corrigez le SIRET du destinataire, le code service ou le numéro "
+                        "d'engagement, ou cochez « Renvoyer sans modification » si le destinataire ou "
+                        "l'annuaire a été corrigé depuis."
+                    )
+                ]
+            }
+        )
     locked.certificate_issued_at = timezone.now()
     locked.certificate_fingerprint = certificate_fingerprint(locked)
     locked.save(update_fields=[*RECYCLE_FIELDS, "certificate_issued_at", "certificate_fingerprint", "updated_at"])
@@ -86,7 +106,9 @@ def invoice_recycle(
         transition="recycler",
         actor=workflow.Actor.SUPPLIER,
         user=user,
-        comment="\n".join(changes) if changes else _("Facture recyclée sans modification."),
+        comment="\n".join(changes)
+        if changes
+        else _("Facture renvoyée sans modification, à la demande du fournisseur."),
     )
     return event  # ``invoice_transition`` enqueues the routing task on commit
 

@@ -76,6 +76,7 @@ def invoice_recycle(request, invoice_id):
                     recipient=form.cleaned_data["recipient"],
                     recipient_service=form.cleaned_data["recipient_service"],
                     engagement_number=form.cleaned_data["engagement_number"],
+                    resend_unchanged=form.cleaned_data["resend_unchanged"],
                 )
         except ValidationError as exc:
             renamed = {"recipient": "recipient_siret", "recipient_service": "service_code"}

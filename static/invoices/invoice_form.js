@@ -88,17 +88,53 @@
   function escapeHtml(s) {
     return String(s).replace(/[&<>"']/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;" }[c]; });
   }
-  function loadServices(recipientId) {
+  // "Code service" and "N° d'engagement" follow the chosen recipient and service, as the server
+  // does (invoices.forms.invoice.recipient_requirements): "(facultatif)" only when not required.
+  var rules = null; // {recipient: {...flags}, ej: {serviceId: bool}}
+  function setLabel(id, required, hint, base) {
+    var label = form.querySelector("label[for='" + id + "']");
+    if (!label) return;
+    if (!label.dataset.label) label.dataset.label = label.firstChild.textContent.replace(/\s*\(facultatif\)\s*$/, "").trim();
+    label.textContent = label.dataset.label + (required ? "" : " (facultatif)");
+    var text = [hint, base].filter(Boolean).join(" ");
+    if (text) {
+      var span = document.createElement("span");
+      span.className = "fr-hint-text";
+      span.id = id + "_helptext";
+      span.textContent = text;
+      label.appendChild(span);
+    }
+  }
+  function applyRules() {
+    if (!rules) return;
+    var d = form.dataset, r = rules.recipient;
+    var either = r.service_or_ej_required && !(r.service_required || r.ej_required);
+    var serviceEj = service && service.value && rules.ej[service.value];
+    setLabel("id_recipient_service", r.service_required || either, r.service_required ? d.hintRequired : either ? d.hintEither : "", "");
+    var ej = r.ej_required ? [true, d.hintRequired] : serviceEj ? [true, d.hintRequiredByService] : [either, either ? d.hintEither : ""];
+    setLabel("id_engagement_number", ej[0], ej[1], d.hintEjBase);
+  }
+  function loadServices(recipientId, keepOptions) {
     if (!service) return;
     fetch(servicesUrl.replace("/0/", "/" + recipientId + "/"), { headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : { results: [] }; })
       .then(function (data) {
         var options = ["<option value=\"\">— Aucun —</option>"];
+        rules = { recipient: data.recipient || {}, ej: {} };
         data.results.forEach(function (s) {
+          rules.ej[String(s.id)] = s.ej_required;
           options.push("<option value=\"" + s.id + "\">" + escapeHtml(s.code + " — " + s.name) + "</option>");
         });
-        service.innerHTML = options.join("");
+        if (!keepOptions) service.innerHTML = options.join("");
+        applyRules();
       });
+  }
+  if (service) {
+    service.addEventListener("change", function () {
+      if (rules) { applyRules(); return; }
+      var checked = form.querySelector("input[name='recipient']:checked");
+      if (checked) loadServices(checked.value, true);
+    });
   }
   function search() {
     var q = query.value.trim();

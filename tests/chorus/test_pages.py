@@ -55,6 +55,52 @@ def test_404_page_is_dsfr_and_french(client):
     assert "Page non trouvée" in content and 'class="fr-header"' in content
 
 
+def _debug_middleware():
+    from django.conf import settings
+
+    return [*settings.MIDDLEWARE[:-1], "chorus.errors.DebugNotFoundMiddleware", settings.MIDDLEWARE[-1]]
+
+
+@pytest.mark.parametrize("path", ["/cette-page-n-existe-pas/", "/factures/999999/"])
+def test_404_is_french_and_dsfr_with_debug_on(client, path):
+    """``make run`` runs with DEBUG on: no English technical page, for an unknown address as for a
+    view's Http404 (an invoice that is not the user's)."""
+    from tests.structures.factories import MembershipFactory
+
+    client.force_login(MembershipFactory().user)
+    with override_settings(DEBUG=True, MIDDLEWARE=_debug_middleware()):
+        response = client.get(path)
+    content = html(response)
+    assert response.status_code == 404
+    assert "Page non trouvée" in content and 'class="fr-header"' in content
+    assert "Page not found" not in content and "URLconf" not in content
+    assert "Mon compte" in content  # the connected header: the page has the request's context
+
+
+def test_404_with_debug_on_still_adds_the_final_slash(client):
+    with override_settings(DEBUG=True, MIDDLEWARE=_debug_middleware()):
+        response = client.get("/aide")
+    assert response.status_code == 301 and response["Location"] == "/aide/"
+
+
+def test_make_run_settings_serve_the_french_404(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import BASE_DIR
+
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DEBUG, settings.MIDDLEWARE.index('chorus.errors.DebugNotFoundMiddleware') "
+        "> settings.MIDDLEWARE.index('django.middleware.common.CommonMiddleware'))"
+    )
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "chorus.settings.dev", "CHORUS_VAR_DIR": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["True", "True"]
+
+
 def test_500_page_renders_without_request_context():
     from django.test import RequestFactory
     from django.urls import get_resolver

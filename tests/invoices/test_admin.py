@@ -181,6 +181,7 @@ def test_detail_is_read_only_with_files_history_and_actions(client_a, invoices, 
     attachment = InvoiceAttachmentFactory(invoice=invoice, original_filename="pv-de-reception.pdf")
     InvoiceEvent.objects.create(
         invoice=invoice,
+        supplier_id=invoice.supplier_id,
         transition="acheminer",
         from_status=S.DEPOSEE,
         to_status=S.EN_COURS_ACHEMINEMENT,
@@ -188,6 +189,7 @@ def test_detail_is_read_only_with_files_history_and_actions(client_a, invoices, 
     )
     InvoiceEvent.objects.create(
         invoice=invoice,
+        supplier_id=invoice.supplier_id,
         transition="suspendre",
         from_status=S.MISE_A_DISPOSITION,
         to_status=S.SUSPENDUE,

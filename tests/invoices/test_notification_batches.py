@@ -74,6 +74,7 @@ def test_the_notification_task_sends_the_emails_itself(motifs, monkeypatch, mail
         events.append(
             InvoiceEvent.objects.create(
                 invoice=invoice,
+                supplier_id=invoice.supplier_id,
                 transition="prendre_en_compte",
                 from_status=Status.MISE_A_DISPOSITION,
                 to_status=Status.PRISE_EN_COMPTE_DESTINATAIRE,

@@ -61,6 +61,7 @@ def _first_then_fail(real):
 def _event(invoice, transition, minutes_ago, to_status=Status.SERVICE_FAIT):
     return InvoiceEvent.objects.create(
         invoice=invoice,
+        supplier_id=invoice.supplier_id,
         transition=transition,
         from_status=Status.MISE_A_DISPOSITION,
         to_status=to_status,

@@ -184,6 +184,7 @@ def _suspended(member, days, motifs):
     )
     InvoiceEvent.objects.create(
         invoice=invoice,
+        supplier_id=invoice.supplier_id,
         transition="suspendre",
         from_status="MISE_A_DISPOSITION",
         to_status="SUSPENDUE",
@@ -241,6 +242,7 @@ def test_the_digest_goes_only_to_those_who_chose_it_and_only_with_events(
     old = InvoiceFactory(supplier=structure, sent=True, status=Status.MISE_A_DISPOSITION, number="F-OLD-1")
     InvoiceEvent.objects.create(
         invoice=old,
+        supplier_id=old.supplier_id,
         transition="mettre_a_disposition",
         from_status="EN_COURS_ACHEMINEMENT",
         to_status="MISE_A_DISPOSITION",

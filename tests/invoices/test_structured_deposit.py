@@ -380,3 +380,14 @@ def test_a_rejected_corrective_invoice_with_negative_totals_is_copied(member, re
     )
     copy = services.invoice_copy_as_draft(invoice=rejected, user=member.user)
     assert (copy.type_code, copy.amount_ttc) == ("384", D("-120.00"))
+
+
+def test_a_factur_x_deposit_is_not_called_an_unsigned_pdf(logged, member, recipient):
+    invoice = deposit(member, generated_facturx_pdf())
+    assert invoice.deposit_mode == DepositMode.PDF  # the official code stays
+    for url in (reverse("invoices:edit", args=[invoice.pk]), reverse("invoices:detail", args=[invoice.pk])):
+        page = html(logged.get(url))
+        assert "Dépôt d'une facture Factur-X" in page, url
+        assert "PDF non signé" not in page, url
+    plain = InvoiceFactory(supplier=member.structure)
+    assert "Dépôt d'un PDF non signé" in html(logged.get(reverse("invoices:edit", args=[plain.pk])))

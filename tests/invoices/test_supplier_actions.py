@@ -85,6 +85,30 @@ def to_recycle(member):
     return Invoice.objects.get(pk=invoice.pk)
 
 
+def test_recycling_with_nothing_changed_is_refused_unless_asked(logged, member, to_recycle):
+    url = reverse("invoices:recycle", args=[to_recycle.pk])
+    same = {
+        "recipient_siret": to_recycle.recipient.identifier,
+        "service_code": to_recycle.recipient_service.code if to_recycle.recipient_service else "",
+        "engagement_number": to_recycle.engagement_number,
+    }
+    response = logged.post(url, same)
+    page = html(response)
+    assert response.status_code == 200
+    assert "Rien n'a changé : corrigez le SIRET du destinataire" in page
+    # The message sits next to the box that lets the supplier send it anyway.
+    box = page.split('id="div_id_resend_unchanged"')[1].split("</div>\n  </div>")[0]
+    assert "Rien n'a changé" in box
+    assert Invoice.objects.get(pk=to_recycle.pk).status == Status.A_RECYCLER
+    response = logged.post(url, {**same, "resend_unchanged": "on"})
+    assert response.status_code == 302
+    invoice = Invoice.objects.get(pk=to_recycle.pk)
+    assert invoice.status != Status.A_RECYCLER
+    assert invoice.events.get(transition="recycler").comment == (
+        "Facture renvoyée sans modification, à la demande du fournisseur."
+    )
+
+
 def test_recycling_changes_only_the_routing_data_and_routes_again(
     logged, member, to_recycle, django_capture_on_commit_callbacks
 ):

@@ -32,7 +32,12 @@ def deposited(member, **kwargs) -> Invoice:
         supplier=member.structure, sent=True, sent_by=member.user, status_changed_at=timezone.now(), **kwargs
     )
     InvoiceEvent.objects.create(
-        invoice=invoice, transition="deposer", from_status="BROUILLON", to_status="DEPOSEE", actor_kind="fournisseur"
+        invoice=invoice,
+        supplier_id=invoice.supplier_id,
+        transition="deposer",
+        from_status="BROUILLON",
+        to_status="DEPOSEE",
+        actor_kind="fournisseur",
     )
     return invoice
 

@@ -1,0 +1,295 @@
+"""Reads of the connected home page (Accueil connecté): the feed of the user's structures, what waits
+for the user, the figures of a ministry agent and of support (selectors, like ``selectors.py``).
+
+The page lives in ``invoices`` because it gathers all three apps (invoice events, attachment
+decisions of ``structures``, sollicitation answers, the news of ``accounts``); ``chorus/urls.py``
+serves it at ``/accueil/`` under its old name ``accounts:dashboard``.
+
+Every read is bounded, whatever the volume (1,000,000 invoices, 200,000 for one supplier):
+
+- invoice events: per supplier structure (at most ``FEED_STRUCTURES``), the latest ``FEED_SIZE``
+  on ``invoice_event_supplier_idx`` (supplier, created_at, id), joined to their invoice and motif:
+  one query per structure, none per row;
+- attachment decisions: the user's own memberships' events (a handful of rows);
+- support answers: the messages of the sollicitations the user may read (a structure's are few);
+- waiting counts: capped (``figures.capped_count``, ``LIMIT 1001``) on ``invoice_supplier_status_idx``
+  and on the partial index of the invoices to act on (``invoice_supplier_todo_idx``);
+- an agent's counts: capped on ``invoice_recipient_status_idx`` (recipient, status).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import News
+from invoices import figures, workflow
+from invoices.figures import CappedCount, capped_count
+from invoices.models import Invoice, InvoiceEvent, InvoiceType
+from invoices.models.sollicitations import MessageAuthor, Sollicitation, SollicitationMessage, SollicitationStatus
+from invoices.workflow import Status
+from structures.models import MembershipEvent, Structure
+
+FEED_SIZE = 20
+# Counts stop here ("plus de 1 000"), as on the Synthèse.
+COUNT_CAP = figures.COUNT_CAP
+# One query per structure: a user attached to more supplier structures sees the feed of the first
+# ones (by name) and is told so.
+FEED_STRUCTURES = 5
+NEWS_SIZE = 5
+# Statuses a recipient agent processes next, in the order of the page (the admin's "statut" filter).
+AGENT_STATUSES = (Status.MISE_A_DISPOSITION, Status.COMPLETEE, Status.PRISE_EN_COMPTE_DESTINATAIRE)
+
+# Decisions on a membership that its user is told about (a request is the user's own act).
+MEMBERSHIP_DECISIONS = {
+    MembershipEvent.Action.APPROVED: gettext_lazy("Votre demande de rattachement à %(structure)s a été validée."),
+    MembershipEvent.Action.REFUSED: gettext_lazy("Votre demande de rattachement à %(structure)s a été refusée."),
+    MembershipEvent.Action.REVOKED: gettext_lazy("Vous avez été détaché(e) de %(structure)s."),
+    MembershipEvent.Action.ROLE_CHANGED: gettext_lazy("Votre rôle dans %(structure)s a changé."),
+    MembershipEvent.Action.ATTACHED: gettext_lazy("Le support vous a rattaché(e) à %(structure)s."),
+    MembershipEvent.Action.TRANSFERRED: gettext_lazy("Le support vous a confié la gestion de %(structure)s."),
+}
+
+_EVENT_COLUMNS = (
+    "id",
+    "created_at",
+    "transition",
+    "from_status",
+    "to_status",
+    "actor_kind",
+    "comment",
+    "supplier_id",
+    "invoice__id",
+    "invoice__number",
+    "invoice__identifier",
+    "invoice__invoice_type",
+    "motif__id",
+    "motif__label",
+)
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One line of the feed, whatever its source: what happened, when, and where to read more."""
+
+    at: datetime
+    kind: str  # "facture", "rattachement", "sollicitation"
+    kind_label: str
+    link_text: str
+    url: str
+    text: str
+    detail: str = ""
+    status: str = ""  # the invoice's new status (a badge), for an invoice event
+    structure: str = ""  # the structure's name, when the user has several
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A count of invoices waiting for the user, and the Rechercher search that lists them."""
+
+    key: str
+    label: str
+    hint: str
+    count: CappedCount
+    url: str
+
+
+def invoice_search_url(**criteria) -> str:
+    """The URL of Rechercher (``/factures/``) with these criteria (those of ``InvoiceSearchForm``)."""
+    return f"{reverse('invoices:list')}?{urlencode(criteria, doseq=True)}"
+
+
+# --- The feed -----------------------------------------------------------------------------------
+
+
+def _invoice_item(event: InvoiceEvent, structure_name: str) -> FeedItem:
+    invoice = event.invoice
+    kind = _("Avoir") if invoice.invoice_type == InvoiceType.CREDIT_NOTE else _("Facture")
+    reference = invoice.number or _("(sans numéro)")
+    if event.changes_status:
+        text = _("%(old)s → %(new)s") % {
+            "old": workflow.status_label(event.from_status),
+            "new": workflow.status_label(event.to_status),
+        }
+    elif event.to_status == Status.REJETEE:
+        text = _("Rejet traité")
+    else:
+        text = event.comment or _("Événement sans changement de statut")
+    details = [f"{invoice.identifier}" if invoice.identifier else ""]
+    if event.motif_id:
+        details.append(_("motif : %(motif)s") % {"motif": event.motif.label})
+    return FeedItem(
+        at=event.created_at,
+        kind="facture",
+        kind_label=kind,
+        link_text=f"{kind} {reference}",
+        url=reverse("invoices:detail", args=[invoice.pk]),
+        text=text,
+        detail=" · ".join(d for d in details if d),
+        status=event.to_status if event.changes_status else "",
+        structure=structure_name,
+    )
+
+
+def invoice_events(structures: list[Structure], *, limit: int | None = None) -> list[FeedItem]:
+    """The latest events of the invoices of these supplier structures: one query per structure on
+    ``invoice_event_supplier_idx``, LIMIT ``limit`` each, merged."""
+    limit = limit or FEED_SIZE
+    several = len(structures) > 1
+    items = []
+    for structure in structures[:FEED_STRUCTURES]:
+        events = (
+            InvoiceEvent.objects.filter(supplier=structure)
+            .select_related("invoice", "motif")
+            .only(*_EVENT_COLUMNS)
+            .order_by("-created_at", "-id")[:limit]
+        )
+        items += [_invoice_item(event, structure.name if several else "") for event in events]
+    return items
+
+
+def membership_decisions(user, *, limit: int | None = None) -> list[FeedItem]:
+    """Decisions on the user's own attachments (validated, refused, detached…)."""
+    limit = limit or FEED_SIZE
+    events = (
+        MembershipEvent.objects.filter(membership__user=user, action__in=list(MEMBERSHIP_DECISIONS))
+        .select_related("membership__structure")
+        .only("id", "action", "comment", "created_at", "membership__id", "membership__structure__name")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    return [
+        FeedItem(
+            at=event.created_at,
+            kind="rattachement",
+            kind_label=_("Rattachement"),
+            link_text=_("Ma structure"),
+            url=reverse("structures:home"),
+            text=MEMBERSHIP_DECISIONS[event.action] % {"structure": event.membership.structure.name},
+            detail=event.comment,
+        )
+        for event in events
+    ]
+
+
+def support_answers(user, structure_ids: list[int], *, limit: int | None = None) -> list[FeedItem]:
+    """Support's latest answers to the sollicitations the user may read: those of the structures
+    (``structure_ids``, active memberships) and the user's personal ones."""
+    limit = limit or FEED_SIZE
+    visible = Q(sollicitation__structure__isnull=True, sollicitation__author=user)
+    if structure_ids:
+        visible |= Q(sollicitation__structure_id__in=structure_ids)
+    messages = (
+        SollicitationMessage.objects.filter(visible, author_kind=MessageAuthor.SUPPORT)
+        .select_related("sollicitation")
+        .only("id", "created_at", "body", "sollicitation__id", "sollicitation__subject")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    return [
+        FeedItem(
+            at=message.created_at,
+            kind="sollicitation",
+            kind_label=_("Sollicitation"),
+            link_text=_("Sollicitation n° %(pk)s") % {"pk": message.sollicitation.pk},
+            url=reverse("sollicitations:detail", args=[message.sollicitation.pk]),
+            text=_("Le support a répondu : « %(subject)s »") % {"subject": message.sollicitation.subject},
+            detail=_shorten(message.body),
+        )
+        for message in messages
+    ]
+
+
+def _shorten(text: str, size: int = 140) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= size else text[: size - 1].rstrip() + "…"
+
+
+def feed(user, *, suppliers: list[Structure], structure_ids: list[int], limit: int | None = None) -> list[FeedItem]:
+    """The feed of the home page: the three sources merged, newest first, ``limit`` lines."""
+    limit = limit or FEED_SIZE
+    items = [
+        *invoice_events(suppliers, limit=limit),
+        *membership_decisions(user, limit=limit),
+        *support_answers(user, structure_ids, limit=limit),
+    ]
+    items.sort(key=lambda item: item.at, reverse=True)
+    return items[:limit]
+
+
+# --- What waits for the user -----------------------------------------------------------------
+
+
+def waiting(supplier: Structure) -> list[Waiting]:
+    """The invoices of the current supplier waiting for its users, each with its Rechercher link;
+    counts capped at ``figures.COUNT_CAP``."""
+    mine = Invoice.objects.filter(supplier=supplier)
+    # The three "to act on" counts read the small partial index invoice_supplier_todo_idx (its
+    # condition holds for them: only an acknowledged rejection has rejection_acknowledged_at).
+    todo = figures.todo_invoices(supplier)
+    return [
+        Waiting(
+            "a_recycler",
+            _("À recycler"),
+            _("corrigez le destinataire, le code service ou l'engagement"),
+            capped_count(todo.filter(status=Status.A_RECYCLER), cap=COUNT_CAP),
+            invoice_search_url(statut=Status.A_RECYCLER.value),
+        ),
+        Waiting(
+            "suspendues",
+            _("Suspendues"),
+            _("complétez-les avec la pièce ou l'explication demandée"),
+            capped_count(todo.filter(status=Status.SUSPENDUE), cap=COUNT_CAP),
+            invoice_search_url(statut=Status.SUSPENDUE.value),
+        ),
+        Waiting(
+            "rejets",
+            _("Rejets non traités"),
+            _("prenez connaissance du rejet, puis envoyez une nouvelle facture"),
+            capped_count(todo.filter(status=Status.REJETEE), cap=COUNT_CAP),
+            invoice_search_url(rejet_non_traite="on"),
+        ),
+        Waiting(
+            "brouillons",
+            _("Brouillons"),
+            _("enregistrés, pas encore envoyés"),
+            capped_count(mine.filter(status=Status.BROUILLON), cap=COUNT_CAP),
+            invoice_search_url(onglet="brouillons"),
+        ),
+    ]
+
+
+# --- A ministry agent, support -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgentCount:
+    status: Status
+    count: CappedCount
+    url: str
+
+
+def agent_counts(recipients: list[Structure]) -> list[AgentCount]:
+    """Invoices received by the agent's structures waiting in each status the agent processes next
+    (capped counts on ``invoice_recipient_status_idx``), with the admin's list filtered by status."""
+    received = Invoice.objects.filter(recipient__in=[r.pk for r in recipients])
+    changelist = reverse("admin:invoices_invoice_changelist")
+    return [
+        AgentCount(
+            status, capped_count(received.filter(status=status), cap=COUNT_CAP), f"{changelist}?statut={status.value}"
+        )
+        for status in AGENT_STATUSES
+    ]
+
+
+def support_waiting() -> CappedCount:
+    """Sollicitations whose last message is the requester's (the admin's "En attente du support")."""
+    return capped_count(
+        Sollicitation.objects.filter(awaiting_support=True).exclude(status=SollicitationStatus.CLOSED), cap=COUNT_CAP
+    )
+
+
+def news(limit: int = NEWS_SIZE) -> list[News]:
+    return list(News.objects.published().only("id", "title", "body", "published_at")[:limit])
