@@ -102,6 +102,8 @@ def main():
     slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:5]
     for q in queries.captured_queries if args.sql else slowest:
         print(f"  {float(q['time']) * 1000:7.1f} ms  {q['sql'][: int(os.environ.get('PROFILE_SQL_WIDTH', '300'))]}")
+    if os.environ.get("PROFILE_DUMP"):
+        profile.dump_stats(os.environ["PROFILE_DUMP"])
     out = io.StringIO()
     pstats.Stats(profile, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(
         int(os.environ.get("PROFILE_LINES", "30"))
