@@ -390,7 +390,6 @@ def step_pages(args, results: dict) -> None:
 
 
 def deposit_clients(var_dir: Path) -> list[dict]:
-    from django.utils import timezone
 
     from accounts.models import User
     from invoices import samples
@@ -401,17 +400,10 @@ def deposit_clients(var_dir: Path) -> list[dict]:
     for i in range(1, DEPOSIT_CLIENTS + 1):
         user = User.objects.get(email=f"fournisseur{i}@bench.example")
         supplier = user.memberships.get().structure
-        pdf = samples.facturx_pdf(
-            base=samples.text_pdf([supplier.name, "Facture du banc", "Total TTC : 1 200,00 EUR"]),
-            number="BANC-0001",
-            issue_date=timezone.localdate(),
-            seller_siret=supplier.identifier,
-            seller_name=supplier.name,
-            buyer_siret=recipient.identifier,
-            buyer_name=recipient.name,
-            vat=[("20.00", "1000.00", "200.00")],
-        )
-        path = var_dir / f"facturx-{i}.pdf"
+        # A PDF without structured data: the supplier completes the draft (number, recipient) and
+        # sends it. (A Factur-X is sent as its XML says: one file per invoice number.)
+        pdf = samples.text_pdf([supplier.name, "Facture du banc", "Total TTC : 1 200,00 EUR"])
+        path = var_dir / f"facture-{i}.pdf"
         path.write_bytes(pdf)
         clients.append(
             {

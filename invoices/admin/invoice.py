@@ -4,6 +4,7 @@ import re
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -30,6 +31,21 @@ IDENTIFIER_RE = re.compile(r"[A-Za-z]{1,10}-\d{4}-\d{7}")
 # The list never counts more than this many invoices (a ministry receives hundreds of thousands):
 # the pages go as far, and the count reads at most as many index entries.
 COUNT_CAP = 10_000
+
+
+class FiltersOnceChangeList(ChangeList):
+    """The changelist whose rows link to their invoice with the list's filters (to come back to
+    them after a decision) computed once for the page. Django's template tag adds the preserved
+    filters to each row's link by *resolving* it first (``add_preserved_filters``): 50 URL
+    resolutions per filtered page, 22 ms of its ~60 (issue 14)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.row_filters, self.preserved_filters = self.preserved_filters, ""
+
+    def url_for_result(self, result):
+        url = super().url_for_result(result)
+        return f"{url}?{self.row_filters}" if self.row_filters else url
 
 
 class CappedPaginator(Paginator):
@@ -172,6 +188,9 @@ class InvoiceAdmin(TransitionActions, admin.ModelAdmin):
                 matches |= Q(number__startswith=prefix) | Q(engagement_number__startswith=prefix)
             queryset = queryset.filter(matches)
         return queryset, False
+
+    def get_changelist(self, request, **kwargs):
+        return FiltersOnceChangeList
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         return CappedPaginator(queryset, per_page, orphans, allow_empty_first_page)

@@ -290,7 +290,8 @@ class Invoice(models.Model):
                 name="invoice_supplier_due_idx",
             ),
             # The support's admin list (every recipient), newest first: no sort of the whole table.
-            models.Index(fields=["-sent_at", "-id"], name="invoice_sent_idx"),
+            # Partial like invoice_recipient_sent_idx: the drafts (no sent_at) would come first.
+            models.Index(fields=["-sent_at", "-id"], condition=~Q(status="BROUILLON"), name="invoice_sent_idx"),
         ]
 
     def __str__(self):
