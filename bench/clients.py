@@ -117,6 +117,18 @@ def finish(session, page, client: dict, base: str, typed: bool = False) -> int:
             "action": "send",
         }
     )
+    if not typed:
+        # A PDF without XML: the totals and the VAT breakdown are typed, as the PDF shows them.
+        data.update({"amount_ht": "1000,00", "amount_tva": "200,00", "amount_ttc": "1200,00"})
+        if "vat-TOTAL_FORMS" in data:
+            data.update(
+                {
+                    "vat-TOTAL_FORMS": "1",
+                    "vat-0-rate": "20.00",
+                    "vat-0-base_ht": "1000,00",
+                    "vat-0-vat_amount": "200,00",
+                }
+            )
     if typed:
         prefix = next((k[: -len("TOTAL_FORMS")] for k in data if k.endswith("TOTAL_FORMS")), "lines-")
         data.update(

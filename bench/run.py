@@ -159,7 +159,8 @@ def step_data(args, results: dict) -> None:
 
     marker = f"chorus-bench size={args.size}"
     if args.reuse_data and database_marker(args.database_url) == marker:
-        log(f"Données : base existante gardée ({marker})")
+        log(f"Données : base existante gardée ({marker}), migrée")
+        call_command("migrate", verbosity=0)  # the code's new migrations, if any
         results.setdefault("data", {"reused": True, "size": args.size})
         return
     log(f"Données : nouvelle base, {args.size:,} factures")
