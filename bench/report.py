@@ -77,7 +77,11 @@ def section_deposits(run: dict) -> list[str]:
     rows = run.get("deposits") or []
     if not rows:
         return ["Pas de mesure des dépôts dans cette exécution."]
-    names = {"pdf": "PDF déposé, complété puis envoyé", "typed": "facture saisie puis envoyée", "mixed": "moitié-moitié"}
+    names = {
+        "pdf": "PDF déposé, complété puis envoyé",
+        "typed": "facture saisie puis envoyée",
+        "mixed": "moitié-moitié",
+    }
     out = [
         "| parcours | clients | envoyées | erreurs | envoyées/s | de bout en bout/s | envoi p50 / p95 / p99 (ms) | acheminement p50 / p95 (ms) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
