@@ -248,6 +248,9 @@ CONTACT_FORM_LIMITS = {
 # MFA_REQUIRED_FOR_SUPERUSERS (on here, off in dev and test settings).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Chorus Pro"
+# A code of the previous or next 30-second period is accepted too (RFC 6238, section 5.2): a code
+# typed as the period ends, or a phone clock a few seconds off, is not refused.
+MFA_TOTP_TOLERANCE = env.int("MFA_TOTP_TOLERANCE", default=1)
 MFA_REQUIRED_FOR_SUPERUSERS = env.bool("MFA_REQUIRED_FOR_SUPERUSERS", default=True)
 
 # --- Internationalisation ---------------------------------------------------------------------

@@ -64,5 +64,14 @@ def activate_totp(user) -> str:
 
 def totp_code(secret: str) -> str:
     """The code the authenticator app shows right now."""
-    counter = next(iter(totp_auth.yield_hotp_counters_from_time()))
-    return totp_auth.format_hotp_value(totp_auth.hotp_value(secret, counter))
+    return totp_auth.format_hotp_value(totp_auth.hotp_value(secret, totp_counter()))
+
+
+def totp_counter(offset: int = 0) -> int:
+    """The TOTP period now (``offset`` periods before or after): allauth's own counters start at
+    ``-MFA_TOTP_TOLERANCE``."""
+    import time
+
+    from allauth.mfa import app_settings
+
+    return int(time.time()) // app_settings.TOTP_PERIOD + offset

@@ -10,7 +10,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.urls import reverse
 
-from tests.accounts.factories import PASSWORD, UserFactory, activate_totp, totp_code
+from tests.accounts.factories import PASSWORD, UserFactory, activate_totp, totp_code, totp_counter
 from tests.conftest import html
 
 pytestmark = pytest.mark.django_db
@@ -96,9 +96,9 @@ def test_a_login_with_totp_asks_for_the_code_then_reaches_the_admin(client):
     assert "_auth_user_id" not in client.session
     page = client.get(reverse("mfa_authenticate"))
     assert "Double authentification" in html(page) and 'class="fr-header"' in html(page)
-    response = client.post(
-        reverse("mfa_authenticate"), {"code": "000000" if totp_code(secret) != "000000" else "111111"}
-    )
+    valid = valid_codes(secret)  # the previous, current and next periods' (MFA_TOTP_TOLERANCE)
+    wrong = next(code for code in ("000000", "111111", "222222", "333333") if code not in valid)
+    response = client.post(reverse("mfa_authenticate"), {"code": wrong})
     assert "Code incorrect" in html(response)
     response = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
     assert response["Location"] == "/admin/"
@@ -127,3 +127,21 @@ def test_mon_compte_links_to_the_second_factor_and_its_activation_works(client):
     codes = html(client.get(reverse("mfa_view_recovery_codes")))
     assert "Codes de secours" in codes and "10 codes inutilisés sur 10" in codes
     assert "Double authentification activée" in html(client.get(reverse("accounts:profile")))
+
+
+def valid_codes(secret: str) -> set[str]:
+    from allauth.mfa.totp.internal import auth as totp_auth
+
+    return {totp_auth.format_hotp_value(totp_auth.hotp_value(secret, totp_counter(i))) for i in (-1, 0, 1)}
+
+
+def test_a_code_of_the_previous_period_is_accepted(client):
+    """A code typed as its 30-second period ends still opens the session (MFA_TOTP_TOLERANCE)."""
+    from allauth.mfa.totp.internal import auth as totp_auth
+
+    agent = UserFactory(staff=True)
+    secret = activate_totp(agent)
+    previous = totp_auth.format_hotp_value(totp_auth.hotp_value(secret, totp_counter(-1)))
+    assert portal_login(client, agent, next_url="/admin/")["Location"] == reverse("mfa_authenticate")
+    response = client.post(reverse("mfa_authenticate"), {"code": previous})
+    assert response["Location"] == "/admin/"
