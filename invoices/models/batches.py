@@ -31,7 +31,8 @@ class BatchItemState(models.TextChoices):
 
 
 class DepositBatch(models.Model):
-    """A zip deposited by a supplier: the archive (kept in storage), who deposited it and for which
+    """A zip deposited by a supplier: the archive (in storage until the batch is done, then deleted:
+    each file lives on in its invoice), who deposited it and for which
     structure, the cadre applied to each invoice, the counts of its files by outcome and its state.
     ``total`` counts the files to process (the ignored ones apart); ``updated_at`` moves with each
     file processed, so the sweeper finds a batch whose worker died."""

@@ -375,7 +375,13 @@ def _finish(batch_id: int) -> None:
             return
         batch.state = DepositBatchState.DONE
         batch.finished_at = batch.updated_at = timezone.now()
-        batch.save(update_fields=["state", "finished_at", "updated_at"])
+        # Every file now lives in its own invoice (or was refused): the zip is no longer needed.
+        # Its name is forgotten with the commit, the file deleted after it.
+        stored, storage = batch.archive.name, batch.archive.storage
+        batch.archive = ""
+        batch.save(update_fields=["state", "finished_at", "updated_at", "archive"])
+        if stored:
+            transaction.on_commit(lambda: delete_files(storage, [stored]))
     logger.info("Dépôt par lot %s terminé", batch_id)
 
 

@@ -278,6 +278,23 @@ def test_the_task_runs_once_the_upload_commits(member, recipients, django_captur
     assert Invoice.objects.get().cadre == "A1"  # the XML's (BT-23 absent: A1), not the batch's
 
 
+def test_the_zip_is_deleted_once_the_batch_is_done(member, recipients, django_capture_on_commit_callbacks):
+    batch = create(member, make_zip([("a.xml", generated_xml(number="Z-1")), ("b.pdf", invoice_text_pdf())]))
+    stored, storage = batch.archive.name, batch.archive.storage
+    assert storage.exists(stored)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        tasks.process_deposit_batch(batch.pk)
+    assert storage.exists(stored)  # not before the commit
+    for callback in callbacks:
+        callback()
+    batch.refresh_from_db()
+    assert batch.state == DepositBatchState.DONE and not batch.archive and not storage.exists(stored)
+    # The report stands without it; processing the batch again changes nothing.
+    assert batch.items.count() == 2 and Invoice.objects.count() == 2
+    assert services.deposit_batch_process(batch_id=batch.pk)["state"] == "TERMINE"
+    assert Invoice.objects.count() == 2
+
+
 def test_the_batch_cadre_applies_to_pdfs(member, recipients):
     batch = create(member, make_zip([("a.pdf", invoice_text_pdf())]), cadre="A9")
     tasks.process_deposit_batch(batch.pk)
