@@ -14,7 +14,8 @@ Two more things change figures for everyone: the ECB rates of the late-payment i
 (``LatePaymentRate``, saved by operators) and ``manage.py payment_clocks_rebuild``; both call
 ``invalidate_all()``, which replaces a global generation that is part of every key.
 
-If an invalidation is lost (the process dies between the commit and the call, the cache is down),
+If an invalidation is lost (the process dies between the commit and the call, Redis is down and
+``chorus.cache.FallbackRedisCache`` serves each process from its own memory),
 the figures are at most ``CHORUS_FIGURES_CACHE_SECONDS`` old (5 minutes by default): every stored
 value expires then. ``0`` turns the cache off.
 """
@@ -22,14 +23,11 @@ value expires then. ``0`` turns the cache off.
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-
-logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "chorus:figures:generation"
 VERSION_KEY = "chorus:figures:version:{}"
@@ -41,13 +39,15 @@ def timeout() -> int:
     return int(getattr(settings, "CHORUS_FIGURES_CACHE_SECONDS", DEFAULT_SECONDS))
 
 
-def _token(key: str) -> str:
-    """The value of ``key``, created if missing (``add``: of two concurrent readers, one wins)."""
-    value = cache.get(key)
-    if value is None:
-        cache.add(key, secrets.token_hex(8), timeout=None)
-        value = cache.get(key) or "none"
-    return value
+def _tokens(*keys: str) -> list[str]:
+    """The values of ``keys``, read at once, each created if missing (``add``: of two concurrent
+    readers, one wins)."""
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            cache.add(key, secrets.token_hex(8), timeout=None)
+            found[key] = cache.get(key) or "none"
+    return [found[key] for key in keys]
 
 
 def _params(params: tuple) -> str:
@@ -56,45 +56,32 @@ def _params(params: tuple) -> str:
 
 def cached(supplier_id: int, name: str, params: tuple, compute):
     """``compute()``, or its value stored for this supplier, ``name`` and ``params`` (a tuple of
-    values whose ``repr`` identifies the request: dates, ids) since the supplier's last change."""
+    values whose ``repr`` identifies the request: dates, ids) since the supplier's last change.
+
+    A Redis outage needs no care here: ``chorus.cache.FallbackRedisCache`` serves the calls from
+    the process's memory meanwhile (figures then at most ``timeout()`` old)."""
     seconds = timeout()
     if seconds <= 0:
         return compute()
-    try:
-        key = VALUE_KEY.format(
-            name=name,
-            supplier=supplier_id,
-            generation=_token(GENERATION_KEY),
-            version=_token(VERSION_KEY.format(supplier_id)),
-            params=_params(params),
-        )
-        value = cache.get(key)
-    except Exception:  # the cache is down: compute, as without it
-        logger.warning("Cache des chiffres indisponible", exc_info=True)
-        return compute()
+    generation, version = _tokens(GENERATION_KEY, VERSION_KEY.format(supplier_id))
+    key = VALUE_KEY.format(
+        name=name, supplier=supplier_id, generation=generation, version=version, params=_params(params)
+    )
+    value = cache.get(key)
     if value is None:
         value = compute()
-        try:
-            cache.set(key, value, timeout=seconds)
-        except Exception:
-            logger.warning("Cache des chiffres indisponible", exc_info=True)
+        cache.set(key, value, timeout=seconds)
     return value
 
 
 def invalidate(supplier_id: int) -> None:
     """The supplier's figures are out of date (one of its invoices changed)."""
-    try:
-        cache.delete(VERSION_KEY.format(supplier_id))
-    except Exception:
-        logger.warning("Cache des chiffres : invalidation perdue (expiration sous %s s)", timeout(), exc_info=True)
+    cache.delete(VERSION_KEY.format(supplier_id))
 
 
 def invalidate_all() -> None:
     """Every supplier's figures are out of date (late-payment rates, payment clocks rebuilt)."""
-    try:
-        cache.delete(GENERATION_KEY)
-    except Exception:
-        logger.warning("Cache des chiffres : invalidation perdue (expiration sous %s s)", timeout(), exc_info=True)
+    cache.delete(GENERATION_KEY)
 
 
 def rates_changed(**kwargs) -> None:
