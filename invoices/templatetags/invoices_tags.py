@@ -4,33 +4,30 @@ from django import template
 from django.core.exceptions import ValidationError
 
 from chorus import formats
+from invoices import rows
 from invoices.totals import line_total
 from invoices.views.tabs import workspace_tabs as _workspace_tabs
-from invoices.workflow import Status
 
 register = template.Library()
 
-_BADGES = {
-    Status.BROUILLON: "",
-    Status.DEPOSEE: "fr-badge--info",
-    Status.EN_COURS_ACHEMINEMENT: "fr-badge--info",
-    Status.MISE_A_DISPOSITION: "fr-badge--new",
-    Status.PRISE_EN_COMPTE_DESTINATAIRE: "fr-badge--new",
-    Status.A_RECYCLER: "fr-badge--warning",
-    Status.SUSPENDUE: "fr-badge--warning",
-    Status.COMPLETEE: "fr-badge--info",
-    Status.REJETEE: "fr-badge--error",
-    Status.SERVICE_FAIT: "fr-badge--success",
-    Status.MANDATEE: "fr-badge--success",
-    Status.MISE_A_DISPOSITION_COMPTABLE: "fr-badge--success",
-    Status.COMPTABILISEE: "fr-badge--success",
-    Status.MISE_EN_PAIEMENT: "fr-badge--success",
-}
 
-
-@register.inclusion_tag("invoices/includes/status_badge.html")
+@register.simple_tag
 def status_badge(invoice):
-    return {"label": invoice.get_status_display(), "css": _BADGES.get(invoice.status, "")}
+    """The DSFR badge of the invoice's status (``invoices.rows.badge``, also used by the lists)."""
+    return rows.badge(invoice.status)
+
+
+@register.filter
+def search_rows(invoices):
+    """The body rows of "Rechercher" and "Archives" (``invoices.rows``: written in Python, the
+    busiest table of the portal)."""
+    return rows.search_rows(invoices)
+
+
+@register.filter
+def summary_rows(invoices):
+    """The body rows of a short list of the Synthèse (``invoices.rows``)."""
+    return rows.summary_rows(invoices)
 
 
 @register.inclusion_tag("invoices/includes/workspace_tabs.html")
