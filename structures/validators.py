@@ -19,9 +19,38 @@ def normalize_siret(value: str) -> str:
     return _SPACES.sub("", value or "")
 
 
+_LUHN_DOUBLED = str.maketrans("0123456789", "0246813579")  # 2d, minus 9 when above 9
+_LA_POSTE_SIREN = "356000000"
+_LA_POSTE_HEAD_OFFICE = "35600000000048"
+
+
+def _luhn_valid(digits: str) -> bool:
+    """The Luhn check of a string of ASCII digits: from the last digit, every second one doubled."""
+    return sum(map(int, digits[::-2] + digits[-2::-2].translate(_LUHN_DOUBLED))) % 10 == 0
+
+
+def _siret_valid(number: str) -> bool:
+    """The rules of ``stdnum.fr.siret.validate`` for a compact number, in a few string operations.
+
+    stdnum spends ~20 µs a SIRET in generic steps (Unicode clean-up, regexes, tuples): a third of
+    the CPU time of a directory import. A ``True`` here is a number stdnum accepts (the test
+    compares both on many numbers); any other goes through stdnum, which names the error.
+    """
+    if len(number) != 14 or not number.isascii() or not number.isdigit():
+        return False
+    if number.startswith(_LA_POSTE_SIREN) and number != _LA_POSTE_HEAD_OFFICE:
+        # La Poste's establishments have no Luhn key: the sum of the digits is a multiple of 5
+        valid = sum(map(int, number)) % 5 == 0
+    else:
+        valid = _luhn_valid(number)
+    return valid and _luhn_valid(number[:9])
+
+
 def validate_siret(value: str) -> None:
     """14 digits, Luhn key on the SIREN and the SIRET; La Poste's rule included (stdnum)."""
     number = normalize_siret(value)
+    if _siret_valid(number):
+        return
     try:
         stdnum_siret.validate(number)
     except InvalidLength:

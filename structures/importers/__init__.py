@@ -22,7 +22,11 @@ How a file goes in (docs/import-annuaire.md, docs/import-engagements.md):
 - **Batches.** Every ``batch_size`` valid lines, one transaction: one query fetches the rows of
   the batch that already exist (by natural key), new rows are inserted with one statement
   (:func:`bulk.insert_rows`), changed ones updated (:func:`bulk.update_rows`), equal ones only
-  counted. Re-importing the same file changes nothing and reports every line unchanged. A key seen twice closes the batch first, so the later line wins
+  counted. When the previous batch of the file found none of its rows (a first import), the
+  batch is inserted without that query, in a savepoint: a row that exists after all makes the
+  unique constraint refuse the insert, and the batch is then written the ordinary way
+  (:class:`handlers.Handler`). Re-importing the same file changes nothing and reports every line
+  unchanged. A key seen twice closes the batch first, so the later line wins
   exactly as it would across batches. If the database refuses a batch, it is replayed line by line
   (one savepoint each) so that only the offending line is rejected: a line is never half-written
   and valid lines are still imported.

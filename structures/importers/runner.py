@@ -102,7 +102,7 @@ class Importer:
                             % {"found": len(row), "expected": width},
                         )
                         continue
-                    row = [value.strip() for value in row]
+                    row = list(map(str.strip, row))
                     if "\ufffd" in "".join(row):
                         self._reject(report, line, _("caractères invalides : le fichier doit être encodé en UTF-8"))
                         continue
@@ -126,6 +126,7 @@ class Importer:
             }
         if batch:
             self._flush(handler, list(batch.values()), report)
+        handler.finish()
 
     def _flush(self, handler: Handler, items: list[Item], report: FileReport) -> None:
         try:
@@ -143,8 +144,7 @@ class Importer:
                 reset_queries()  # keep the query log from growing with the file
         report.created += result.created
         report.updated += result.updated
-        if result.created:
-            handler.created_rows(result.created)
+        handler.created_rows(result.created)
         report.unchanged += result.unchanged
         for line, reason in sorted(result.rejects):
             self._reject(report, line, reason)

@@ -266,10 +266,10 @@ def test_a_line_refused_by_the_database_is_rejected_alone(tmp_path):
     )
     real_insert = importers.insert_rows
 
-    def insert(model, rows):
+    def insert(model, rows, constants=None):
         if any(row.get("identifier") == bad for row in rows):
             raise IntegrityError("contrainte violée")
-        real_insert(model, rows)
+        real_insert(model, rows, constants)
 
     with mock.patch.object(importers.handlers, "insert_rows", insert):
         out, _err = run(path)
