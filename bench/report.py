@@ -51,24 +51,34 @@ def page_verdicts(pages: list[dict]) -> tuple[bool | None, bool | None]:
     return workspace, admin
 
 
+def cpu_cell(row: dict, names: tuple[str, ...]) -> str:
+    """Processor milliseconds per request or invoice (``bench/cpu.py``), as ``a / b / c``."""
+    spent = row.get("cpu_ms")
+    if not spent:
+        return "–"
+    return " / ".join(fmt(spent.get(name), 1) for name in names)
+
+
 def section_pages(run: dict) -> list[str]:
     pages = run.get("pages") or []
     if not pages:
         return ["Pas de mesure des pages dans cette exécution."]
     out = [
-        "| page | chemin | connexions | req/s | p50 (ms) | p95 (ms) | p99 (ms) | / triviale anonyme | / triviale connectée | erreurs |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| page | chemin | connexions | req/s | p50 (ms) | p95 (ms) | p99 (ms) | / triviale anonyme | / triviale connectée "
+        "| processeur par requête : web / PostgreSQL / machine (ms) | erreurs |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in pages:
         if "rps" not in row:
-            out.append(f"| {row['label']} | `{row['path']}` | {row['c']} | réponse {row['status']} | | | | | | |")
+            out.append(f"| {row['label']} | `{row['path']}` | {row['c']} | réponse {row['status']} | | | | | | | |")
             continue
         anon = trivial(pages, "trivial-anonyme", row["c"])
         logged = trivial(pages, "trivial-connecte", row["c"])
         out.append(
             f"| {row['label']} | `{row['path']}` | {row['c']} | {fmt(row['rps'], 1)} | {fmt(row['p50'], 1)} | "
             f"{fmt(row['p95'], 1)} | {fmt(row['p99'], 1)} | {fmt(100 * row['rps'] / anon, 1) + ' %' if anon else '–'} | "
-            f"{fmt(100 * row['rps'] / logged, 1) + ' %' if logged else '–'} | {row['errors']} |"
+            f"{fmt(100 * row['rps'] / logged, 1) + ' %' if logged else '–'} | {cpu_cell(row, ('web', 'postgres', 'machine'))} "
+            f"| {row['errors']} |"
         )
     return out
 
@@ -83,14 +93,16 @@ def section_deposits(run: dict) -> list[str]:
         "mixed": "moitié-moitié",
     }
     out = [
-        "| parcours | clients | envoyées | erreurs | envoyées/s | de bout en bout/s | envoi p50 / p95 / p99 (ms) | acheminement p50 / p95 (ms) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| parcours | clients | envoyées | erreurs | envoyées/s | de bout en bout/s | envoi p50 / p95 / p99 (ms) "
+        "| acheminement p50 / p95 (ms) | processeur par facture : web / workers / PostgreSQL / clients / machine (ms) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         out.append(
             f"| {names.get(r['mode'], r['mode'])} | {r['clients']} | {r['sent']} | {r['errors']} | {fmt(r['sent_per_s'], 1)} | "
             f"{fmt(r['end_to_end_per_s'], 1)} | {fmt(r['p50'])} / {fmt(r['p95'])} / {fmt(r['p99'])} | "
-            f"{fmt(r['routing_p50'])} / {fmt(r['routing_p95'])} |"
+            f"{fmt(r['routing_p50'])} / {fmt(r['routing_p95'])} | "
+            f"{cpu_cell(r, ('web', 'workers', 'postgres', 'clients', 'machine'))} |"
         )
     return out
 
@@ -204,7 +216,19 @@ def write_report(results_dir: Path, report: Path) -> None:
     ]
     for target, measured, flag in verdicts(current):
         lines.append(f"| {target} | {measured} | {ok(flag)} |")
-    lines += ["", "## Pages (wrk, une connexion par requête avec les workers *sync*)", "", *section_pages(current)]
+    gaps = Path(__file__).with_name("gaps.md")
+    if gaps.exists():
+        lines += [gaps.read_text().strip(), ""]
+    lines += [
+        "## Pages (wrk, une connexion par requête avec les workers *sync*)",
+        "",
+        "« Processeur par requête » : le temps de processeur des processus gunicorn, de PostgreSQL et de toute",
+        "la machine (wrk compris) pendant la mesure, divisé par le nombre de requêtes servies (`bench/cpu.py`).",
+        f"Avec {current.get('machine', {}).get('cores', '?')} cœurs, une page ne peut dépasser "
+        "(cœurs × 1 000) / (ms machine) requêtes par seconde : c'est ce chiffre qui explique un écart.",
+        "",
+        *section_pages(current),
+    ]
     lines += ["", "## Dépôts (10 clients, processus séparés)", "", *section_deposits(current)]
     lines += ["", "## Traitements du personnel par les workers", "", *section_transitions(current)]
     lines += ["", "## Import de l'annuaire", "", *section_import(current)]

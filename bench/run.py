@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import subprocess
@@ -41,12 +42,16 @@ from urllib.parse import urlparse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
+from bench import cpu  # noqa: E402 - after the path that makes ``bench`` importable
+
 RESULTS = BASE_DIR / "bench" / "results"
 REPORT = BASE_DIR / "docs" / "benchmarks.md"
 STEPS = ["data", "pages", "deposits", "transitions", "import"]
 TRANSITIONS = 10_000
 TRANSITION_BATCH = 1_000
 DEPOSIT_CLIENTS = 10
+# The process groups of the servers (``Services.groups``), for the processor time of each measurement.
+CPU_GROUPS: dict[str, int] = {}
 
 
 def log(message: str) -> None:
@@ -188,6 +193,11 @@ class Services:
         self.args, self.env, self.var_dir = args, env, var_dir
         self.processes: list[subprocess.Popen] = []
 
+    def groups(self) -> dict[str, int]:
+        """The process groups whose processor time ``bench/cpu.py`` counts: ``web`` (gunicorn and
+        its workers), ``workers`` (the Celery worker and its processes)."""
+        return dict(zip(("web", "workers"), (p.pid for p in self.processes), strict=False))
+
     def _start(self, name: str, command: list[str]) -> subprocess.Popen:
         log_file = open(self.var_dir / f"{name}.log", "w")  # noqa: SIM115 - closed with the run
         process = subprocess.Popen(
@@ -292,11 +302,10 @@ def placeholders() -> dict:
     )
     from urllib.parse import quote
 
+    # Page 800 of 20 rows; a --quick base has fewer invoices: its last page then.
+    ordered = Invoice.objects.filter(supplier=big_supplier).order_by("-created_at", "-id")
     deep = (
-        Invoice.objects.filter(supplier=big_supplier)
-        .order_by("-created_at", "-id")
-        .values_list("id", "created_at")[15_999:16_000]
-        .get()
+        ordered.values_list("id", "created_at")[15_999:16_000].first() or ordered.values_list("id", "created_at").last()
     )
     return {
         "invoice": invoice.pk,
@@ -378,7 +387,9 @@ def step_pages(args, results: dict) -> None:
                 )
                 continue
             wrk(url, connections=connections, seconds=1, cookie=cookies[who])  # warm-up
+            before = cpu.snapshot(CPU_GROUPS)
             figures = wrk(url, connections=connections, seconds=args.duration, cookie=cookies[who])
+            figures["cpu_ms"] = cpu.per_unit(cpu.delta(before, cpu.snapshot(CPU_GROUPS)), figures["requests"])
             rows.append({"name": name, "path": path, "who": who, "label": label, "c": connections, **figures})
             log(
                 f"  {name:<28} c={connections:<3} {figures['rps']:>8.1f} req/s  p50 {figures['p50']:>7.1f} ms  "
@@ -434,6 +445,8 @@ def step_deposits(args, results: dict, var_dir: Path) -> None:
     for mode in ("pdf", "typed", "mixed"):
         output = var_dir / f"deposits-{mode}.json"
         started = time.monotonic()
+        before = cpu.snapshot(CPU_GROUPS)
+        clients_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run(
             [
                 sys.executable,
@@ -461,6 +474,11 @@ def step_deposits(args, results: dict, var_dir: Path) -> None:
                 break
             time.sleep(0.2)
         end_to_end = time.monotonic() - started
+        spent = cpu.delta(before, cpu.snapshot(CPU_GROUPS))
+        clients_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        spent["clients"] = (clients_after.ru_utime + clients_after.ru_stime) - (
+            clients_before.ru_utime + clients_before.ru_stime
+        )
         routed = list(Invoice.objects.filter(pk__in=ids).values_list("status", "sent_at", "status_changed_at"))
         delays = [(changed - sent).total_seconds() for _status, sent, changed in routed if sent and changed]
         seconds = [d["seconds"] for d in data["done"]]
@@ -481,6 +499,7 @@ def step_deposits(args, results: dict, var_dir: Path) -> None:
             "p99": percentile(seconds, 99) * 1000,
             "routing_p50": percentile(delays, 50) * 1000,
             "routing_p95": percentile(delays, 95) * 1000,
+            "cpu_ms": cpu.per_unit(spent, len(ids)),
         }
         rows.append(row)
         log(
@@ -678,6 +697,7 @@ def main():
     try:
         if {"pages", "deposits", "transitions"} & set(args.steps):
             services.start()
+            CPU_GROUPS.update(services.groups())
         if "pages" in args.steps:
             log("Pages (wrk)")
             step_pages(args, results)
