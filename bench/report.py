@@ -150,7 +150,12 @@ def verdicts(run: dict) -> list[tuple[str, str, bool | None]]:
         ),
         (
             TARGETS_TEXT["deposits"],
-            " ; ".join(f"{m} {fmt(r['end_to_end_per_s'], 1)}/s" for m, r in deposits.items()) or "–",
+            " ; ".join(
+                f"{m} {fmt(r['end_to_end_per_s'], 1)}/s"
+                + (f" ({ceiling(r, run.get('machine', {}).get('cores'))})" if r.get("cpu_ms") else "")
+                for m, r in deposits.items()
+            )
+            or "–",
             all(r["end_to_end_per_s"] >= 50 and not r["errors"] for r in deposits.values()) if deposits else None,
         ),
         (
@@ -158,9 +163,39 @@ def verdicts(run: dict) -> list[tuple[str, str, bool | None]]:
             f"{fmt(first_import['rps'])} lignes/s, {fmt(imp['rss_mb'])} Mo" if imp else "–",
             first_import["rps"] >= 20_000 if imp else None,
         ),
-        (TARGETS_TEXT["pages"], "voir le tableau des pages", workspace),
-        (TARGETS_TEXT["admin"], "voir le tableau des pages", admin),
+        (TARGETS_TEXT["pages"], worst_page(run, lambda row: row["who"] == "fournisseur"), workspace),
+        (TARGETS_TEXT["admin"], worst_page(run, lambda row: row["name"].startswith("admin")), admin),
     ]
+
+
+def ceiling(row: dict, cores) -> str:
+    """What the processor allows at this cost: (cores × 1,000 ms) / (machine ms per unit)."""
+    machine = (row.get("cpu_ms") or {}).get("machine")
+    if not machine or not cores:
+        return ""
+    return f"{fmt(machine)} ms de processeur chacune, plafond {fmt(cores * 1000 / machine)}/s"
+
+
+def worst_page(run: dict, chosen) -> str:
+    """The lowest ratio to the trivial logged-in view among the chosen pages, with its processor
+    cost beside the trivial view's: the cause of a gap in one line."""
+    pages = run.get("pages") or []
+    worst = None
+    for row in pages:
+        if "rps" not in row or row["name"].startswith("trivial") or not chosen(row):
+            continue
+        base = trivial(pages, "trivial-connecte", row["c"])
+        if base and (worst is None or row["rps"] / base < worst[0]):
+            worst = (row["rps"] / base, row)
+    if worst is None:
+        return "–"
+    ratio, row = worst
+    text = f"la plus lente : {row['label']}, c={row['c']}, {fmt(100 * ratio, 1)} % (p95 {fmt(row['p95'])} ms)"
+    base_row = next((r for r in pages if r["name"] == "trivial-connecte" and r["c"] == row["c"]), None)
+    cost, base_cost = (row.get("cpu_ms") or {}).get("machine"), ((base_row or {}).get("cpu_ms") or {}).get("machine")
+    if cost and base_cost:
+        text += f" ; {fmt(cost, 1)} ms de processeur par requête contre {fmt(base_cost, 1)} pour la vue triviale"
+    return text
 
 
 def key_figures(run: dict) -> dict[str, str]:
@@ -218,8 +253,9 @@ def write_report(results_dir: Path, report: Path) -> None:
         lines.append(f"| {target} | {measured} | {ok(flag)} |")
     gaps = Path(__file__).with_name("gaps.md")
     if gaps.exists():
-        lines += [gaps.read_text().strip(), ""]
+        lines += ["", gaps.read_text().strip()]
     lines += [
+        "",
         "## Pages (wrk, une connexion par requête avec les workers *sync*)",
         "",
         "« Processeur par requête » : le temps de processeur des processus gunicorn, de PostgreSQL et de toute",

@@ -63,6 +63,19 @@ def test_the_report_shows_the_processor_time_of_pages_and_deposits(tmp_path):
         "machine": {"cores": 2},
         "pages": [
             {
+                "name": "trivial-connecte",
+                "path": "/mon-compte/session/",
+                "who": "fournisseur",
+                "label": "vue triviale connectée",
+                "c": 20,
+                "rps": 500.0,
+                "p50": 30.0,
+                "p95": 40.0,
+                "p99": 50.0,
+                "errors": 0,
+                "cpu_ms": {"web": 1.5, "postgres": 0.5, "machine": 4.0},
+            },
+            {
                 "name": "liste",
                 "path": "/factures/",
                 "who": "fournisseur",
@@ -74,7 +87,7 @@ def test_the_report_shows_the_processor_time_of_pages_and_deposits(tmp_path):
                 "p99": 400.0,
                 "errors": 0,
                 "cpu_ms": {"web": 12.5, "postgres": 3.25, "machine": 24.0},
-            }
+            },
         ],
         "deposits": [
             {
@@ -99,3 +112,9 @@ def test_the_report_shows_the_processor_time_of_pages_and_deposits(tmp_path):
     text = out.read_text()
     assert "| 12,5 / 3,2 / 24,0 |" in text or "| 12,5 / 3,3 / 24,0 |" in text
     assert "| 150,0 / 12,0 / 20,0 / 15,0 / 210,0 |" in text
+    # The objectives say where a gap comes from: the slowest page's cost beside the trivial view's,
+    # and the deposits' ceiling at their processor cost on this machine's cores.
+    assert (
+        "la plus lente : Rechercher, c=20, 16,0 % (p95 300 ms) ; 24,0 ms de processeur par requête contre 4,0" in text
+    )
+    assert "pdf 9,5/s (210 ms de processeur chacune, plafond 10/s)" in text
