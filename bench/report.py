@@ -65,19 +65,20 @@ def section_pages(run: dict) -> list[str]:
         return ["Pas de mesure des pages dans cette exécution."]
     out = [
         "| page | chemin | connexions | req/s | p50 (ms) | p95 (ms) | p99 (ms) | / triviale anonyme | / triviale connectée "
-        "| processeur par requête : web / PostgreSQL / machine (ms) | erreurs |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| requêtes SQL | processeur par requête : web / PostgreSQL / machine (ms) | erreurs |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in pages:
         if "rps" not in row:
-            out.append(f"| {row['label']} | `{row['path']}` | {row['c']} | réponse {row['status']} | | | | | | | |")
+            out.append(f"| {row['label']} | `{row['path']}` | {row['c']} | réponse {row['status']} | | | | | | | | |")
             continue
         anon = trivial(pages, "trivial-anonyme", row["c"])
         logged = trivial(pages, "trivial-connecte", row["c"])
         out.append(
             f"| {row['label']} | `{row['path']}` | {row['c']} | {fmt(row['rps'], 1)} | {fmt(row['p50'], 1)} | "
             f"{fmt(row['p95'], 1)} | {fmt(row['p99'], 1)} | {fmt(100 * row['rps'] / anon, 1) + ' %' if anon else '–'} | "
-            f"{fmt(100 * row['rps'] / logged, 1) + ' %' if logged else '–'} | {cpu_cell(row, ('web', 'postgres', 'machine'))} "
+            f"{fmt(100 * row['rps'] / logged, 1) + ' %' if logged else '–'} | {fmt(row.get('queries'))} "
+            f"| {cpu_cell(row, ('web', 'postgres', 'machine'))} "
             f"| {row['errors']} |"
         )
     return out
@@ -258,6 +259,7 @@ def write_report(results_dir: Path, report: Path) -> None:
         "",
         "## Pages (wrk, une connexion par requête avec les workers *sync*)",
         "",
+        "« Requêtes SQL » : celles d'un affichage de la page, ses caches chauds comme sous la charge.",
         "« Processeur par requête » : le temps de processeur des processus gunicorn, de PostgreSQL et de toute",
         "la machine (wrk compris) pendant la mesure, divisé par le nombre de requêtes servies (`bench/cpu.py`).",
         f"Avec {current.get('machine', {}).get('cores', '?')} cœurs, une page ne peut dépasser "

@@ -359,6 +359,22 @@ def wait_idle(base: str, timeout: float = 120) -> None:
         time.sleep(0.5)
 
 
+def query_count(path: str, cookie: str | None) -> int | None:
+    """SQL queries of one display of the page, once its caches are warm as under load (Django's
+    test client in this process, same database and settings as the servers); None if not a 200."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(SERVER_NAME="127.0.0.1")
+    if cookie:
+        client.cookies["sessionid"] = cookie
+    client.get(path)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    return len(queries.captured_queries) if response.status_code == 200 else None
+
+
 def check_page(url: str, cookie: str | None) -> int:
     import requests
 
@@ -390,6 +406,7 @@ def step_pages(args, results: dict) -> None:
             before = cpu.snapshot(CPU_GROUPS)
             figures = wrk(url, connections=connections, seconds=args.duration, cookie=cookies[who])
             figures["cpu_ms"] = cpu.per_unit(cpu.delta(before, cpu.snapshot(CPU_GROUPS)), figures["requests"])
+            figures["queries"] = query_count(path.format(**values), cookies[who])
             rows.append({"name": name, "path": path, "who": who, "label": label, "c": connections, **figures})
             log(
                 f"  {name:<28} c={connections:<3} {figures['rps']:>8.1f} req/s  p50 {figures['p50']:>7.1f} ms  "

@@ -86,6 +86,7 @@ def test_the_report_shows_the_processor_time_of_pages_and_deposits(tmp_path):
                 "p95": 300.0,
                 "p99": 400.0,
                 "errors": 0,
+                "queries": 7,
                 "cpu_ms": {"web": 12.5, "postgres": 3.25, "machine": 24.0},
             },
         ],
@@ -110,7 +111,7 @@ def test_the_report_shows_the_processor_time_of_pages_and_deposits(tmp_path):
     out = tmp_path / "benchmarks.md"
     report.write_report(tmp_path, out)
     text = out.read_text()
-    assert "| 12,5 / 3,2 / 24,0 |" in text or "| 12,5 / 3,3 / 24,0 |" in text
+    assert "| 7 | 12,5 / 3,2 / 24,0 |" in text or "| 7 | 12,5 / 3,3 / 24,0 |" in text
     assert "| 150,0 / 12,0 / 20,0 / 15,0 / 210,0 |" in text
     # The objectives say where a gap comes from: the slowest page's cost beside the trivial view's,
     # and the deposits' ceiling at their processor cost on this machine's cores.
