@@ -1,17 +1,26 @@
-"""Deposit clients of the benchmark: N processes, each a supplier's browser, sending invoices for
-a fixed time through the portal's pages, as a person would (not run by the tests).
+"""Deposit clients of the benchmark: N processes, each a supplier sending invoices for a fixed
+time, either through the portal's pages as a person would (a browser), or through the API as a
+supplier's invoicing software does (not run by the tests).
 
     python bench/clients.py --base http://127.0.0.1:8714 --sessions sessions.json --seconds 30 \\
-        --mode pdf|typed|mixed --output result.json
+        --mode pdf|typed|mixed|api --output result.json
 
-Each process posts the forms it reads (CSRF token, pre-filled fields), gives the invoice a number
-of its own, and records per invoice the seconds from the first request to the answer of "Valider
-et envoyer", and the invoice's id. ``sessions.json`` lists one entry per client: session cookie,
-recipient id (and its SIRET, code service and EJ when the recipient asks for them), the path of
-the Factur-X PDF this supplier deposits.
+Pages (``pdf``, ``typed``, ``mixed``): each process posts the forms it reads (CSRF token,
+pre-filled fields), gives the invoice a number of its own, and records per invoice the seconds
+from the first request to the answer of "Valider et envoyer", and the invoice's id.
+
+API (``api``): each process calls ``factures/v1/deposer/flux`` with its bearer token and its
+technical user, one CII XML per call, made from the supplier's template with a new invoice number
+(``flux_body``); it records per call the seconds of the call and the flux number the portal
+answered (the benchmark finds the flux's invoice, or its rejection, in the database).
+
+``sessions.json`` lists one entry per client: session cookie, recipient id (and its SIRET, code
+service and EJ when the recipient asks for them), the path of the PDF this supplier deposits; for
+the API, the bearer token, the ``cpro-account`` header and the path of the XML template.
 """
 
 import argparse
+import base64
 import json
 import multiprocessing
 import re
@@ -84,6 +93,10 @@ def form_with(html: str, field: str) -> dict:
 
 
 DETAIL = re.compile(r"/factures/(\d+)/$")
+FLUX_PATH = "/cpro/factures/v1/deposer/flux"
+FLUX_SYNTAX = "IN_DP_E1_CII_16B"
+# The invoice number (BT-1) of an XML template, replaced in each call by a number of its own.
+NUMBER_PLACEHOLDER = "NUMERO-A-REMPLACER"
 
 
 def send_pdf(session: requests.Session, base: str, client: dict, pdf: bytes) -> int:
@@ -150,12 +163,60 @@ def finish(session, page, client: dict, base: str, typed: bool = False) -> int:
     return int(match.group(1))
 
 
+def api_template(path: str) -> str:
+    """The XML template of a client: its invoice number is the placeholder, once."""
+    with open(path, encoding="utf-8") as handle:
+        template = handle.read()
+    if template.count(NUMBER_PLACEHOLDER) != 1:
+        raise ValueError(f"{path} : le modèle doit contenir {NUMBER_PLACEHOLDER} une fois (numéro de facture)")
+    return template
+
+
+def flux_body(template: str, number: str) -> dict:
+    """The JSON body of ``deposer/flux`` for the template's invoice under ``number``."""
+    xml = template.replace(NUMBER_PLACEHOLDER, number)
+    return {
+        "fichierFlux": base64.b64encode(xml.encode("utf-8")).decode("ascii"),
+        "nomFichier": f"{number}.xml",
+        "syntaxeFlux": FLUX_SYNTAX,
+    }
+
+
+def api_headers(client: dict) -> dict:
+    return {
+        "Authorization": f"Bearer {client['token']}",
+        "cpro-account": client["cpro_account"],
+        "Content-Type": "application/json",
+    }
+
+
+def send_api(session: requests.Session, base: str, client: dict, template: str) -> str:
+    """One ``deposer/flux`` call; returns the flux number (the portal answers codeRetour 0 once the
+    flux is recorded, integrated or rejected: the caller reads which)."""
+    number = "A" + uuid.uuid4().hex[:15]
+    answer = session.post(
+        f"{base}{FLUX_PATH}", data=json.dumps(flux_body(template, number)), headers=api_headers(client)
+    )
+    try:
+        data = answer.json()
+    except ValueError:
+        raise RuntimeError(f"réponse de l'API illisible ({answer.status_code}) : {answer.text[:200]}") from None
+    if answer.status_code != 200 or data.get("codeRetour") != 0:
+        raise RuntimeError(
+            f"flux refusé ({answer.status_code}, codeRetour {data.get('codeRetour')}) : {data.get('libelle')}"
+        )
+    return data["numeroFluxDepot"]
+
+
 def client_loop(args) -> dict:
     index, base, client, seconds, mode = args
-    with open(client["pdf"], "rb") as handle:
-        pdf = handle.read()
     session = requests.Session()
-    session.cookies.set("sessionid", client["sessionid"])
+    if mode == "api":
+        template = api_template(client["xml"])
+    else:
+        with open(client["pdf"], "rb") as handle:
+            pdf = handle.read()
+        session.cookies.set("sessionid", client["sessionid"])
     deadline = time.monotonic() + seconds
     done, errors, n = [], [], 0
     while time.monotonic() < deadline:
@@ -163,6 +224,9 @@ def client_loop(args) -> dict:
         n += 1
         started = time.monotonic()
         try:
+            if mode == "api":
+                done.append({"flux": send_api(session, base, client, template), "seconds": time.monotonic() - started})
+                continue
             pk = send_typed(session, base, client) if typed else send_pdf(session, base, client, pdf)
         except Exception as exc:  # noqa: BLE001 - counted and reported
             errors.append(str(exc)[:300])
@@ -176,7 +240,7 @@ def main():
     parser.add_argument("--base", required=True)
     parser.add_argument("--sessions", required=True)
     parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--mode", choices=["pdf", "typed", "mixed"], default="mixed")
+    parser.add_argument("--mode", choices=["pdf", "typed", "mixed", "api"], default="mixed")
     parser.add_argument("--output", required=True)
     args = parser.parse_args()
     with open(args.sessions) as handle:

@@ -3,6 +3,7 @@ where Python spends its time (cProfile), without a server (Django's test client,
 
     .venv/bin/python bench/profile_page.py /factures/ --who fournisseur [--repeat 5] [--sql]
     .venv/bin/python bench/profile_page.py --deposit pdf|typed      # one deposit and its sending
+    .venv/bin/python bench/profile_page.py --deposit api            # one deposer/flux call (CII XML)
 
 ``--who``: anonyme, fournisseur, agent, admin (the accounts of ``bench/datagen.py``). Run after
 ``make bench`` (or ``bench/run.py --only data``) filled the database; nothing is kept from a
@@ -12,6 +13,7 @@ deposit (its transaction is rolled back).
 import argparse
 import cProfile
 import io
+import json
 import os
 import pstats
 import sys
@@ -28,7 +30,7 @@ def main():
     parser.add_argument("--who", default="fournisseur")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--sql", action="store_true", help="afficher chaque requête SQL")
-    parser.add_argument("--deposit", choices=["pdf", "typed"])
+    parser.add_argument("--deposit", choices=["pdf", "typed", "api"])
     parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/chorus_bench"),
@@ -120,14 +122,17 @@ def deposit(client, mode: str):
     from bench.run import deposit_clients
 
     if not _SPEC:
-        _SPEC.append(deposit_clients(Path(os.environ["CHORUS_VAR_DIR"]))[0])
+        _SPEC.append(api_client() if mode == "api" else deposit_clients(Path(os.environ["CHORUS_VAR_DIR"]))[0])
     spec = _SPEC[0]
 
     class Session:
         def get(self, url):
             return _Response(client.get(url, follow=True))
 
-        def post(self, url, data, files=None):
+        def post(self, url, data, files=None, headers=None):
+            if headers:  # the API: a JSON body, its headers as the WSGI environ has them
+                meta = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items() if k != "Content-Type"}
+                return _Response(client.post(url, data, content_type=headers["Content-Type"], **meta))
             payload = dict(data)
             if files:
                 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -137,9 +142,23 @@ def deposit(client, mode: str):
             return _Response(client.post(url, payload, follow=True))
 
     session = Session()
+    if mode == "api":
+        return web.send_api(session, "", spec, spec["template"])
     if mode == "pdf":
         return web.send_pdf(session, "", spec, Path(spec["pdf"]).read_bytes())
     return web.send_typed(session, "", spec)
+
+
+def api_client() -> dict:
+    """The API credentials and the XML template of the first deposit client (``bench/run.py``)."""
+    from accounts.models import User
+    from bench.run import api_credentials, api_template
+    from structures.models import Structure
+
+    user = User.objects.get(email="fournisseur1@bench.example")
+    supplier = user.memberships.get().structure
+    recipient = Structure.objects.get(name="Destinataire public du banc n° 3")
+    return {**api_credentials(supplier, user), "template": api_template(supplier, recipient).decode()}
 
 
 class _Response:
@@ -148,6 +167,9 @@ class _Response:
         self.text = response.content.decode()
         chain = getattr(response, "redirect_chain", [])
         self.url = chain[-1][0] if chain else response.wsgi_request.path
+
+    def json(self):
+        return json.loads(self.text)
 
 
 if __name__ == "__main__":

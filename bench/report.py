@@ -6,7 +6,8 @@ from pathlib import Path
 
 TARGETS_TEXT = {
     "transitions": "≥ 250 transitions/s par les workers, ≥ 75 % de la tâche nue UPDATE+INSERT",
-    "deposits": "≥ 50 dépôts/s de bout en bout (envoi + mise à disposition), saisies comprises",
+    "deposits": "≥ 50 dépôts/s de bout en bout (envoi + mise à disposition), saisies comprises : pages "
+    "(PDF, saisie, moitié-moitié) et API (`deposer/flux`)",
     "import": "≥ 20 000 lignes/s, mémoire constante",
     "pages": "pages de l'espace ≥ 50 % de la vue triviale connectée, p95 ≤ 200 ms à 50 connexions",
     "admin": "liste des factures de l'administration ≥ 10 % de la vue triviale connectée",
@@ -92,6 +93,7 @@ def section_deposits(run: dict) -> list[str]:
         "pdf": "PDF déposé, complété puis envoyé",
         "typed": "facture saisie puis envoyée",
         "mixed": "moitié-moitié",
+        "api": "API : flux CII déposé par `deposer/flux` (un appel)",
     }
     out = [
         "| parcours | clients | envoyées | erreurs | envoyées/s | de bout en bout/s | envoi p50 / p95 / p99 (ms) "
@@ -240,7 +242,13 @@ def write_report(results_dir: Path, report: Path) -> None:
         f"processus *sync* ; worker Celery {current['celery_concurrency']} processus (prefork) ; "
         f"{fmt(current['duration'])} s par mesure",
         "- Réglages : `chorus.settings.base` (ceux de la production, HTTPS désactivé), PostgreSQL et Redis locaux,",
-        "  e-mails écrits en fichiers `.eml` par le worker.",
+        "  e-mails écrits en fichiers `.eml` par le worker"
+        + (
+            f" ; limite de l'API relevée à {fmt(current['api_rate_limit'])} appels par minute et par application "
+            f"(`API_RATE_LIMIT_PER_MINUTE`, 120 par défaut : un intégrateur reçoit un quota à sa mesure)."
+            if current.get("api_rate_limit")
+            else "."
+        ),
         "",
         "La machine peut être partagée : comparez les **rapports** aux vues triviales mesurées dans la même",
         "exécution plutôt que les valeurs absolues.",

@@ -10,9 +10,15 @@ Steps (each one in ``--only``, all by default):
 - ``pages``: every line of ``bench/pages.py`` under wrk (``bench/report.lua``) at each
   ``--connections``, against gunicorn (``--workers``, sync): requests/s, p50/p95/p99, and the ratio
   to the trivial views of the same run;
-- ``deposits``: ``bench/clients.py``, 10 client processes depositing a Factur-X PDF and sending it,
-  or typing an invoice and sending it, for ``--duration`` seconds; then the time until the workers
-  have put each one in Mise à disposition;
+- ``deposits``: ``bench/clients.py``, 10 client processes for ``--duration`` seconds per mode, then
+  the time until the workers have put each invoice in Mise à disposition. Modes ``pdf`` (a PDF
+  deposited on the portal's pages, completed and sent: 5 requests), ``typed`` (an invoice typed and
+  sent), ``mixed`` (half each) and ``api`` (a supplier's software: one ``factures/v1/deposer/flux``
+  call per invoice, a CII XML of ``invoices.samples.cii_xml`` with a new number each time; each
+  client has its own application, token and technical user, created here for its supplier, and the
+  flux's invoice, or its rejection, is read from ``ApiFlux``; a warm-up of ``API_WARM_UP_SECONDS``
+  before it, not counted, starts the validation worker of each gunicorn process). The API's quota
+  (``API_RATE_LIMIT_PER_MINUTE``, 120 per application) is raised to ``BENCH_API_RATE_LIMIT``;
 - ``transitions``: 10,000 staff requests (``TransitionRequest``, 10 batches of 1,000 as the admin's
   bulk action makes them) applied by the workers, with their history rows, notifications and
   e-mails; then 10,000 bare UPDATE+INSERT tasks (``bench/tasks.py``) through the same workers;
@@ -52,6 +58,11 @@ TRANSITION_BATCH = 1_000
 DEPOSIT_CLIENTS = 10
 # The process groups of the servers (``Services.groups``), for the processor time of each measurement.
 CPU_GROUPS: dict[str, int] = {}
+DEPOSIT_MODES = ("pdf", "typed", "mixed", "api")
+# The API's quota per application and per minute (120 by default): a real integrator sending
+# invoices by the thousand gets a quota of its own; the benchmark measures the portal, not the quota.
+BENCH_API_RATE_LIMIT = 1_000_000
+API_WARM_UP_SECONDS = 2.0
 
 
 def log(message: str) -> None:
@@ -113,6 +124,7 @@ def portal_env(args, var_dir: Path) -> dict:
         "STATIC_ROOT": str(var_dir / "static"),
         "EMAIL_OUTBOX_DIR": str(var_dir / "outbox"),
         "LOG_LEVEL": "WARNING",
+        "API_RATE_LIMIT_PER_MINUTE": str(BENCH_API_RATE_LIMIT),
         "PYTHONPATH": str(BASE_DIR),
     }
 
@@ -418,8 +430,46 @@ def step_pages(args, results: dict) -> None:
 # --- Deposits ------------------------------------------------------------------------------
 
 
-def deposit_clients(var_dir: Path) -> list[dict]:
+def api_template(supplier, recipient) -> bytes:
+    """The CII XML (EN 16931, ``invoices.samples.cii_xml``) a supplier's software deposits through
+    the API: dated today, to ``recipient``, its invoice number the placeholder that each call of
+    ``bench/clients.py`` replaces by a number of its own."""
+    from django.utils import timezone
 
+    from bench.clients import NUMBER_PLACEHOLDER
+    from invoices import samples
+
+    return samples.cii_xml(
+        samples.CiiData(
+            number=NUMBER_PLACEHOLDER,
+            issue_date=timezone.localdate(),
+            seller_siret=supplier.identifier,
+            seller_name=supplier.name,
+            buyer_siret=recipient.identifier,
+            buyer_name=recipient.name,
+        )
+    )
+
+
+def api_credentials(supplier, manager) -> dict:
+    """An application and a technical user of ``supplier``, created by its gestionnaire through
+    the services of the "Accès API" page, and a bearer token of the application."""
+    import base64
+
+    from structures.services import api_accounts
+
+    application, _secret = api_accounts.api_application_create(
+        structure=supplier, actor=manager, name="Logiciel du banc"
+    )
+    technical, password = api_accounts.technical_user_create(structure=supplier, actor=manager)
+    token, _lifetime = api_accounts.token_issue(application=application)
+    return {
+        "token": token,
+        "cpro_account": base64.b64encode(f"{technical.login}:{password}".encode()).decode("ascii"),
+    }
+
+
+def deposit_clients(var_dir: Path) -> list[dict]:
     from accounts.models import User
     from invoices import samples
     from structures.models import Structure
@@ -434,15 +484,37 @@ def deposit_clients(var_dir: Path) -> list[dict]:
         pdf = samples.text_pdf([supplier.name, "Facture du banc", "Total TTC : 1 200,00 EUR"])
         path = var_dir / f"facture-{i}.pdf"
         path.write_bytes(pdf)
+        xml = var_dir / f"facture-{i}.xml"
+        xml.write_bytes(api_template(supplier, recipient))
         clients.append(
             {
                 "sessionid": session_cookie(user),
                 "recipient_id": recipient.pk,
                 "recipient_siret": recipient.identifier,
                 "pdf": str(path),
+                "xml": str(xml),
+                **api_credentials(supplier, user),
             }
         )
     return clients
+
+
+def flux_invoices(numbers: list[str]) -> tuple[list[int], list[str]]:
+    """The invoices of the flux the API answered (a flux gives one invoice, ``ApiFlux.invoice``),
+    and the errors of those it rejected (the portal answers a rejected flux with codeRetour 0, as
+    the real one does: its state and errors are read by ``consulterCR``)."""
+    from invoices.models import ApiFlux, FluxState
+
+    ids, rejected = [], []
+    for start in range(0, len(numbers), 5_000):
+        for state, invoice_id, errors in ApiFlux.objects.filter(number__in=numbers[start : start + 5_000]).values_list(
+            "state", "invoice_id", "errors"
+        ):
+            if state == FluxState.INTEGRATED and invoice_id:
+                ids.append(invoice_id)
+            else:
+                rejected.append(f"flux {state} : {'; '.join(e['message'] for e in errors)[:300]}")
+    return ids, rejected
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -452,6 +524,45 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+def run_clients(args, sessions: Path, mode: str, seconds: float, output: Path) -> tuple[dict, list[int]]:
+    """``bench/clients.py`` for ``seconds``: its figures, and the ids of the invoices it sent (for
+    the API, the invoices of the flux it deposited; a rejected flux is one more error)."""
+    subprocess.run(
+        [
+            sys.executable,
+            str(BASE_DIR / "bench" / "clients.py"),
+            "--base",
+            f"http://127.0.0.1:{args.port}",
+            "--sessions",
+            str(sessions),
+            "--seconds",
+            str(seconds),
+            "--mode",
+            mode,
+            "--output",
+            str(output),
+        ],
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(BASE_DIR)},
+    )
+    data = json.loads(output.read_text())
+    if mode != "api":
+        return data, [d["id"] for d in data["done"]]
+    ids, rejected = flux_invoices([d["flux"] for d in data["done"]])
+    data["errors"] += rejected
+    return data, ids
+
+
+def wait_routed(ids: list[int], timeout: float = 300) -> None:
+    from invoices.models import Invoice
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not Invoice.objects.filter(pk__in=ids, status__in=["DEPOSEE", "EN_COURS_ACHEMINEMENT"]).exists():
+            return
+        time.sleep(0.2)
+
+
 def step_deposits(args, results: dict, var_dir: Path) -> None:
     from invoices.models import Invoice
 
@@ -459,37 +570,19 @@ def step_deposits(args, results: dict, var_dir: Path) -> None:
     sessions = var_dir / "sessions.json"
     sessions.write_text(json.dumps(deposit_clients(var_dir)))
     rows = []
-    for mode in ("pdf", "typed", "mixed"):
+    for mode in DEPOSIT_MODES:
         output = var_dir / f"deposits-{mode}.json"
+        if mode == "api":
+            # Warm-up, not counted: the first structured file of each gunicorn process starts its
+            # validation worker (Saxon compiles the EN 16931 schematron, ~2 s), as the pages step
+            # and the modes before warmed the pages and the PDF fonts. Routed before the measure.
+            _data, warm = run_clients(args, sessions, mode, API_WARM_UP_SECONDS, var_dir / "warm-up-api.json")
+            wait_routed(warm)
         started = time.monotonic()
         before = cpu.snapshot(CPU_GROUPS)
         clients_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run(
-            [
-                sys.executable,
-                str(BASE_DIR / "bench" / "clients.py"),
-                "--base",
-                f"http://127.0.0.1:{args.port}",
-                "--sessions",
-                str(sessions),
-                "--seconds",
-                str(args.duration),
-                "--mode",
-                mode,
-                "--output",
-                str(output),
-            ],
-            check=True,
-            env={**os.environ, "PYTHONPATH": str(BASE_DIR)},
-        )
-        data = json.loads(output.read_text())
-        ids = [d["id"] for d in data["done"]]
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            waiting = Invoice.objects.filter(pk__in=ids, status__in=["DEPOSEE", "EN_COURS_ACHEMINEMENT"]).count()
-            if not waiting:
-                break
-            time.sleep(0.2)
+        data, ids = run_clients(args, sessions, mode, args.duration, output)
+        wait_routed(ids)
         end_to_end = time.monotonic() - started
         spent = cpu.delta(before, cpu.snapshot(CPU_GROUPS))
         clients_after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -498,7 +591,7 @@ def step_deposits(args, results: dict, var_dir: Path) -> None:
         )
         routed = list(Invoice.objects.filter(pk__in=ids).values_list("status", "sent_at", "status_changed_at"))
         delays = [(changed - sent).total_seconds() for _status, sent, changed in routed if sent and changed]
-        seconds = [d["seconds"] for d in data["done"]]
+        seconds = [d["seconds"] for d in data["done"]]  # an API call answers a rejected flux too
         row = {
             "mode": mode,
             "clients": DEPOSIT_CLIENTS,
@@ -697,6 +790,7 @@ def main():
             "workers": args.workers,
             "celery_concurrency": args.celery_concurrency,
             "duration": args.duration,
+            "api_rate_limit": BENCH_API_RATE_LIMIT,
         }
     )
     log(f"Banc d'essai « {args.label} » : {', '.join(args.steps)} ; fichiers dans {var_dir}")

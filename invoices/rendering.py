@@ -10,6 +10,7 @@ import copy
 import io
 import threading
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from invoices.models import Invoice
 DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")
 # Parsed fonts kept across documents, by (file, style): parsing DejaVu (its cmap, the width of
 # each of its ~6,000 glyphs, its layout tables) was 64 % of the rendering of an invoice (issue 14).
-_FONTS: dict[tuple[str, str], tuple[TTFFont, bytes]] = {}
+_FONTS: dict[tuple[str, str], "_CachedFont"] = {}
 _FONTS_LOCK = threading.Lock()
 # Tables fpdf2 drops when it embeds a font subset (no text shaping here), and the characters kept:
 # every Latin letter and accent, Greek, Cyrillic, punctuation (spaces U+202F and U+00A0
@@ -45,19 +46,41 @@ _KEPT_RANGES = [
     (0x2200, 0x22FF),
     (0x25A0, 0x25FF),
 ]
+# What almost every document shows (French text): Latin-1, œ Œ Ÿ, typographic punctuation and
+# spaces, the euro sign. A document whose text has nothing else is subset, when it is written,
+# from a copy of the cached font with only these glyphs (~230 instead of ~2,000): fontTools reads
+# every glyph of the font it subsets (outline offsets, names, widths), for each document.
+_COMMON_RANGES = [
+    (0x0020, 0x007E),
+    (0x00A0, 0x00FF),
+    (0x0152, 0x0153),
+    (0x0178, 0x0178),
+    (0x2010, 0x203A),
+    (0x20AC, 0x20AC),
+]
 
 
-def _reduced_font(path: Path) -> bytes:
-    """The font file without the tables fpdf2 drops and without the glyphs of other scripts."""
-    font = ttLib.TTFont(str(path), recalcTimestamp=False)
+@dataclass(frozen=True)
+class _CachedFont:
+    template: TTFFont  # parsed once: widths, glyph ids and names, descriptor
+    data: bytes  # the reduced font
+    common_data: bytes  # the same font with the glyphs of _COMMON_RANGES only
+    common_glyphs: frozenset[str]  # their names (those of the reduced font)
+
+
+def _subset_font(data: bytes, unicodes: list[int], *, drop_tables=(), first_glyphs=False) -> bytes:
+    """``data`` (a font file) with the glyphs of ``unicodes`` only, glyph names kept; with
+    ``first_glyphs``, its first four glyphs too, as fpdf2 keeps them in each document's subset."""
+    font = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False)
     options = subset.Options()
-    options.drop_tables += _DROPPED_TABLES
+    options.drop_tables += list(drop_tables)
     options.layout_features = []
     options.name_IDs = ["*"]
     options.notdef_outline = True
+    options.recommended_glyphs = first_glyphs
     options.glyph_names = True
     subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=[c for start, end in _KEPT_RANGES for c in range(start, end + 1)])
+    subsetter.populate(unicodes=unicodes)
     subsetter.subset(font)
     buffer = io.BytesIO()
     font.save(buffer)
@@ -65,12 +88,28 @@ def _reduced_font(path: Path) -> bytes:
     return buffer.getvalue()
 
 
+def _ranges(ranges) -> list[int]:
+    return [c for start, end in ranges for c in range(start, end + 1)]
+
+
+def _reduced_font(path: Path) -> bytes:
+    """The font file without the tables fpdf2 drops and without the glyphs of other scripts."""
+    return _subset_font(path.read_bytes(), _ranges(_KEPT_RANGES), drop_tables=_DROPPED_TABLES)
+
+
+def _open(data: bytes) -> ttLib.TTFont:
+    # Bounding boxes are not recomputed at saving: the subset keeps the outlines as they are
+    # (recomputing them decompiled and re-encoded every glyph of every document).
+    return ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
+
+
 def add_cached_font(pdf: FPDF, family: str, style: str, path: Path) -> None:
     """``pdf.add_font(family, style, path)``, parsing the font once per process.
 
     Each document gets its own copy of the parsed font (widths, glyph ids, a fresh subset) and its
     own ``TTFont`` opened lazily on the cached bytes: fpdf2 subsets that object in place when it
-    writes the PDF, so it is never shared between documents."""
+    writes the PDF, so it is never shared between documents. Which bytes (the common glyphs or
+    the whole cached font) is chosen when the document is written (``_Document.output``)."""
     key = (str(path), style)
     fontkey = f"{family.lower()}{style}"
     cached = _FONTS.get(key)
@@ -78,11 +117,15 @@ def add_cached_font(pdf: FPDF, family: str, style: str, path: Path) -> None:
         data = _reduced_font(path)
         template = TTFFont(pdf, io.BytesIO(data), fontkey, style)
         template.ttfont = None
+        common_data = _subset_font(data, _ranges(_COMMON_RANGES), first_glyphs=True)
+        common = ttLib.TTFont(io.BytesIO(common_data), lazy=True)
+        cached = _CachedFont(template, data, common_data, frozenset(common.getGlyphOrder()))
+        common.close()
         with _FONTS_LOCK:
-            cached = _FONTS.setdefault(key, (template, data))
-    template, data = cached
+            cached = _FONTS.setdefault(key, cached)
+    template = cached.template
     font = copy.copy(template)  # scalars and read-only tables (cmap, descriptor) shared
-    font.ttfont = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
+    font.ttfont = _open(cached.data)
     font.cw = defaultdict(template.cw.default_factory, template.cw)
     font.glyph_ids = dict(template.glyph_ids)
     font.missing_glyphs = []
@@ -90,6 +133,7 @@ def add_cached_font(pdf: FPDF, family: str, style: str, path: Path) -> None:
     font.i = len(pdf.fonts) + 1
     font.subset = SubsetMap(font)
     pdf.fonts[fontkey] = font
+    pdf.cached_fonts[fontkey] = cached
 
 
 _REPLACEMENTS = {"\u202f": " ", "\u00a0": " ", "’": "'", "—": "-", "–": "-", "…": "..."}
@@ -98,6 +142,7 @@ _REPLACEMENTS = {"\u202f": " ", "\u00a0": " ", "’": "'", "—": "-", "–": "-
 class _Document(FPDF):
     def __init__(self, title: str):
         super().__init__(format="A4")
+        self.cached_fonts: dict[str, _CachedFont] = {}
         self.doc_title = title
         self.set_auto_page_break(auto=True, margin=18)
         self.set_title(title)
@@ -113,6 +158,14 @@ class _Document(FPDF):
             self.family = "helvetica"
             self.unicode = False
         self.set_font(self.family, size=10)
+
+    def output(self, *args, **kwargs):
+        for fontkey, cached in self.cached_fonts.items():
+            font = self.fonts[fontkey]
+            if set(font.subset.get_all_glyph_names()) <= cached.common_glyphs:
+                font.ttfont.close()
+                font.ttfont = _open(cached.common_data)
+        return super().output(*args, **kwargs)
 
     def text_safe(self, value) -> str:
         text = "" if value is None else str(value)

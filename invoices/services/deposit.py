@@ -100,15 +100,16 @@ def read_invoice_xml(file, *, supplier: Structure) -> tuple[bytes, extraction.Ex
         raise ValidationError({"file": [str(exc)]}) from None
     found.raw_xml = xml
     check_seller(found, supplier)
-    check_standard(xml, container="xml")
+    check_standard(xml, container="xml", found=found)
     return xml, found
 
 
-def check_standard(xml: bytes, *, container: str) -> validation.Report:
+def check_standard(xml: bytes, *, container: str, found: extraction.Extracted) -> validation.Report:
     """The XSD and EN 16931 schematron checks of a structured invoice the portal's own rules
-    accepted: an error of either (the schematron's fatal assertions; its warnings are not) refuses
-    the file, as does a check that could not run (``InvoiceNotValid``, explained in French)."""
-    report, _found = validation.check_xml(xml, container=container)
+    accepted (``found``, what they read of it: the XML is not read again): an error of either (the
+    schematron's fatal assertions; its warnings are not) refuses the file, as does a check that
+    could not run (``InvoiceNotValid``, explained in French)."""
+    report, _found = validation.check_xml(xml, container=container, found=found)
     if report.failure or report.errors:
         raise validation.InvoiceNotValid(report)
     return report
@@ -182,7 +183,7 @@ def read_invoice_pdf(file, *, supplier: Structure, signed: bool) -> tuple[bytes,
         raise ValidationError({"file": [str(exc)]}) from None
     found.raw_xml = xml
     check_seller(found, supplier)
-    check_standard(xml, container="facturx")
+    check_standard(xml, container="facturx", found=found)
     return data, found
 
 

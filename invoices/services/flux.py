@@ -50,8 +50,8 @@ def flux_deposit(
     technical_user=None,
 ) -> ApiFlux:
     """Deposit and send one invoice file; returns the flux, IN_INTEGRE with its invoice or
-    IN_REJETE with its errors. The XML syntaxes go through the same deposit service as Factur-X,
-    so they are read as soon as it reads them."""
+    IN_REJETE with its errors. The XML syntaxes (UBL, CII) go through the same deposit service as
+    Factur-X, which reads them and makes their readable PDF."""
     check_member(user, supplier)
     if syntax not in FluxSyntax.values:
         raise ValueError(syntax)

@@ -77,9 +77,12 @@ def failure_message(error: client.WorkerError) -> str:
     )
 
 
-def check_xml(xml: bytes, *, container: str = "xml") -> tuple[Report, extraction.Extracted | None]:
+def check_xml(
+    xml: bytes, *, container: str = "xml", found: extraction.Extracted | None = None
+) -> tuple[Report, extraction.Extracted | None]:
     """Check one invoice XML (``container`` "facturx" when it comes from a PDF, "xml" otherwise):
-    the report, and what the portal reads of it when its rules pass (else None)."""
+    the report, and what the portal reads of it when its rules pass (else None). ``found``: what
+    the caller already read of this XML with ``structured.parse_structured`` (not read again)."""
     report = Report(container=str(CONTAINER_LABELS.get(container, container)))
     if len(xml) > settings.INVOICE_MAX_PDF_SIZE:
         report.findings.append(explain.portal_finding(_("Le fichier XML dépasse la taille maximale admise.")))
@@ -130,12 +133,12 @@ def check_xml(xml: bytes, *, container: str = "xml") -> tuple[Report, extraction
                         severity=WARNING,
                     )
                 )
-    found = None
-    try:
-        found = structured.parse_structured(xml, container=container)
-    except extraction.ExtractionError as exc:
-        report.findings.append(explain.portal_finding(str(exc)))
-    else:
+    if found is None:
+        try:
+            found = structured.parse_structured(xml, container=container)
+        except extraction.ExtractionError as exc:
+            report.findings.append(explain.portal_finding(str(exc)))
+    if found is not None:
         report.findings += [explain.portal_finding(message, severity=WARNING) for message in found.warnings]
     report.findings.sort(key=lambda finding: finding.severity != ERROR)
     return report, found

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from pypdf import PdfReader
 
-from invoices import extraction, services
+from invoices import extraction, services, structured
 from invoices.models import DepositMode, Invoice, InvoiceType
 from invoices.samples import generated_facturx_pdf, generated_xml, structured_data
 from invoices.workflow import Status
@@ -159,6 +159,30 @@ def test_a_buyer_name_that_differs_from_the_directory_is_explained(logged, membe
 
 
 # --- XML files ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (generated_xml(syntax="cii"), "facture.xml"),
+        (generated_xml(syntax="ubl"), "facture.xml"),
+        (generated_facturx_pdf(), "facture.pdf"),
+    ],
+)
+def test_a_structured_file_is_read_once_at_deposit(monkeypatch, member, recipient, data, name):
+    """The portal's rules read the XML, then the XSD and schematron check it: the check reuses what
+    was read instead of reading the XML a second time (issue 14, the API's deposits)."""
+    reads = []
+    real_parse = structured.parse_structured
+
+    def counting_parse(xml, **kwargs):
+        reads.append(kwargs.get("container"))
+        return real_parse(xml, **kwargs)
+
+    monkeypatch.setattr(structured, "parse_structured", counting_parse)
+    invoice = deposit(member, data, name)
+    assert len(reads) == 1
+    assert invoice.source_syntax and invoice.number == "FX-2026-0100"
 
 
 @pytest.mark.parametrize(("syntax", "label"), [("ubl", "UBL"), ("cii", "CII")])
