@@ -11,9 +11,10 @@ with ``transaction.on_commit``, so nothing is sent for a transition that rolls b
 chunk of ``CHUNK`` invoices, one ``SELECT … FOR UPDATE`` ordered by id (two workers lock in the
 same order, so they never deadlock), the same checks per invoice as the single path (the same
 functions: ``_check`` asks the table, the rights and the motif rule, ``_stage`` sets the status,
-the dates, the payment clock and builds the event), then one bulk UPDATE of the changed invoices,
-one bulk INSERT of their events and one set of callbacks after the commit (one figures version
-replaced per supplier, the notifications, the routing). What the checks read (a motif, a user's
+the dates, the payment clock and builds the event), then one UPDATE per set of values written
+(one for a bulk action, whose invoices all get the same status and instant), one INSERT of the
+events and one set of callbacks after the commit (one figures version replaced per supplier, the
+notifications, the routing). What the checks read (a motif, a user's
 right on a structure, a recipient's payment delay) is read once per chunk (``_Lookups``).
 
 A repeated delivery (the invoice is already in the target status) returns ``None``: no event, no
@@ -444,7 +445,8 @@ def invoice_transitions(changes: Sequence[Change]) -> list[Outcome]:
     """Fire many transitions, ``CHUNK`` invoices per statement; one ``Outcome`` per change, in order.
 
     Each change is checked and written exactly as ``invoice_transition`` would (same rules, same
-    fields, same event, same callbacks after the commit); a refused change writes nothing and
+    fields, same event, the same work after the commit, the notifications of the chunk published
+    together); the changes of a chunk share one instant. A refused change writes nothing and
     does not stop the others. Two changes of one invoice apply in order, the second seeing the
     first's status. Runs in the caller's transaction if there is one (no savepoint: a database
     error rolls the caller's work back with it), else each chunk in its own; a database error
