@@ -20,7 +20,11 @@ once the lease runs out. We chose that over at-most-once (mark sent before sendi
 activation link or a lost rejection notice costs more than a rare duplicate, and the window is the
 few milliseconds between the server's "250 OK" and our UPDATE. Each row has a stable Message-ID,
 so such a duplicate is the same message for mail clients that deduplicate. Every other
-duplication (a task delivered twice, two sweepers) is excluded by the claim.
+duplication (a task delivered twice, two sweepers) is excluded by the claim. A worker sending many
+rows it wrote itself (``outbox_deliver_many``, the invoice notifications) claims, sends over one
+connection and marks "sent" ``DELIVER_GROUP`` rows at a time: there the window is the sending of
+one group (a worker killed in the middle of a group sends its already sent messages again once
+the lease runs out), and a group sends nothing after half its lease.
 
 Failures. An error while sending is recorded (``last_error``) and the row waits
 OUTBOX_RETRY_BASE_SECONDS × 2^(attempts - 1) (at most OUTBOX_RETRY_MAX_SECONDS) for the sweeper;
@@ -30,6 +34,7 @@ operator (``manage.py outbox retry``, or "Renvoyer" in the admin).
 
 import hashlib
 import logging
+import time
 import uuid
 from datetime import timedelta
 from email.utils import parseaddr
@@ -46,12 +51,8 @@ logger = logging.getLogger(__name__)
 LAST_ERROR_MAX_LENGTH = 2000
 
 
-def outbox_write(*, message: EmailMessage, idempotency_key: str | None = None) -> tuple[OutboxEmail, bool]:
-    """Write ``message`` as a pending row (in the caller's transaction); returns (row, created).
-
-    With an ``idempotency_key`` already used, the existing row is returned and nothing is written:
-    a caller that may run twice (a task) gives a key derived from what it tells.
-    """
+def _row_fields(message: EmailMessage) -> dict:
+    """The columns of the row that keeps ``message``."""
     if message.attachments:
         raise ValueError("Les pièces jointes ne passent pas par la boîte d'envoi.")
     html = ""
@@ -62,7 +63,7 @@ def outbox_write(*, message: EmailMessage, idempotency_key: str | None = None) -
     body = message.body or ""
     if message.content_subtype == "html" and not html:
         html, body = body, ""
-    fields = {
+    return {
         "to": list(message.to),
         "cc": list(message.cc),
         "bcc": list(message.bcc),
@@ -74,9 +75,23 @@ def outbox_write(*, message: EmailMessage, idempotency_key: str | None = None) -
         "headers": {str(k): str(v) for k, v in message.extra_headers.items()},
         "next_attempt_at": timezone.now() + timedelta(seconds=settings.OUTBOX_SWEEP_AFTER_SECONDS),
     }
+
+
+def outbox_write(*, message: EmailMessage, idempotency_key: str | None = None) -> tuple[OutboxEmail, bool]:
+    """Write ``message`` as a pending row (in the caller's transaction); returns (row, created).
+
+    With an ``idempotency_key`` already used, the existing row is returned and nothing is written:
+    a caller that may run twice (a task) gives a key derived from what it tells.
+    """
+    fields = _row_fields(message)
     if idempotency_key is None:
         return OutboxEmail.objects.create(**fields), True
     return OutboxEmail.objects.get_or_create(idempotency_key=idempotency_key, defaults=fields)
+
+
+def outbox_write_many(*, messages: list[EmailMessage]) -> list[OutboxEmail]:
+    """Write ``messages`` as pending rows in one INSERT (in the caller's transaction), in order."""
+    return OutboxEmail.objects.bulk_create([OutboxEmail(**_row_fields(message)) for message in messages])
 
 
 def message_id(row: OutboxEmail) -> str:
@@ -120,32 +135,74 @@ def lease_is_free(now) -> Q:
 def outbox_claim(outbox_id: int) -> str | None:
     """Take the row for this worker (committed at once outside a transaction); its claim token, or
     None when it is sent, failed, unknown or leased by someone else."""
+    token, claimed = _claim([outbox_id])
+    return token if claimed else None
+
+
+def _claim(ids: list[int]) -> tuple[str, int]:
+    """Take those of the rows that are free (pending, no lease running) in one UPDATE; the token
+    the taken rows now carry, and how many were taken."""
     token = uuid.uuid4().hex
     now = timezone.now()
     lease_end = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
-    claimed = (
-        OutboxEmail.objects.filter(lease_is_free(now), pk=outbox_id, state=OutboxState.PENDING)
-        # If this worker dies, the row is due again once the lease has run out.
-        .update(claimed_until=lease_end, next_attempt_at=lease_end, claim_token=token, attempts=F("attempts") + 1)
+    # If this worker dies, the rows are due again once the lease has run out.
+    claimed = OutboxEmail.objects.filter(lease_is_free(now), pk__in=ids, state=OutboxState.PENDING).update(
+        claimed_until=lease_end, next_attempt_at=lease_end, claim_token=token, attempts=F("attempts") + 1
     )
-    return token if claimed else None
+    return token, claimed
 
 
 def outbox_deliver(outbox_id: int) -> str:
     """Claim, send and mark one row: returns "sent", "retry" (error recorded, due again later),
     "failed" (last attempt) or "skipped" (nothing to do: already sent, failed, or being sent)."""
-    token = outbox_claim(outbox_id)
-    if token is None:
-        return "skipped"
-    row = OutboxEmail.objects.get(pk=outbox_id)
+    return outbox_deliver_many([outbox_id])[0]
+
+
+# Rows claimed, sent over one connection and marked sent together by ``outbox_deliver_many``.
+DELIVER_GROUP = 20
+
+
+def outbox_deliver_many(ids: list[int]) -> list[str]:
+    """``outbox_deliver`` for many rows (a worker sending what it wrote), ``DELIVER_GROUP`` at a
+    time: one UPDATE claims the group, one SELECT reads it, its messages go through one connection
+    to the server, one UPDATE marks those sent; a failure is recorded for its row only. A worker
+    killed in the middle of a group sends again, once the lease has run out, the messages of that
+    group it had sent (at least once: see the module's docstring). A group never sends after half
+    its lease: the rest waits for the sweeper. Returns the outcome of each id, in order."""
+    outcomes: list[str] = []
+    connection = get_connection()
     try:
-        message_from_row(row).send()
-    except Exception as exc:  # noqa: BLE001 - any sending error is recorded and retried, never lost
-        return _record_failure(row, token, exc)
-    OutboxEmail.objects.filter(pk=outbox_id).update(
-        state=OutboxState.SENT, sent_at=timezone.now(), claimed_until=None, claim_token="", last_error=""
-    )
-    return "sent"
+        for start in range(0, len(ids), DELIVER_GROUP):
+            outcomes += _deliver_group(ids[start : start + DELIVER_GROUP], connection)
+    finally:
+        connection.close()
+    return outcomes
+
+
+def _deliver_group(ids: list[int], connection) -> list[str]:
+    claimed_at = time.monotonic()
+    token, claimed = _claim(ids)
+    rows = {row.pk: row for row in OutboxEmail.objects.filter(pk__in=ids, claim_token=token)} if claimed else {}
+    outcomes, sent = [], []
+    for pk in ids:
+        row = rows.get(pk)
+        if row is None or time.monotonic() - claimed_at > settings.OUTBOX_LEASE_SECONDS / 2:
+            outcomes.append("skipped")
+            continue
+        try:
+            connection.open()  # kept open for the next messages (a no-op once open)
+            message_from_row(row, connection=connection).send()
+        except Exception as exc:  # noqa: BLE001 - any sending error is recorded and retried, never lost
+            connection.close()  # a fresh connection for the next message
+            outcomes.append(_record_failure(row, token, exc))
+            continue
+        sent.append(pk)
+        outcomes.append("sent")
+    if sent:
+        OutboxEmail.objects.filter(pk__in=sent).update(
+            state=OutboxState.SENT, sent_at=timezone.now(), claimed_until=None, claim_token="", last_error=""
+        )
+    return outcomes
 
 
 def _record_failure(row: OutboxEmail, token: str, exc: BaseException) -> str:

@@ -41,6 +41,13 @@ def email_enqueue(*, message: EmailMessage, idempotency_key: str | None = None, 
     return row
 
 
+def emails_write_for_caller(*, messages: list[EmailMessage]) -> list[OutboxEmail]:
+    """``email_enqueue(by_caller=True)`` for many messages at once: one INSERT, no task; the
+    calling worker sends the rows once its transaction commits (``outbox.outbox_deliver_many``),
+    and ``accounts.sweep_outbox`` hands them on if it dies first."""
+    return outbox.outbox_write_many(messages=messages)
+
+
 @dataclass
 class OutboxRetryReport:
     """What ``outbox_retry`` did, by row id."""

@@ -5,8 +5,8 @@ At 1,000,000 invoices a supplier owning 200,000 has about 165,000 invoices sent 
 Tableau de bord aggregates all of them (an index-only scan, ~150 ms on PostgreSQL) and the Liste
 fiscale of a month joins ~15,000 invoices to their VAT lines (~200 ms). Those figures only change
 when one of the supplier's invoices changes status (sending included): every status change goes
-through ``lifecycle.apply_transition``, which calls ``invalidate(supplier_id)`` once the
-transaction is committed. Each supplier has a *version* in the cache; the figures are stored under
+through ``lifecycle`` (``apply_transition``, ``invoice_transitions``), which calls
+``invalidate_many`` with the suppliers of the transaction's transitions once it is committed. Each supplier has a *version* in the cache; the figures are stored under
 a key holding that version, so invalidating is replacing one small key, and the old figures are
 never read again (they expire).
 
@@ -76,7 +76,15 @@ def cached(supplier_id: int, name: str, params: tuple, compute):
 
 def invalidate(supplier_id: int) -> None:
     """The supplier's figures are out of date (one of its invoices changed)."""
-    cache.delete(VERSION_KEY.format(supplier_id))
+    invalidate_many([supplier_id])
+
+
+def invalidate_many(supplier_ids) -> None:
+    """The figures of these suppliers are out of date: one version replaced per supplier, in one
+    call to the cache (a chunk of staff transitions, ``lifecycle.invoice_transitions``)."""
+    keys = [VERSION_KEY.format(pk) for pk in dict.fromkeys(supplier_ids)]
+    if keys:
+        cache.delete_many(keys)
 
 
 def invalidate_all() -> None:

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import email_enqueue
+from accounts.services import email_enqueue, emails_write_for_caller
 from chorus import formats
 from chorus.links import absolute_url
 from invoices import workflow
@@ -31,20 +31,35 @@ def invoice_url(invoice: Invoice) -> str:
 
 def invoice_recipients(invoice: Invoice) -> list[User]:
     """The people to tell about ``invoice``, deduplicated by notification address."""
-    members = access.active_members(invoice.supplier_id)
-    opted_in = {m.user_id for m in members if m.notify_invoice_events}
-    active = {m.user_id for m in members}
-    user_ids = set(opted_in)
-    if invoice.sent_by_id and invoice.sent_by_id in active:
-        user_ids.add(invoice.sent_by_id)
-    users = User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk")
-    seen: set[str] = set()
-    result = []
-    for user in users:
-        address = (user.notification_email or "").strip().lower()
-        if address and address not in seen:
-            seen.add(address)
-            result.append(user)
+    return recipients_by_invoice([invoice])[invoice.pk]
+
+
+def recipients_by_invoice(invoices: list[Invoice]) -> dict[int, list[User]]:
+    """``invoice_recipients`` of each invoice, by invoice id, in two queries for all of them (the
+    active members of their suppliers, then the users)."""
+    members: dict[int, list] = {}
+    for membership in access.active_members_of({invoice.supplier_id for invoice in invoices}):
+        members.setdefault(membership.structure_id, []).append(membership)
+    wanted: dict[int, set[int]] = {}
+    for invoice in invoices:
+        of_supplier = members.get(invoice.supplier_id, [])
+        user_ids = {m.user_id for m in of_supplier if m.notify_invoice_events}
+        if invoice.sent_by_id and invoice.sent_by_id in {m.user_id for m in of_supplier}:
+            user_ids.add(invoice.sent_by_id)
+        wanted[invoice.pk] = user_ids
+    every_id = set().union(*wanted.values()) if wanted else set()
+    users = list(User.objects.filter(pk__in=every_id, is_active=True).order_by("pk")) if every_id else []
+    result: dict[int, list[User]] = {}
+    for invoice in invoices:
+        seen: set[str] = set()
+        result[invoice.pk] = []
+        for user in users:
+            if user.pk not in wanted[invoice.pk]:
+                continue
+            address = (user.notification_email or "").strip().lower()
+            if address and address not in seen:
+                seen.add(address)
+                result[invoice.pk].append(user)
     return result
 
 
@@ -64,9 +79,12 @@ def _message(*, template: str, user, context: dict) -> EmailMessage:
     return EmailMessage(subject=subject, body=body, to=[user.notification_email])
 
 
-def event_messages(event: InvoiceEvent) -> list[EmailMessage]:
-    """The e-mails for one event; the subject names the invoice and its new status."""
+def event_messages(event: InvoiceEvent, *, recipients: list[User] | None = None) -> list[EmailMessage]:
+    """The e-mails for one event; the subject names the invoice and its new status. ``recipients``:
+    its ``invoice_recipients``, when the caller read them for many events at once."""
     invoice = event.invoice
+    if recipients is None:
+        recipients = invoice_recipients(invoice)
     context = {
         "event": event,
         "invoice": invoice,
@@ -76,7 +94,7 @@ def event_messages(event: InvoiceEvent) -> list[EmailMessage]:
         "invoice_url": invoice_url(invoice),
         "amount_ttc": formats.money(invoice.amount_ttc),
     }
-    return [_message(template="event", user=user, context=context) for user in invoice_recipients(invoice)]
+    return [_message(template="event", user=user, context=context) for user in recipients]
 
 
 def reminder_messages(invoice: Invoice, *, days: int) -> list[EmailMessage]:
@@ -99,8 +117,9 @@ def send(messages: list[EmailMessage]) -> int:
 
 
 def write(messages: list[EmailMessage]) -> list[int]:
-    """Write the e-mails to the outbox for the calling worker to send after its commit; their ids."""
-    return [email_enqueue(message=message, by_caller=True).pk for message in messages]
+    """Write the e-mails to the outbox for the calling worker to send after its commit, in one
+    INSERT; their ids."""
+    return [row.pk for row in emails_write_for_caller(messages=messages)]
 
 
 # --- Daily digest -----------------------------------------------------------------------------

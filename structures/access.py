@@ -75,6 +75,13 @@ def active_members(structure) -> QuerySet[Membership]:
     return Membership.objects.filter(structure_id=_structure_id(structure), status=MembershipStatus.ACTIVE)
 
 
+def active_members_of(structures) -> QuerySet[Membership]:
+    """The active memberships of several structures at once (the same rule, one query)."""
+    return Membership.objects.filter(
+        structure_id__in=[_structure_id(s) for s in structures], status=MembershipStatus.ACTIVE
+    )
+
+
 # --- Gestionnaires principaux -----------------------------------------------------------------
 
 

@@ -161,7 +161,7 @@ def test_a_second_delivery_sends_nothing(invoice, django_capture_on_commit_callb
 
 def test_a_broker_failure_releases_the_event_for_a_retry(invoice, django_capture_on_commit_callbacks):
     event = invoice_transition(invoice=invoice, transition="service_fait", actor=Actor.RECIPIENT)
-    with mock.patch("invoices.notifications.email_enqueue", side_effect=BrokerError("down")):
+    with mock.patch("invoices.notifications.emails_write_for_caller", side_effect=BrokerError("down")):
         with pytest.raises(BrokerError):
             tasks.notify_invoice_event(event.pk)
     event.refresh_from_db()

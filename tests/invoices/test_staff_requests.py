@@ -76,11 +76,14 @@ def test_a_transient_error_leaves_the_request_pending_for_a_retry(agent, ministr
     batch = services.transition_requests_create(
         invoice_ids=[invoice.pk], transition=workflow.TRANSITIONS["service_fait"], user=agent
     )
-    with mock.patch("invoices.services.staff_requests.invoice_transition", side_effect=OperationalError("lost")):
+    # The database is lost once the transition is written, before its outcome: both roll back.
+    with mock.patch("invoices.services.staff_requests._record", side_effect=OperationalError("lost")):
         with pytest.raises(OperationalError):
             services.transition_requests_process(batch=batch)
     row = TransitionRequest.objects.get()
     assert (row.state, row.attempts) == (State.PENDING, 0)
+    invoice.refresh_from_db()
+    assert invoice.status == Status.MISE_A_DISPOSITION and not invoice.events.exists()
     assert services.transition_requests_process(batch=batch) == {State.APPLIED: 1}
 
 
