@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from invoices import selectors, workflow
-from invoices.admin._common import is_financial_staff, status_with_code
+from invoices.admin._common import is_financial_staff, staff_recipient_ids, status_with_code
 from invoices.admin.actions import TransitionActions, make_action
 from invoices.admin.filters import RecipientFilter, SentAtFilter, ServiceFilter, StatusFilter, SupplierFilter
 from invoices.admin.history import InvoiceEventInline
@@ -203,7 +203,11 @@ class InvoiceAdmin(TransitionActions, admin.ModelAdmin):
     # --- Scope and permissions
 
     def get_queryset(self, request):
-        invoices = selectors.invoices_for_recipient_staff(request.user, super().get_queryset(request))
+        invoices = selectors.invoices_for_recipient_staff(
+            request.user,
+            super().get_queryset(request),
+            recipient_ids=None if request.user.is_superuser else staff_recipient_ids(request),
+        )
         match = getattr(request, "resolver_match", None)
         if match is not None and match.url_name == "invoices_invoice_changelist":
             invoices = invoices.select_related(*self.list_select_related).only(*self.LIST_COLUMNS)

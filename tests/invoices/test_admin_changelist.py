@@ -23,6 +23,7 @@ def agent_client(client):
     MembershipFactory(user=user, structure=ministry)
     client.force_login(user)
     client.ministry = ministry
+    client.session_user = user
     return client
 
 
@@ -174,3 +175,27 @@ def test_row_links_keep_the_filters_without_resolving_each_link(agent_client, mo
     assert len(calls) < 5  # not one per row
     # Without filters, plain links.
     assert f'href="{change}"' in agent_client.get(URL).content.decode()
+
+
+def structure_queries(queries) -> list[str]:
+    return [q["sql"] for q in queries if 'FROM "structures_structure"' in q["sql"]]
+
+
+@pytest.mark.parametrize("params", [{}, {"service": "1"}, {"destinataire": "ID"}])
+def test_the_recipients_are_read_once_per_page(agent_client, params):
+    """The access check, the scope, the recipient filter's and the code service filter's choices
+    share one reading of the agent's recipients (issue 9: four queries before)."""
+    other = StructureFactory(public=True)
+    MembershipFactory(user=agent_client.session_user, structure=other)
+    received(agent_client.ministry, 2)
+    received(other, 1)
+    params = {k: str(agent_client.ministry.pk) if v == "ID" else v for k, v in params.items()}
+    with CaptureQueriesContext(connection) as queries:
+        response = agent_client.get(URL, params)
+    assert response.status_code == 200
+    assert len(structure_queries(queries.captured_queries)) == 1
+    services = [q["sql"] for q in queries.captured_queries if 'FROM "structures_service"' in q["sql"]]
+    assert len(services) == 1 and "SELECT" not in services[0].split("WHERE", 1)[1]
+    choices = response.context["cl"].filter_specs[1].lookup_choices
+    assert {pk for pk, _label in choices} == {str(agent_client.ministry.pk), str(other.pk)}
+    assert response.context["cl"].result_count == (3 if "destinataire" not in params else 2)
