@@ -199,3 +199,36 @@ def test_the_recipients_are_read_once_per_page(agent_client, params):
     choices = response.context["cl"].filter_specs[1].lookup_choices
     assert {pk for pk, _label in choices} == {str(agent_client.ministry.pk), str(other.pk)}
     assert response.context["cl"].result_count == (3 if "destinataire" not in params else 2)
+
+
+def count_queries(queries) -> list[str]:
+    return [s for s in invoice_queries(queries.captured_queries) if "COUNT(" in s]
+
+
+def test_the_capped_count_is_kept_a_minute_for_the_same_list(agent_client, client, settings):
+    """``CAPPED_COUNT_SECONDS``: the same user's list with the same filters and search is not
+    counted again (another page or order is the same list); its rows are always read."""
+    assert settings.CAPPED_COUNT_SECONDS == 60
+    received(agent_client.ministry, 3)
+    with CaptureQueriesContext(connection) as queries:
+        assert agent_client.get(URL).context["cl"].result_count == 3
+    assert len(count_queries(queries)) == 1
+    received(agent_client.ministry, 1)
+    for params in [{}, {"o": "3"}, {"p": "1"}]:
+        with CaptureQueriesContext(connection) as queries:
+            response = agent_client.get(URL, params)
+        assert count_queries(queries) == []
+        assert response.context["cl"].result_count == 3  # up to a minute old
+        assert len(response.context["cl"].result_list) == 4  # the rows are not
+    with CaptureQueriesContext(connection) as queries:  # another list: counted
+        assert agent_client.get(URL, {"q": "F-"}).context["cl"].result_count == 4
+    assert len(count_queries(queries)) == 1
+    colleague = UserFactory(staff=True)  # another user: their own count
+    MembershipFactory(user=colleague, structure=agent_client.ministry)
+    client_b = type(client)()
+    client_b.force_login(colleague)
+    assert client_b.get(URL).context["cl"].result_count == 4
+    settings.CAPPED_COUNT_SECONDS = 0
+    with CaptureQueriesContext(connection) as queries:
+        assert agent_client.get(URL).context["cl"].result_count == 4
+    assert len(count_queries(queries)) == 1
