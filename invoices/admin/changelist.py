@@ -23,8 +23,11 @@ Django's own ``result_list``.
 """
 
 import datetime
+import functools
 from html import escape
+from operator import attrgetter
 
+from django.conf import settings
 from django.contrib.admin import ModelAdmin
 from django.contrib.admin.templatetags.admin_list import ResultList, result_headers
 from django.contrib.admin.templatetags.admin_list import result_list as django_result_list
@@ -34,9 +37,10 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch
-from django.utils import formats, timezone
-from django.utils.html import conditional_escape
+from django.utils import dateformat, formats, numberformat, timezone
+from django.utils.dates import MONTHS
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 # Placeholders for what differs between rows in markup rendered once per page: not changed by
 # HTML escaping nor URL quoting, and nothing a URL or a translation contains.
@@ -105,10 +109,17 @@ def _cells(cl) -> list | None:
     return cells
 
 
+def _escape(text) -> str:
+    """``conditional_escape`` (the same text), without its lazy-string wrapper and ``SafeString``
+    for each cell: safe markup as it is, anything else ``html.escape``d."""
+    html = getattr(text, "__html__", None)
+    return html() if html is not None else escape(str(text))
+
+
 def _plain_cell(value):
     def cell(result):
         classes, text = value(result)
-        return f"<td{classes}>{conditional_escape(text)}</td>"
+        return f"<td{classes}>{_escape(text)}</td>"
 
     return cell
 
@@ -116,7 +127,7 @@ def _plain_cell(value):
 def _linked_cell(tag, value, link):
     def cell(result):
         classes, text = value(result)
-        return f"<{tag}{classes}>{link(result, conditional_escape(text))}</{tag}>"
+        return f"<{tag}{classes}>{link(result, _escape(text))}</{tag}>"
 
     return cell
 
@@ -153,14 +164,13 @@ def _value_function(cl, name: str, empty):
         return None
     empty_values = field.empty_values
     if isinstance(field, models.DateTimeField):
-        return _converted(name, empty_values, empty, nowrap, lambda v: formats.localize(timezone.template_localtime(v)))
+        return _converted(name, empty_values, empty, nowrap, datetime_format_function())
     if isinstance(field, (models.DateField, models.TimeField)):
         return _converted(name, empty_values, empty, nowrap, formats.localize)
     if isinstance(field, models.DecimalField):
-        places = field.decimal_places
-        return _converted(name, empty_values, empty, base, lambda v: formats.number_format(v, places))
+        return _converted(name, empty_values, empty, base, number_format_function(field.decimal_places))
     if isinstance(field, (models.IntegerField, models.FloatField)):
-        return _converted(name, empty_values, empty, base, formats.number_format)
+        return _converted(name, empty_values, empty, base, number_format_function(None))
     if type(field) in (models.CharField, models.TextField, models.SlugField, models.EmailField):
 
         def text(result):
@@ -263,3 +273,70 @@ def _link_function(cl):
         return f'<a href="{head}{int(getattr(result, pk_attname))}{tail}">{text}</a>'
 
     return link
+
+
+def number_format_function(decimal_pos):
+    """``formats.number_format(value, decimal_pos)`` with the language's separators and grouping
+    read once (Django reads the language and three formats again for each value)."""
+    lang = get_language()
+    return functools.partial(
+        numberformat.format,
+        decimal_sep=formats.get_format("DECIMAL_SEPARATOR", lang, use_l10n=True),
+        decimal_pos=decimal_pos,
+        grouping=formats.get_format("NUMBER_GROUPING", lang, use_l10n=True),
+        thousand_sep=formats.get_format("THOUSAND_SEPARATOR", lang, use_l10n=True),
+        force_grouping=False,
+        use_l10n=True,
+    )
+
+
+# The format characters written here, as ``DateFormat`` writes them: (printf spec, value).
+_DATETIME_SPECS = {
+    "d": ("%02d", attrgetter("day")),
+    "j": ("%d", attrgetter("day")),
+    "m": ("%02d", attrgetter("month")),
+    "n": ("%d", attrgetter("month")),
+    "Y": ("%04d", attrgetter("year")),
+    "y": ("%02d", lambda value: value.year % 100),
+    "H": ("%02d", attrgetter("hour")),
+    "G": ("%d", attrgetter("hour")),
+    "i": ("%02d", attrgetter("minute")),
+    "s": ("%02d", attrgetter("second")),
+    "F": ("%s", None),  # the month's name, translated once
+}
+
+
+def datetime_format_function():
+    """``formats.localize(timezone.template_localtime(value))`` for a datetime, as the admin
+    writes it: in the current time zone, in the language's ``DATETIME_FORMAT``. The format is
+    parsed once (Django builds a ``DateFormat``, checks the time zone's ambiguity and splits the
+    format again for each value) into one printf pattern; a format using a character not in
+    ``_DATETIME_SPECS`` is left to Django."""
+    fmt = str(formats.get_format("DATETIME_FORMAT"))
+    months = {number: str(name) for number, name in MONTHS.items()}
+    pattern, getters = [], []
+    for i, piece in enumerate(dateformat.re_formatchars.split(fmt)):
+        if i % 2:
+            if piece not in _DATETIME_SPECS:
+                return _django_datetime
+            spec, getter = _DATETIME_SPECS[piece]
+            pattern.append(spec)
+            getters.append(getter or (lambda value: months[value.month]))
+        elif piece:
+            pattern.append(dateformat.re_escaped.sub(r"\1", piece).replace("%", "%%"))
+    pattern = "".join(pattern)
+    convert = settings.USE_TZ
+    zone = timezone.get_current_timezone()
+
+    def format_datetime(value):
+        if not isinstance(value, datetime.datetime):
+            return _django_datetime(value)
+        if convert and value.utcoffset() is not None and getattr(value, "convert_to_local_time", True):
+            value = value.astimezone(zone)
+        return pattern % tuple([getter(value) for getter in getters])
+
+    return format_datetime
+
+
+def _django_datetime(value):
+    return formats.localize(timezone.template_localtime(value))

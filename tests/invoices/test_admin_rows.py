@@ -191,3 +191,59 @@ def test_an_overridden_action_checkbox_falls_back(agent_client, invoices, monkey
     monkeypatch.setattr(InvoiceAdmin, "action_checkbox", lambda self, obj: admin.ModelAdmin.action_checkbox(self, obj))
     response = agent_client.get(URL)
     assert changelist.rows(response.context["cl"]) is None
+
+
+DATETIMES = [
+    *(datetime.datetime(2026, month, 1 + month, month, 4 * month, 7, tzinfo=datetime.UTC) for month in range(1, 13)),
+    datetime.datetime(2026, 3, 29, 0, 59, tzinfo=datetime.UTC),  # the hour skipped in Paris
+    datetime.datetime(2026, 3, 29, 1, 0, tzinfo=datetime.UTC),
+    datetime.datetime(2026, 10, 25, 0, 30, tzinfo=datetime.UTC),  # the hour repeated in Paris
+    datetime.datetime(2026, 10, 25, 1, 30, tzinfo=datetime.UTC),
+    datetime.datetime(999, 12, 31, 23, 59, tzinfo=datetime.UTC),
+]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("zone", ["Europe/Paris", "America/Cayenne", "UTC"])
+@pytest.mark.parametrize(
+    "fmt",
+    [None, "d/m/Y H:i:s", r"j \d\e F Y \à G\hi", "y-n-j % G", "D j M Y"],  # D and M: left to Django
+)
+def test_datetimes_are_written_as_django_writes_them(monkeypatch, lang, zone, fmt):
+    from django.utils import formats, timezone, translation
+
+    if fmt is not None:
+        get_format = formats.get_format
+        monkeypatch.setattr(
+            formats,
+            "get_format",
+            lambda name, *a, **kw: fmt if name == "DATETIME_FORMAT" else get_format(name, *a, **kw),
+        )
+    with translation.override(lang), timezone.override(zone):
+        write = changelist.datetime_format_function()
+        for value in DATETIMES:
+            assert write(value) == formats.localize(timezone.template_localtime(value))
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("grouping", [False, True])
+def test_numbers_are_written_as_django_writes_them(settings, lang, grouping):
+    from django.utils import formats, translation
+
+    settings.USE_THOUSAND_SEPARATOR = grouping
+    values = [
+        Decimal("0"),
+        Decimal("-0.05"),
+        Decimal("1234567.891"),
+        Decimal("0.001"),
+        Decimal("1E+3"),
+        Decimal("-999.5"),
+    ]
+    with translation.override(lang):
+        for places in (2, 0):
+            write = changelist.number_format_function(places)
+            assert [write(v) for v in values] == [formats.number_format(v, places) for v in values]
+        write = changelist.number_format_function(None)
+        assert [write(v) for v in [0, -12, 1234567, 3.25]] == [
+            formats.number_format(v) for v in [0, -12, 1234567, 3.25]
+        ]
