@@ -39,7 +39,7 @@ from django.db import models
 from django.urls import NoReverseMatch
 from django.utils import dateformat, formats, numberformat, timezone
 from django.utils.dates import MONTHS
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 # Placeholders for what differs between rows in markup rendered once per page: not changed by
@@ -73,7 +73,8 @@ def rows(cl) -> list | None:
     cells = _cells(cl)
     if cells is None:
         return None
-    return [mark_safe("".join([cell(result) for cell in cells])) for result in cl.result_list]
+    # SafeString(…) is mark_safe(…) of a str, without its lazy-string wrapper.
+    return [SafeString("".join([cell(result) for cell in cells])) for result in cl.result_list]
 
 
 def _cells(cl) -> list | None:
@@ -208,8 +209,8 @@ def _admin_value_function(cl, name, empty, base, nowrap):
 
     def value(result):
         value = method(result)
-        if isinstance(value, str) and value.strip() == "":
-            value = ""
+        if isinstance(value, str) and not boolean:  # display_for_value's answer for a text
+            return base, value if value.strip() else empty
         classes = nowrap if isinstance(value, (datetime.date, datetime.time)) else base
         return classes, display_for_value(value, empty, boolean)
 
@@ -240,7 +241,7 @@ def _checkbox_function(model_admin, method):
     classes = _classes("action-checkbox")
 
     def value(result):
-        return classes, mark_safe(pattern.format(escape(str(result.pk)), escape(str(result))))
+        return classes, SafeString(pattern.format(escape(str(result.pk)), escape(str(result))))
 
     return value
 

@@ -12,6 +12,7 @@ from django.contrib.admin.templatetags import admin_list
 from django.contrib.admin.views.main import ChangeList
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from invoices.admin import changelist
 from invoices.admin.invoice import InvoiceAdmin
@@ -138,6 +139,15 @@ def _payable(self, invoice):
     return invoice.status == Status.MISE_EN_PAIEMENT if invoice.amount_ttc is not None else None
 
 
+@admin.display(description="note")
+def _note(self, invoice):
+    if invoice.amount_ttc is None:
+        return "   "  # blank: the empty value display
+    if invoice.status == Status.SUSPENDUE:
+        return mark_safe("<b>à compléter</b>")  # safe markup, as it is
+    return "a < b & c"
+
+
 @admin.display(description="jour d'envoi", empty_value="(jamais)")
 def _sent_day(self, invoice):
     return invoice.sent_at.date() if invoice.sent_at else None
@@ -148,13 +158,14 @@ def _sent_day(self, invoice):
     [
         (["number", "invoice_date", "sent_at", "amount_ttc", "supplier", "recipient_service"], None),  # no link
         (["number", "sent_at", "amount_ttc"], ["sent_at"]),  # a link in a td
-        (["identifier", "payable", "sent_day", "status_display"], ["identifier", "sent_day"]),
+        (["identifier", "payable", "sent_day", "note", "status_display"], ["identifier", "sent_day"]),
         (["number", "identifier"], []),  # Django links the first column
     ],
 )
 def test_other_columns_and_links_are_djangos_too(agent_client, invoices, monkeypatch, columns, links):
     monkeypatch.setattr(InvoiceAdmin, "payable", _payable, raising=False)
     monkeypatch.setattr(InvoiceAdmin, "sent_day", _sent_day, raising=False)
+    monkeypatch.setattr(InvoiceAdmin, "note", _note, raising=False)
     monkeypatch.setattr(InvoiceAdmin, "list_display", columns)
     monkeypatch.setattr(InvoiceAdmin, "list_display_links", links)
     monkeypatch.setattr(InvoiceAdmin, "LIST_COLUMNS", [*InvoiceAdmin.LIST_COLUMNS, "invoice_date"])
