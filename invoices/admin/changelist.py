@@ -4,15 +4,20 @@ Django writes each cell of a changelist through ``admin_list.items_for_result``:
 lookup, ``display_for_field``, two ``format_html``, the empty value display and the column classes
 computed again; per row the change URL reversed (twice here: two link columns) and the action
 checkbox rendered through the form widget templates. For the 50 rows of an agent's page that was
-two thirds of the page's CPU time.
+over 40 % of the page's CPU time (the rows and their template: 32 ms of ~75 on the profiling
+machine, 3.9 ms once written here).
 
 ``result_list(cl)`` gives the context of Django's ``change_list_results.html`` (same template, same
 headers from ``admin_list.result_headers``) whose rows are written here: what does not change from
 one row to the next (a column's classes, its link tag, its empty value display, the change URL with
 the list's filters around the pk, the checkbox markup rendered once by ``action_checkbox`` itself)
-is worked out once per page, each row is then a few string joins and the same conversions Django
-applies (``formats.number_format``, ``formats.localize``, ``conditional_escape``). The markup is
-exactly Django's (``tests/invoices/test_admin_rows.py`` compares both, byte for byte).
+is worked out once per page, each row is then a few string joins and the conversions Django
+applies, with what they look up for each value looked up once per page: the language's separators
+for ``formats.number_format`` (``number_format_function``), the ``DATETIME_FORMAT`` of
+``formats.localize`` parsed into one printf pattern (``datetime_format_function``; a format
+character it does not know is left to Django), ``html.escape`` for ``conditional_escape``. The
+markup is exactly Django's (``tests/invoices/test_admin_rows.py`` compares pages and rows byte for
+byte, and each conversion with Django's).
 
 Only what this module knows is written this way: the action checkbox, model fields of the types
 below (no choices), foreign keys, ``ModelAdmin`` methods; links when the changelist's

@@ -258,3 +258,34 @@ def test_numbers_are_written_as_django_writes_them(settings, lang, grouping):
         assert [write(v) for v in [0, -12, 1234567, 3.25]] == [
             formats.number_format(v) for v in [0, -12, 1234567, 3.25]
         ]
+
+
+def test_sorting_pages_search_and_an_action_from_the_written_rows(agent_client, ministry, monkeypatch, motifs):
+    """Through the page as an agent uses it: the header's sort link, the next page, the search,
+    then an action on the rows ticked in the written checkboxes."""
+    from invoices.models import TransitionRequest
+
+    monkeypatch.setattr(InvoiceAdmin, "list_per_page", 2)
+    for number in ["C-3", "A-1", "E-5", "B-2", "D-4"]:
+        InvoiceFactory(sent=True, recipient=ministry, status=Status.MISE_A_DISPOSITION, number=number)
+
+    def numbers(content):
+        return re.findall(r'<td class="field-number"><a href="[^"]+">([^<]+)</a></td>', content)
+
+    content = page(agent_client)
+    header = re.search(r'<th scope="col" class="[^"]*column-number[^"]*">.*?</th>', content, re.DOTALL).group(0)
+    sort = re.search(r'<div class="text"><a href="\?([^"]+)">', header).group(1)  # the header's link
+    sort = dict(pair.split("=") for pair in sort.split("&amp;"))
+    assert sort["o"].startswith("2")  # the number column first
+    first = page(agent_client, sort)
+    assert numbers(first) == ["A-1", "B-2"]
+    assert numbers(page(agent_client, {**sort, "p": "2"})) == ["C-3", "D-4"]
+    assert numbers(page(agent_client, {"o": "-2", "p": "3"})) == ["A-1"]
+    assert numbers(page(agent_client, {"q": "D-4"})) == ["D-4"]
+    ticked = re.findall(r'name="_selected_action" value="(\d+)" class="action-select"', first)
+    assert len(ticked) == 2
+    response = agent_client.post(
+        URL + "?o=2", {"action": "transition_prendre_en_compte", "_selected_action": ticked, "index": "0"}
+    )
+    assert response.status_code == 302
+    assert sorted(str(pk) for pk in TransitionRequest.objects.values_list("invoice_id", flat=True)) == sorted(ticked)
