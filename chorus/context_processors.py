@@ -1,13 +1,15 @@
 """Template context shared by every page: the DSFR site configuration, from settings.
 
 django-dsfr's own context processor reads a ``DsfrConfig`` row on every request; the portal's
-identity is fixed, so it is served from code and costs no query.
+identity is fixed, so it is served from code and costs no query. The connected navigation is lazy:
+only a page that shows it computes it.
 """
 
 from types import SimpleNamespace
 
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.module_loading import import_string
 
 SITE_CONFIG = SimpleNamespace(
@@ -67,7 +69,9 @@ def portal(request):
     user = getattr(request, "user", None)
     return {
         "SITE_CONFIG": SITE_CONFIG,
-        "main_navigation": _navigation(request) if user and user.is_authenticated else [],
+        # Lazy: computed only by a page that shows it (the admin's pages never do; computing it
+        # read the user's memberships and reversed six URLs on each of them, issue 9).
+        "main_navigation": SimpleLazyObject(lambda: _navigation(request)) if user and user.is_authenticated else [],
         "DEMO_MODE": settings.DEBUG,
         "activation_minutes": settings.ACCOUNT_ACTIVATION_MINUTES,
         "QUALIFICATION": settings.QUALIFICATION,

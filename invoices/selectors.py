@@ -207,9 +207,12 @@ def recipients_for_staff(user) -> QuerySet[Structure]:
     return access.recipient_structures_for_staff(user)
 
 
-def invoices_for_recipient_staff(user, invoices: QuerySet[Invoice] | None = None) -> QuerySet[Invoice]:
+def invoices_for_recipient_staff(
+    user, invoices: QuerySet[Invoice] | None = None, *, recipient_ids: list[int] | None = None
+) -> QuerySet[Invoice]:
     """Invoices received by the user's recipient structures, never drafts (a draft belongs to its
-    supplier alone). A superuser sees every recipient's. ``invoices`` narrows a given queryset."""
+    supplier alone). A superuser sees every recipient's. ``invoices`` narrows a given queryset;
+    ``recipient_ids``: the ids of ``recipients_for_staff(user)`` when already read."""
     invoices = (Invoice.objects.all() if invoices is None else invoices).exclude(status=Status.BROUILLON)
     if not user.is_authenticated or not user.is_active:
         return invoices.none()
@@ -218,7 +221,9 @@ def invoices_for_recipient_staff(user, invoices: QuerySet[Invoice] | None = None
     # The ids first (an agent has a handful of structures): PostgreSQL estimates a literal list
     # well, where ``recipient_id IN (subquery)`` was estimated at 633 rows instead of 114,000 and
     # read the whole table (issue 14).
-    return invoices.filter(recipient_id__in=list(recipients_for_staff(user).values_list("pk", flat=True)))
+    if recipient_ids is None:
+        recipient_ids = list(recipients_for_staff(user).values_list("pk", flat=True))
+    return invoices.filter(recipient_id__in=recipient_ids)
 
 
 # --- Sollicitations (support requests) ---------------------------------------------------------

@@ -146,6 +146,10 @@ else:
 # invoices changes status, at most this long (invoices/figures_cache.py); 0 turns it off.
 CHORUS_FIGURES_CACHE_SECONDS = env.int("CHORUS_FIGURES_CACHE_SECONDS", default=300)
 
+# The invoice list of the admin (financial services) keeps its capped count this long for the
+# same user, filters and search (invoices/admin/invoice.py, CappedPaginator); 0 counts each page.
+CAPPED_COUNT_SECONDS = env.int("CAPPED_COUNT_SECONDS", default=60)
+
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -20,14 +20,17 @@ once with what was queued and what was refused (identifier: reason); the next ad
 what the workers applied or refused, and "Demandes de traitement" lists every request.
 
 Large tables: the list joins its foreign keys, reads only the columns it shows, skips the second
-``COUNT(*)`` and facets, and is ordered by ``-sent_at``. A bulk action handles at most
-``MAX_ACTION_INVOICES`` invoices; beyond, the operator command ``invoices_transition`` is the tool.
+``COUNT(*)`` and facets, keeps its capped count ``CAPPED_COUNT_SECONDS`` (60 s), and is ordered by
+``-sent_at``. A bulk action handles at most ``MAX_ACTION_INVOICES`` invoices; beyond, the operator
+command ``invoices_transition`` is the tool.
 
-Modules: ``_common`` (who may use this admin, status labels), ``filters`` (the list's filters),
-``actions`` (the action form, the bulk actions and the action page of one invoice), ``history``
-(the read-only history inline), ``invoice`` (``InvoiceAdmin``: scope, list, page, files),
-``motifs`` (``MotifAdmin``), ``requests`` (``TransitionRequestAdmin``), ``sollicitations`` (``SollicitationAdmin``, support only). ``MAX_ACTION_INVOICES`` is read by ``invoices.admin.actions``: a test
-that changes it patches that module.
+Modules: ``_common`` (who may use this admin, the user's recipients read once per request, status
+labels), ``changelist`` (the list's rows written in Python, ``{% invoice_result_list %}``),
+``filters`` (the list's filters), ``actions`` (the action form, the bulk actions and the action
+page of one invoice), ``history`` (the read-only history inline), ``invoice`` (``InvoiceAdmin``:
+scope, list, page, files), ``motifs`` (``MotifAdmin``), ``requests`` (``TransitionRequestAdmin``),
+``sollicitations`` (``SollicitationAdmin``, support only). ``MAX_ACTION_INVOICES`` is read by
+``invoices.admin.actions``: a test that changes it patches that module.
 """
 
 from invoices.admin._common import is_financial_staff, status_with_code

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from chorus.ids import parse_id
-from invoices import selectors, workflow
-from invoices.admin._common import status_with_code
+from invoices import workflow
+from invoices.admin._common import staff_recipient_ids, staff_recipients, status_with_code
 from invoices.workflow import Status
 from structures.models import Service
 
@@ -38,10 +38,9 @@ class RecipientFilter(admin.SimpleListFilter):
     parameter_name = "destinataire"
 
     def lookups(self, request, model_admin):
-        recipients = selectors.recipients_for_staff(request.user).order_by("name", "pk")
         return [
             (str(pk), f"{name} ({identifier})")
-            for pk, name, identifier in recipients.values_list("pk", "name", "identifier")[:FILTER_CHOICES_MAX]
+            for pk, name, identifier in staff_recipients(request)[:FILTER_CHOICES_MAX]
         ]
 
     def queryset(self, request, queryset):
@@ -66,9 +65,9 @@ class ServiceFilter(admin.SimpleListFilter):
         if recipient_id is not None:
             services = Service.objects.filter(structure_id=recipient_id)
             if not request.user.is_superuser:
-                services = services.filter(structure__in=selectors.recipients_for_staff(request.user).values("pk"))
+                services = services.filter(structure_id__in=staff_recipient_ids(request))
         else:
-            services = Service.objects.filter(structure__in=selectors.recipients_for_staff(request.user).values("pk"))
+            services = Service.objects.filter(structure_id__in=staff_recipient_ids(request))
         services = services.order_by("code", "pk").values_list("pk", "code", "name")[:FILTER_CHOICES_MAX]
         return [(str(pk), f"{code} — {name}") for pk, code, name in services]
 

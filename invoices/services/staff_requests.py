@@ -176,11 +176,18 @@ def transition_requests_requeue(*, older_than_minutes: int, ids: list[int] | Non
 
 
 def transition_requests_unseen(*, user) -> list[TransitionRequest]:
-    """The user's processed requests whose outcome they have not been shown yet, marked as seen."""
+    """The user's processed requests whose outcome they have not been shown yet, marked as seen
+    (what the report needs: transition, state, result and the invoice's identifier).
+
+    Asked on every admin page of an agent, and almost always empty: an ``EXISTS`` first (on the
+    ``transition_request_unseen_idx`` partial index), a third of the CPU time of building and
+    reading the joined query (issue 9)."""
+    unseen = TransitionRequest.objects.filter(requested_by=user, seen_at__isnull=True).exclude(state=State.PENDING)
+    if not unseen.exists():
+        return []
     rows = list(
-        TransitionRequest.objects.filter(requested_by=user, seen_at__isnull=True)
-        .exclude(state=State.PENDING)
-        .select_related("invoice")
+        unseen.select_related("invoice")
+        .only("id", "invoice_id", "transition", "state", "result", "invoice__identifier")
         .order_by("processed_at", "pk")[:1000]
     )
     if rows:

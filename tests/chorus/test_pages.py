@@ -166,3 +166,21 @@ def test_dashboard_offers_invoices_once_the_user_has_a_structure(client):
     membership = MembershipFactory(user=user)
     content = html(client.get(reverse("accounts:dashboard")))
     assert f"les factures de {membership.structure.name}" in content
+
+
+def test_the_navigation_is_computed_only_by_a_page_that_shows_it(client, monkeypatch):
+    """The admin's pages do not show the portal's navigation: it is not computed for them (it read
+    the user's memberships and reversed its URLs on every page, issue 9)."""
+    from chorus import context_processors
+    from tests.structures.factories import MembershipFactory
+
+    calls = []
+    navigation = context_processors._navigation
+    monkeypatch.setattr(context_processors, "_navigation", lambda request: calls.append(1) or navigation(request))
+    agent = UserFactory(staff=True)
+    MembershipFactory(user=agent, structure__public=True)
+    client.force_login(agent)
+    assert client.get(reverse("admin:invoices_invoice_changelist")).status_code == 200
+    assert calls == []
+    assert "Mon compte" in html(client.get(reverse("accounts:dashboard")))
+    assert calls == [1]

@@ -23,6 +23,7 @@ def agent_client(client):
     MembershipFactory(user=user, structure=ministry)
     client.force_login(user)
     client.ministry = ministry
+    client.session_user = user
     return client
 
 
@@ -76,12 +77,17 @@ def test_the_count_is_capped(agent_client, monkeypatch):
     assert response.context["cl"].result_count == 3  # "at least 3": never more than the cap + 1
 
 
-def test_the_list_takes_a_bounded_number_of_queries(agent_client, django_assert_max_num_queries):
+@pytest.mark.parametrize("count_seconds", [60, 0])
+def test_the_list_takes_a_bounded_number_of_queries(agent_client, django_assert_num_queries, settings, count_seconds):
+    """User, the agent's recipients (access, scope and filters), the staff requests' outcomes
+    (an EXISTS), the code service filter's choices, the capped count (unless kept from the
+    previous page, ``CAPPED_COUNT_SECONDS``), the user's and their groups' permissions (the
+    admin's list of applications), the page with its joins: not one query per row (issue 9:
+    11 before)."""
+    settings.CAPPED_COUNT_SECONDS = count_seconds
     received(agent_client.ministry, 30)
     agent_client.get(URL)  # the session cached
-    # user, recipients' ids (scope and filter), capped count, one page with its joins, the
-    # filters' choices, the staff requests' outcomes: not one query per row.
-    with django_assert_max_num_queries(12):
+    with django_assert_num_queries(7 if count_seconds else 8):
         response = agent_client.get(URL)
     assert response.context["cl"].result_count == 30
 
@@ -174,3 +180,60 @@ def test_row_links_keep_the_filters_without_resolving_each_link(agent_client, mo
     assert len(calls) < 5  # not one per row
     # Without filters, plain links.
     assert f'href="{change}"' in agent_client.get(URL).content.decode()
+
+
+def structure_queries(queries) -> list[str]:
+    return [q["sql"] for q in queries if 'FROM "structures_structure"' in q["sql"]]
+
+
+@pytest.mark.parametrize("params", [{}, {"service": "1"}, {"destinataire": "ID"}])
+def test_the_recipients_are_read_once_per_page(agent_client, params):
+    """The access check, the scope, the recipient filter's and the code service filter's choices
+    share one reading of the agent's recipients (issue 9: four queries before)."""
+    other = StructureFactory(public=True)
+    MembershipFactory(user=agent_client.session_user, structure=other)
+    received(agent_client.ministry, 2)
+    received(other, 1)
+    params = {k: str(agent_client.ministry.pk) if v == "ID" else v for k, v in params.items()}
+    with CaptureQueriesContext(connection) as queries:
+        response = agent_client.get(URL, params)
+    assert response.status_code == 200
+    assert len(structure_queries(queries.captured_queries)) == 1
+    services = [q["sql"] for q in queries.captured_queries if 'FROM "structures_service"' in q["sql"]]
+    assert len(services) == 1 and "SELECT" not in services[0].split("WHERE", 1)[1]
+    choices = response.context["cl"].filter_specs[1].lookup_choices
+    assert {pk for pk, _label in choices} == {str(agent_client.ministry.pk), str(other.pk)}
+    assert response.context["cl"].result_count == (3 if "destinataire" not in params else 2)
+
+
+def count_queries(queries) -> list[str]:
+    return [s for s in invoice_queries(queries.captured_queries) if "COUNT(" in s]
+
+
+def test_the_capped_count_is_kept_a_minute_for_the_same_list(agent_client, client, settings):
+    """``CAPPED_COUNT_SECONDS``: the same user's list with the same filters and search is not
+    counted again (another page or order is the same list); its rows are always read."""
+    assert settings.CAPPED_COUNT_SECONDS == 60
+    received(agent_client.ministry, 3)
+    with CaptureQueriesContext(connection) as queries:
+        assert agent_client.get(URL).context["cl"].result_count == 3
+    assert len(count_queries(queries)) == 1
+    received(agent_client.ministry, 1)
+    for params in [{}, {"o": "3"}, {"p": "1"}]:
+        with CaptureQueriesContext(connection) as queries:
+            response = agent_client.get(URL, params)
+        assert count_queries(queries) == []
+        assert response.context["cl"].result_count == 3  # up to a minute old
+        assert len(response.context["cl"].result_list) == 4  # the rows are not
+    with CaptureQueriesContext(connection) as queries:  # another list: counted
+        assert agent_client.get(URL, {"q": "F-"}).context["cl"].result_count == 4
+    assert len(count_queries(queries)) == 1
+    colleague = UserFactory(staff=True)  # another user: their own count
+    MembershipFactory(user=colleague, structure=agent_client.ministry)
+    client_b = type(client)()
+    client_b.force_login(colleague)
+    assert client_b.get(URL).context["cl"].result_count == 4
+    settings.CAPPED_COUNT_SECONDS = 0
+    with CaptureQueriesContext(connection) as queries:
+        assert agent_client.get(URL).context["cl"].result_count == 4
+    assert len(count_queries(queries)) == 1

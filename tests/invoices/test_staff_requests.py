@@ -119,6 +119,26 @@ def test_the_agent_is_told_what_was_applied(client, agent, ministry):
     assert "Traitement terminé : 2 factures passées à « Prendre en compte »." in content
 
 
+def test_nothing_to_report_costs_one_exists(agent, ministry):
+    """Asked on every admin page of the agent, and almost always empty: one ``EXISTS`` and no
+    joined query (issue 9); pending requests are not reported yet."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.transition_requests_create(
+        invoice_ids=[received(ministry).pk], transition=workflow.TRANSITIONS["service_fait"], user=agent
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert services.transition_requests_unseen(user=agent) == []
+    assert len(queries.captured_queries) == 1
+    sql = queries.captured_queries[0]["sql"]
+    assert "SELECT 1 AS" in sql and "JOIN" not in sql and "LIMIT 1" in sql
+    services.transition_requests_process()
+    rows = services.transition_requests_unseen(user=agent)
+    assert [r.state for r in rows] == [State.APPLIED] and rows[0].invoice.identifier
+    assert services.transition_requests_unseen(user=agent) == []
+
+
 def test_the_sweeper_hands_lost_batches_to_a_worker(agent, ministry, settings):
     invoice = received(ministry)
     with mock.patch.object(process_transition_requests, "apply_async"):  # the task is lost
