@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from invoices import selectors, workflow
 from invoices.admin._common import is_financial_staff, staff_recipient_ids, status_with_code
-from invoices.admin.actions import TransitionActions, make_action
+from invoices.admin.actions import ActionBarForm, TransitionActions, make_action
 from invoices.admin.filters import RecipientFilter, SentAtFilter, ServiceFilter, StatusFilter, SupplierFilter
 from invoices.admin.history import InvoiceEventInline
 from invoices.downloads import download
@@ -110,6 +110,7 @@ class InvoiceAdmin(TransitionActions, admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     ordering = ["-sent_at", "-id"]
     actions = [make_action(t) for t in RECIPIENT_TRANSITIONS]
+    action_form = ActionBarForm
     inlines = [InvoiceEventInline]
     change_form_template = "admin/invoices/invoice/change_form.html"
     fieldsets = [

@@ -289,3 +289,39 @@ def test_sorting_pages_search_and_an_action_from_the_written_rows(agent_client, 
     )
     assert response.status_code == 302
     assert sorted(str(pk) for pk in TransitionRequest.objects.values_list("invoice_id", flat=True)) == sorted(ticked)
+
+
+def test_the_action_bar_is_djangos_its_select_rendered_once(agent_client, invoices, monkeypatch):
+    from django import forms
+    from django.contrib.admin import helpers
+
+    from invoices.admin.actions import KeptSelect
+
+    KeptSelect._kept.clear()
+    calls = []
+    get_context = forms.Select.get_context
+    monkeypatch.setattr(forms.Select, "get_context", lambda self, *a: calls.append(1) or get_context(self, *a))
+    ours = [page(agent_client) for _ in range(3)]
+    assert len(calls) == 1  # once for the process, not per page
+    with monkeypatch.context() as m:
+        m.setattr(InvoiceAdmin, "action_form", helpers.ActionForm)
+        assert ours[2] == page(agent_client)
+    assert '<select name="action" required>' in ours[0] and "Prendre en compte" in ours[0]
+
+
+def test_a_kept_select_is_djangos_select_in_each_language_value_and_choice():
+    from django import forms
+    from django.utils import translation
+    from django.utils.translation import gettext_lazy
+
+    from invoices.admin.actions import KeptSelect
+
+    choices = [("", "---------"), ("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
+    kept, plain = KeptSelect(choices=choices), forms.Select(choices=choices)
+    for lang in ["fr", "en", "fr"]:
+        with translation.override(lang):
+            for value in [None, "yes", "no"]:
+                for attrs in [None, {"class": "x"}]:
+                    assert kept.render("action", value, attrs) == plain.render("action", value, attrs)
+    grouped = [("Groupe", [("a", "A")]), ("b", "B")]
+    assert KeptSelect(choices=grouped).render("g", "a") == forms.Select(choices=grouped).render("g", "a")
