@@ -648,8 +648,11 @@ def step_transitions(args, results: dict) -> None:
     if len(ids) < n:
         raise SystemExit(f"{len(ids)} factures en mise à disposition seulement : relancez avec les données neuves")
     transition = workflow.TRANSITIONS["prendre_en_compte"]
-    pending_mail = OutboxEmail.objects.filter(state=OutboxState.PENDING)
-    mails_before = OutboxEmail.objects.count()
+    # Only this run's e-mails: one left pending by an interrupted earlier run (its worker killed
+    # mid-send, no beat here to sweep it) must not hold the measure until the timeout.
+    last_mail = OutboxEmail.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    run_mails = OutboxEmail.objects.filter(id__gt=last_mail)
+    pending_mail = run_mails.filter(state=OutboxState.PENDING)
     started = time.monotonic()
     for start in range(0, n, TRANSITION_BATCH):
         with transaction.atomic():
@@ -668,7 +671,7 @@ def step_transitions(args, results: dict) -> None:
     notified = time.monotonic() - started
     wait_until(lambda: not pending_mail.exists(), 1800)
     mailed = time.monotonic() - started
-    mails = OutboxEmail.objects.count() - mails_before
+    mails = run_mails.count()
     row = {
         "requests": n,
         "batch": TRANSITION_BATCH,
