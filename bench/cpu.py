@@ -35,15 +35,25 @@ def machine_busy() -> float:
     return (sum(fields[:8]) - idle) / _ticks()
 
 
-def snapshot(groups: dict[str, int]) -> dict[str, float]:
-    """Processor seconds used so far by each named process group (``{"web": pgid}``), by every
-    PostgreSQL process (``postgres``) and by the whole machine (``machine``).
+def _database_of(pid_dir: Path) -> str:
+    """The database a PostgreSQL backend serves, from its title (``postgres: 15/main: user db …``)."""
+    try:
+        title = (pid_dir / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").split()
+    except OSError:
+        return ""
+    client = len(title) > 4 and title[0] == "postgres:" and ("(" in title[4] or title[4] == "[local]")
+    return title[3] if client else ""  # "" for the server's own processes (checkpointer, WAL writer…)
 
-    The processes of a group that ended since the last snapshot are lost, which the benchmark's
-    servers never do during a measurement (gunicorn's and Celery's workers live for the run)."""
-    totals = {name: 0.0 for name in groups}
-    totals["postgres"] = 0.0
+
+def snapshot(groups: dict[str, int], *, database: str | None = None) -> dict:
+    """Processor seconds used so far, per process: those of each named process group
+    (``{"web": pgid}``) and PostgreSQL's (``postgres``: with ``database``, only the backends of that
+    database and the server's own processes), and the whole machine's (``machine``).
+
+    ``delta`` compares two snapshots process by process: a process that ended in between counts
+    for nothing (never negatively), one that started counts for all its time."""
     by_group = {pgid: name for name, pgid in groups.items()}
+    processes: dict[int, tuple[str, float]] = {}
     for pid_dir in PROC.iterdir():
         if not pid_dir.name.isdigit():
             continue
@@ -52,15 +62,21 @@ def snapshot(groups: dict[str, int]) -> dict[str, float]:
             continue
         name, pgrp, seconds = stat
         if pgrp in by_group:
-            totals[by_group[pgrp]] += seconds
+            processes[int(pid_dir.name)] = (by_group[pgrp], seconds)
         elif name.startswith("postgres"):
-            totals["postgres"] += seconds
-    totals["machine"] = machine_busy()
-    return totals
+            served = _database_of(pid_dir)
+            if database is None or served in ("", database):
+                processes[int(pid_dir.name)] = ("postgres", seconds)
+    return {"groups": [*groups, "postgres"], "processes": processes, "machine": machine_busy()}
 
 
-def delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-    return {name: max(0.0, after.get(name, 0.0) - value) for name, value in before.items()}
+def delta(before: dict, after: dict) -> dict[str, float]:
+    spent = {name: 0.0 for name in before["groups"]}
+    for pid, (name, seconds) in after["processes"].items():
+        previous = before["processes"].get(pid)
+        spent[name] = spent.get(name, 0.0) + max(0.0, seconds - (previous[1] if previous else 0.0))
+    spent["machine"] = max(0.0, after["machine"] - before["machine"])
+    return spent
 
 
 def per_unit(spent: dict[str, float], units: int) -> dict[str, float]:

@@ -58,6 +58,7 @@ TRANSITION_BATCH = 1_000
 DEPOSIT_CLIENTS = 10
 # The process groups of the servers (``Services.groups``), for the processor time of each measurement.
 CPU_GROUPS: dict[str, int] = {}
+CPU_DATABASE: list[str | None] = [None]  # the benchmark database: its backends are PostgreSQL's share
 DEPOSIT_MODES = ("pdf", "typed", "mixed", "api")
 # The API's quota per application and per minute (120 by default): a real integrator sending
 # invoices by the thousand gets a quota of its own; the benchmark measures the portal, not the quota.
@@ -415,9 +416,11 @@ def step_pages(args, results: dict) -> None:
                 )
                 continue
             wrk(url, connections=connections, seconds=1, cookie=cookies[who])  # warm-up
-            before = cpu.snapshot(CPU_GROUPS)
+            before = cpu.snapshot(CPU_GROUPS, database=CPU_DATABASE[0])
             figures = wrk(url, connections=connections, seconds=args.duration, cookie=cookies[who])
-            figures["cpu_ms"] = cpu.per_unit(cpu.delta(before, cpu.snapshot(CPU_GROUPS)), figures["requests"])
+            figures["cpu_ms"] = cpu.per_unit(
+                cpu.delta(before, cpu.snapshot(CPU_GROUPS, database=CPU_DATABASE[0])), figures["requests"]
+            )
             figures["queries"] = query_count(path.format(**values), cookies[who])
             rows.append({"name": name, "path": path, "who": who, "label": label, "c": connections, **figures})
             log(
@@ -579,12 +582,12 @@ def step_deposits(args, results: dict, var_dir: Path) -> None:
             _data, warm = run_clients(args, sessions, mode, API_WARM_UP_SECONDS, var_dir / "warm-up-api.json")
             wait_routed(warm)
         started = time.monotonic()
-        before = cpu.snapshot(CPU_GROUPS)
+        before = cpu.snapshot(CPU_GROUPS, database=CPU_DATABASE[0])
         clients_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         data, ids = run_clients(args, sessions, mode, args.duration, output)
         wait_routed(ids)
         end_to_end = time.monotonic() - started
-        spent = cpu.delta(before, cpu.snapshot(CPU_GROUPS))
+        spent = cpu.delta(before, cpu.snapshot(CPU_GROUPS, database=CPU_DATABASE[0]))
         clients_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         spent["clients"] = (clients_after.ru_utime + clients_after.ru_stime) - (
             clients_before.ru_utime + clients_before.ru_stime
@@ -812,6 +815,7 @@ def main():
         if {"pages", "deposits", "transitions"} & set(args.steps):
             services.start()
             CPU_GROUPS.update(services.groups())
+            CPU_DATABASE[0] = urlparse(args.database_url).path.lstrip("/")
         if "pages" in args.steps:
             log("Pages (wrk)")
             step_pages(args, results)

@@ -119,3 +119,19 @@ def test_the_report_shows_the_processor_time_of_pages_and_deposits(tmp_path):
         "la plus lente : Rechercher, c=20, 16,0 % (p95 300 ms) ; 24,0 ms de processeur par requête contre 4,0" in text
     )
     assert "pdf 9,5/s (210 ms de processeur chacune, plafond 10/s)" in text
+
+
+def test_a_process_that_ends_between_two_snapshots_counts_for_nothing_not_less():
+    burner = subprocess.Popen(
+        [sys.executable, "-c", BURN], start_new_session=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    with burner:
+        time.sleep(0.2)
+        burner.stdin.write("go\n")
+        burner.stdin.flush()
+        assert burner.stdout.readline().strip() == "done"
+        before = cpu.snapshot({"web": burner.pid})  # holds the burner's 0.4 s
+        burner.kill()
+        burner.communicate()
+    spent = cpu.delta(before, cpu.snapshot({"web": burner.pid}))
+    assert spent["web"] == 0.0
