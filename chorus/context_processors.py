@@ -5,10 +5,13 @@ identity is fixed, so it is served from code and costs no query. The connected n
 only a page that shows it computes it.
 """
 
+import functools
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.core.signals import setting_changed
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.module_loading import import_string
 
@@ -48,21 +51,44 @@ NAVIGATION = [
 ]
 
 
-def _navigation(request) -> list[dict]:
-    items = []
+@functools.cache
+def _navigation_entries(script_prefix: str) -> tuple:
+    """The entries whose URL exists, with their URL and predicate: the same for every request
+    (``reverse`` and ``import_string`` were six calls of each on every page)."""
+    entries = []
     for label, url_name, predicate in NAVIGATION:
         try:
             url = reverse(url_name)
         except NoReverseMatch:
             continue
-        if predicate and not import_string(predicate)(request):
-            continue
-        items.append({"label": label, "url": url, "active": False})
-    # The current entry is the one whose URL is the longest prefix of the page's path.
-    matching = [item for item in items if request.path.startswith(item["url"])]
-    if matching:
-        max(matching, key=lambda item: len(item["url"]))["active"] = True
-    return items
+        entries.append((label, url, import_string(predicate) if predicate else None))
+    return tuple(entries)
+
+
+class NavigationItem(NamedTuple):
+    label: str
+    url: str
+    active: bool
+
+
+def _navigation(request) -> tuple[NavigationItem, ...]:
+    """The entries shown to this request, the current one (whose URL is the longest prefix of the
+    page's path) marked active. A tuple of tuples: the header's ``{% once %}`` is keyed on it."""
+    shown = [
+        (label, url)
+        for label, url, predicate in _navigation_entries(get_script_prefix())
+        if predicate is None or predicate(request)
+    ]
+    matching = [url for _, url in shown if request.path.startswith(url)]
+    current = max(matching, key=len) if matching else None
+    return tuple(NavigationItem(label, url, url == current) for label, url in shown)
+
+
+def _forget_navigation(**kwargs) -> None:
+    _navigation_entries.cache_clear()
+
+
+setting_changed.connect(_forget_navigation)
 
 
 def portal(request):
@@ -71,7 +97,7 @@ def portal(request):
         "SITE_CONFIG": SITE_CONFIG,
         # Lazy: computed only by a page that shows it (the admin's pages never do; computing it
         # read the user's memberships and reversed six URLs on each of them, issue 9).
-        "main_navigation": SimpleLazyObject(lambda: _navigation(request)) if user and user.is_authenticated else [],
+        "main_navigation": SimpleLazyObject(lambda: _navigation(request)) if user and user.is_authenticated else (),
         "DEMO_MODE": settings.DEBUG,
         "activation_minutes": settings.ACCOUNT_ACTIVATION_MINUTES,
         "QUALIFICATION": settings.QUALIFICATION,

@@ -23,13 +23,27 @@ Options, all optional: ``class`` (more classes on the ``fr-table`` block), ``id`
 updates) and ``label`` (the name of the scrolling wrapper when the table has no caption). The
 wrapper is named by ``aria-label`` with the caption's text rather than ``aria-labelledby``, so the
 caption needs no generated id. The markup is ``templates/includes/table.html``.
+
+The once tag renders its content once per process for each set of values it names, and then
+gives the same markup again (the shared layout: head, header, footer; issue 9)::
+
+    {% once "header-user" user.get_full_name|default:user.email user.is_staff %}…{% endonce %}
+
+The content must depend on nothing but those values and what is fixed for the process (settings,
+URLs, static files): never on the request otherwise, and never hold a CSRF token, whose mask
+belongs to one visitor's secret. At most ``ONCE_LIMIT`` variants are kept (all forgotten when
+the limit is reached); a change of settings (tests) or of a template (``runserver``) forgets them.
 """
 
 import html
 import re
 
 from django import template
+from django.core.signals import setting_changed
 from django.template.base import TextNode, token_kwargs
+from django.urls import get_script_prefix
+from django.utils.autoreload import file_changed
+from django.utils.functional import LazyObject, empty
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
@@ -90,3 +104,66 @@ def do_table(parser, token):
     if caption is None and "label" not in options:
         raise template.TemplateSyntaxError("{% table %}: a table without {% caption %} needs label=… to be named.")
     return TableNode(options, caption, body)
+
+
+ONCE_LIMIT = 4096
+_once: dict[tuple, str] = {}
+
+
+def forget_once(**kwargs) -> None:
+    _once.clear()
+
+
+setting_changed.connect(forget_once)
+file_changed.connect(forget_once)
+
+
+def _key_part(value):
+    """A hashable stand-in for a value the once tag is keyed on (the value itself when it is).
+
+    A lazy object is keyed on what it wraps: the key must not keep its closure (the request)."""
+    if isinstance(value, LazyObject):
+        if value._wrapped is empty:
+            value._setup()
+        value = value._wrapped
+    try:
+        hash(value)
+    except TypeError:
+        pass
+    else:
+        return value
+    if isinstance(value, dict):
+        return tuple(sorted((key, _key_part(item)) for key, item in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_key_part(item) for item in value)
+    return value
+
+
+class OnceNode(template.Node):
+    def __init__(self, name, values, nodelist):
+        self.name, self.values, self.nodelist = name, values, nodelist
+
+    def render(self, context):
+        key = (
+            self.name,
+            get_script_prefix(),
+            *(_key_part(value.resolve(context, ignore_failures=True)) for value in self.values),
+        )
+        markup = _once.get(key)
+        if markup is None:
+            markup = self.nodelist.render(context)
+            if len(_once) >= ONCE_LIMIT:
+                _once.clear()
+            _once[key] = markup
+        return markup
+
+
+@register.tag("once")
+def do_once(parser, token):
+    bits = token.split_contents()[1:]
+    if not bits or bits[0][0] not in "\"'":
+        raise template.TemplateSyntaxError('{% once %}: a quoted name first, e.g. {% once "footer" %}.')
+    values = [parser.compile_filter(bit) for bit in bits[1:]]
+    nodelist = parser.parse(("endonce",))
+    parser.delete_first_token()
+    return OnceNode(bits[0][1:-1], values, nodelist)
