@@ -46,6 +46,7 @@ from django.utils.autoreload import file_changed
 from django.utils.functional import LazyObject, empty
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from chorus import formats
 
@@ -147,6 +148,7 @@ class OnceNode(template.Node):
         key = (
             self.name,
             get_script_prefix(),
+            get_language(),
             *(_key_part(value.resolve(context, ignore_failures=True)) for value in self.values),
         )
         markup = _once.get(key)

@@ -6,6 +6,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from chorus.prepared import PreparedQuery
 from invoices import workflow
 from invoices.forms.fields import FrenchDecimalField
 from invoices.models import MAX_ENGAGEMENT_LENGTH, MAX_NUMBER_LENGTH, Cadre, InvoiceType
@@ -62,6 +63,12 @@ def _amount_field(label):
             "max_whole_digits": _("Montant trop grand."),
         },
     )
+
+
+# Read on every page of "Rechercher" and "Archives": compiled once per process (chorus/prepared.py).
+_SERVICES_OF_STRUCTURE = PreparedQuery(
+    lambda structure_id: Service.objects.filter(structure_id=structure_id).order_by("code")
+)
 
 
 class InvoiceSearchForm(forms.Form):
@@ -127,7 +134,7 @@ class InvoiceSearchForm(forms.Form):
             del self.fields["en_retard"]  # a late invoice's clock still runs: never in an end status
             self.fields["statut"].choices = [(s.value, s.label) for s in Status if s in workflow.END_STATUSES]
         # The supplier's services, read once (the choices, then the check of the value sent).
-        services = list(Service.objects.filter(structure=supplier).order_by("code")) if supplier is not None else []
+        services = _SERVICES_OF_STRUCTURE.list(supplier.pk) if supplier is not None else []
         if services:
             self.fields["service"].choices = [
                 ("", _("Tous les services")),
