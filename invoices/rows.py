@@ -10,6 +10,7 @@ class from ``invoices.workflow`` (translated once per process and language).
 """
 
 from datetime import datetime
+from html import escape
 
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
@@ -55,11 +56,21 @@ def status_label(status: str) -> str:
     return label
 
 
+_BADGES: dict[tuple[str, str], SafeString] = {}
+
+
 def badge(status: str) -> SafeString:
-    """The DSFR badge of a status (``invoices/includes/status_badge.html``'s markup)."""
-    return format_html(
-        '<p class="fr-badge fr-badge--sm fr-badge--no-icon {}">{}</p>', BADGE_CSS.get(status, ""), status_label(status)
-    )
+    """The DSFR badge of a status (``invoices/includes/status_badge.html``'s markup), written once
+    per process and language."""
+    key = (get_language() or "", status)
+    markup = _BADGES.get(key)
+    if markup is None:
+        markup = _BADGES[key] = format_html(
+            '<p class="fr-badge fr-badge--sm fr-badge--no-icon {}">{}</p>',
+            BADGE_CSS.get(status, ""),
+            status_label(status),
+        )
+    return markup
 
 
 def detail_url(pk: int) -> str:
@@ -94,21 +105,15 @@ def _recipient(invoice) -> str:
 
 def search_rows(invoices) -> SafeString:
     """The body rows of "Rechercher" and "Archives": number (the link), identifier, recipient,
-    invoice date, deposit date, amount TTC, status."""
+    invoice date, deposit date, amount TTC, status. What ``format_html`` would give, each value
+    escaped by ``html.escape`` as Django's ``escape`` does (the badge is already markup)."""
     return mark_safe(
         "".join(
-            format_html(
-                '<tr>\n<td><a class="fr-link" href="{}">{}</a></td>\n<td>{}</td>\n<td>{}</td>\n<td>{}</td>\n'
-                '<td>{}</td>\n<td class="chorus-amount">{}</td>\n<td>{}</td>\n</tr>\n',
-                detail_url(invoice.pk),
-                reference(invoice),
-                invoice.identifier or EMPTY,
-                _recipient(invoice),
-                day(invoice.invoice_date),
-                day(invoice.sent_at),
-                formats.money(invoice.amount_ttc),
-                badge(invoice.status),
-            )
+            f'<tr>\n<td><a class="fr-link" href="{escape(detail_url(invoice.pk))}">{escape(reference(invoice))}</a></td>\n'
+            f"<td>{escape(invoice.identifier or EMPTY)}</td>\n<td>{escape(_recipient(invoice))}</td>\n"
+            f"<td>{escape(day(invoice.invoice_date))}</td>\n<td>{escape(day(invoice.sent_at))}</td>\n"
+            f'<td class="chorus-amount">{escape(formats.money(invoice.amount_ttc))}</td>\n'
+            f"<td>{badge(invoice.status)}</td>\n</tr>\n"
             for invoice in invoices
         )
     )

@@ -4,8 +4,8 @@ export of either, all from the same criteria (``forms.search.InvoiceSearchForm``
 Pages are read by keyset (``invoices/keyset.py``): no OFFSET and no COUNT over the supplier's
 invoices; the number of results is counted up to ``COUNT_CAP`` only ("plus de 1 000 résultats").
 Queries of a page: the session and the user, the user's memberships, the supplier's services (the
-criterion), the capped count and the page (a second one on the page where dated rows give way to
-undated drafts): 6 in all, whatever the page.
+criterion), the page (a second one on the page where dated rows give way to undated drafts) and
+the capped count, unless the whole result fits on one page: 6 at most, whatever the page.
 
 The criteria form (16 fields, a third of the page's time) is rendered once per set of criteria
 and kept in the cache (``search_form_html``): the same URL gives the same form.
@@ -147,7 +147,10 @@ def _page(request, *, archives: bool):
             after=request.GET.get("apres"),
             before=request.GET.get("avant"),
         )
-        total = invoices.order_by()[: COUNT_CAP + 1].count()
+        if not page.has_next and not page.has_previous:
+            total = len(page.rows)  # the whole result is on this page: nothing to count
+        else:
+            total = invoices.order_by()[: COUNT_CAP + 1].count()
         context.update(
             page=page,
             rows=page.rows,

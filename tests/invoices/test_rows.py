@@ -107,3 +107,35 @@ def test_the_pages_cost_the_same_whatever_the_number_of_rows(logged, member, pat
     counts()
     assert counts() == few
     assert few[1] == 0
+
+
+def test_search_rows_are_what_format_html_gives(member):
+    """The f-string rows against the ``format_html`` ones they replaced, byte for byte."""
+    from django.utils.html import format_html
+
+    invoices = [
+        make(member.structure, number='<N° "1" & 2>', identifier="FAC-1", status=Status.REJETEE),
+        make(member.structure, number="", status=Status.BROUILLON, amount_ttc=Decimal("0")),
+        make(member.structure, number="A-1", invoice_type=InvoiceType.CREDIT_NOTE, status=Status.MISE_EN_PAIEMENT),
+    ]
+    invoices[0].recipient.name = "L'État & <Cie>"
+    expected = "".join(
+        format_html(
+            '<tr>\n<td><a class="fr-link" href="{}">{}</a></td>\n<td>{}</td>\n<td>{}</td>\n<td>{}</td>\n'
+            '<td>{}</td>\n<td class="chorus-amount">{}</td>\n<td>{}</td>\n</tr>\n',
+            rows.detail_url(invoice.pk),
+            rows.reference(invoice),
+            invoice.identifier or rows.EMPTY,
+            invoice.recipient.name if invoice.recipient_id else rows.EMPTY,
+            rows.day(invoice.invoice_date),
+            rows.day(invoice.sent_at),
+            formats.money(invoice.amount_ttc),
+            format_html(
+                '<p class="fr-badge fr-badge--sm fr-badge--no-icon {}">{}</p>',
+                rows.BADGE_CSS.get(invoice.status, ""),
+                invoice.get_status_display(),
+            ),
+        )
+        for invoice in invoices
+    )
+    assert rows.search_rows(invoices) == expected

@@ -499,3 +499,22 @@ def test_the_late_criterion_keeps_running_clocks_past_their_due_date(supplier, l
     assert "RETARD" in page and "A-TEMPS" not in page and "PAYEE" not in page and "AUTRE-RETARD" not in page
     assert 'name="en_retard"' in page
     assert 'name="en_retard"' not in html(logged.get(reverse("invoices:archives")))
+
+
+def test_a_result_on_one_page_is_not_counted_again(logged, supplier):
+    """The count is the number of rows when the whole result is on the first page; otherwise the
+    capped COUNT runs."""
+    from invoices.views.listing import PAGE_SIZE
+
+    for n in range(3):
+        make(supplier, number=f"U-{n}")
+    with CaptureQueriesContext(connection) as queries:
+        page = html(logged.get(reverse("invoices:list")))
+    assert "3 résultats" in page
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    for n in range(PAGE_SIZE):
+        make(supplier, number=f"V-{n}")
+    with CaptureQueriesContext(connection) as queries:
+        page = html(logged.get(reverse("invoices:list")))
+    assert f"{PAGE_SIZE + 3} résultats" in page
+    assert [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
