@@ -73,22 +73,27 @@ def badge(status: str) -> SafeString:
     return markup
 
 
-def detail_url(pk: int) -> str:
-    """``reverse("invoices:detail", args=[pk])`` without resolving the pattern for each row: the
-    URL is reversed once per script prefix with a sentinel id, then filled in."""
+def _detail_pattern() -> str:
     prefix = get_script_prefix()
     pattern = _DETAIL_URLS.get(prefix)
     if pattern is None:
         pattern = _DETAIL_URLS[prefix] = reverse("invoices:detail", args=[_SENTINEL]).replace(str(_SENTINEL), "{}")
-    return pattern.format(int(pk))
+    return pattern
 
 
-def day(value) -> str:
-    """``value|date:"d/m/Y"|default:"—"``: a datetime in the portal's time zone, a date as it is."""
+def detail_url(pk: int) -> str:
+    """``reverse("invoices:detail", args=[pk])`` without resolving the pattern for each row: the
+    URL is reversed once per script prefix with a sentinel id, then filled in."""
+    return _detail_pattern().format(int(pk))
+
+
+def day(value, zone=None) -> str:
+    """``value|date:"d/m/Y"|default:"—"``: a datetime in the portal's time zone (or ``zone``, the
+    current time zone read once for a whole table), a date as it is."""
     if not value:
         return EMPTY
     if isinstance(value, datetime) and timezone.is_aware(value):
-        value = timezone.localtime(value)
+        value = value.astimezone(zone or timezone.get_current_timezone())
     return value.strftime("%d/%m/%Y")
 
 
@@ -106,17 +111,25 @@ def _recipient(invoice) -> str:
 def search_rows(invoices) -> SafeString:
     """The body rows of "Rechercher" and "Archives": number (the link), identifier, recipient,
     invoice date, deposit date, amount TTC, status. What ``format_html`` would give, each value
-    escaped by ``html.escape`` as Django's ``escape`` does (the badge is already markup)."""
-    return mark_safe(
-        "".join(
-            f'<tr>\n<td><a class="fr-link" href="{escape(detail_url(invoice.pk))}">{escape(reference(invoice))}</a></td>\n'
+    escaped by ``html.escape`` as Django's ``escape`` does (the badge is already markup); what is
+    the same for every row (URL pattern, time zone, language) is read once per table."""
+    url, zone = _detail_pattern(), timezone.get_current_timezone()
+    language = get_language() or ""
+    badges = {}
+    markup = []
+    for invoice in invoices:
+        status = invoice.status
+        status_badge = badges.get(status)
+        if status_badge is None:
+            status_badge = badges[status] = _BADGES.get((language, status)) or badge(status)
+        markup.append(
+            f'<tr>\n<td><a class="fr-link" href="{escape(url.format(int(invoice.pk)))}">{escape(reference(invoice))}</a></td>\n'
             f"<td>{escape(invoice.identifier or EMPTY)}</td>\n<td>{escape(_recipient(invoice))}</td>\n"
-            f"<td>{escape(day(invoice.invoice_date))}</td>\n<td>{escape(day(invoice.sent_at))}</td>\n"
+            f"<td>{escape(day(invoice.invoice_date, zone))}</td>\n<td>{escape(day(invoice.sent_at, zone))}</td>\n"
             f'<td class="chorus-amount">{escape(formats.money(invoice.amount_ttc))}</td>\n'
-            f"<td>{badge(invoice.status)}</td>\n</tr>\n"
-            for invoice in invoices
+            f"<td>{status_badge}</td>\n</tr>\n"
         )
-    )
+    return mark_safe("".join(markup))
 
 
 def summary_rows(invoices) -> SafeString:

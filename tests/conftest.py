@@ -186,10 +186,15 @@ def _clear_cache():
 
     from chorus.cache import reset_fallback
     from chorus.queue import broker_pause
+    from chorus.templatetags import forget_once
+    from invoices.views.listing import forget_forms_seen
 
     reset_fallback()
     broker_pause.reset()
     cache.clear()
+    # Markup kept in process memory, keyed on all it shows: each test renders its own again.
+    forget_once()
+    forget_forms_seen()
     yield
     reset_fallback()
     broker_pause.reset()
