@@ -450,17 +450,55 @@ def fiscal_rows(supplier: Structure, *, start: date, end: date) -> QuerySet[Invo
     )
 
 
+@dataclass(frozen=True)
+class FiscalInvoice:
+    """An invoice of a page of the Liste fiscale: what the page shows of it, read as values (no
+    model instances: the page is the busiest of the figures)."""
+
+    pk: int
+    invoice_date: date
+    invoice_type: str
+    number: str
+    recipient_name: str | None  # None: no recipient
+    signed_vat_lines: list["SignedVat"]
+
+
+_FISCAL_PAGE_COLUMNS = ("id", "invoice_date", "invoice_type", "number", "recipient_id", "recipient__name")
+
+
 def fiscal_page(supplier: Structure, *, start: date, end: date, after: tuple[date, int] | None):
-    invoices = fiscal_rows(supplier, start=start, end=end)
+    """One keyset page of the Liste fiscale after ``(invoice_date, id)``: ``FiscalInvoice`` rows
+    with their VAT lines (by rate, highest first), and the key of the next page (None on the last).
+    Two queries: the invoices on ``invoice_supplier_date_idx``, their VAT lines by invoice id."""
+    invoices = fiscal_invoices(supplier, start=start, end=end).order_by("invoice_date", "id")
     if after is not None:
         day, pk = after
         invoices = invoices.filter(Q(invoice_date__gt=day) | Q(invoice_date=day, id__gt=pk))
-    page = list(invoices[: PAGE_SIZE + 1])
-    following = (page[PAGE_SIZE - 1].invoice_date, page[PAGE_SIZE - 1].pk) if len(page) > PAGE_SIZE else None
+    page = list(invoices.values_list(*_FISCAL_PAGE_COLUMNS)[: PAGE_SIZE + 1])
+    following = (page[PAGE_SIZE - 1][1], page[PAGE_SIZE - 1][0]) if len(page) > PAGE_SIZE else None
     page = page[:PAGE_SIZE]
-    for invoice in page:
-        invoice.signed_vat_lines = signed_vat_lines(invoice)
-    return page, following
+    lines: dict[int, list] = {row[0]: [] for row in page}
+    if lines:
+        for invoice_id, rate, base_ht, vat_amount in (
+            InvoiceVatLine.objects.filter(invoice_id__in=list(lines))
+            .order_by("-rate", "id")
+            .values_list("invoice_id", "rate", "base_ht", "vat_amount")
+        ):
+            lines[invoice_id].append((rate, base_ht, vat_amount))
+    rows = []
+    for pk, invoice_date, invoice_type, number, recipient_id, recipient_name in page:
+        k = -1 if invoice_type == InvoiceType.CREDIT_NOTE else 1
+        rows.append(
+            FiscalInvoice(
+                pk,
+                invoice_date,
+                invoice_type,
+                number,
+                recipient_name if recipient_id is not None else None,
+                [SignedVat(rate, k * base_ht, k * vat_amount) for rate, base_ht, vat_amount in lines[pk]],
+            )
+        )
+    return rows, following
 
 
 def sign(invoice: Invoice) -> int:
