@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from chorus import formats
-from invoices import charts, figures_html, rows
+from invoices import charts, figures_html, home, rows
 from invoices.totals import line_total
 from invoices.views.tabs import workspace_tabs as _workspace_tabs
 
@@ -56,6 +56,12 @@ def bar_chart(chart, *, id, title, desc, alt=False):  # noqa: A002 (the figure's
 def late_rows(late):
     """The body rows of a table of late invoices (``invoices.rows``)."""
     return rows.late_rows(late)
+
+
+@register.filter
+def feed_items(items):
+    """The lines of the feed of the Accueil connecté (``invoices.home``)."""
+    return home.feed_html(items)
 
 
 @register.filter
