@@ -144,6 +144,11 @@ def profile(client, path: str, times: int) -> None:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_callees(callees)
         print(out.getvalue())
+    callers = os.environ.get("PROFILE_CALLERS")  # e.g. "trans_real.py:.*gettext": who calls it
+    if callers:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_callers(callers)
+        print(out.getvalue())
 
 
 if __name__ == "__main__":

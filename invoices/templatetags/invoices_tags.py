@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 
 from chorus import formats
 from invoices import charts, figures_html, home, rows
+from invoices.timeline import timeline_html
 from invoices.totals import line_total
 from invoices.views.tabs import workspace_tabs as _workspace_tabs
 
@@ -62,6 +63,12 @@ def late_rows(late):
 def feed_items(items):
     """The lines of the feed of the Accueil connecté (``invoices.home``)."""
     return home.feed_html(items)
+
+
+@register.simple_tag
+def invoice_timeline(timeline):
+    """The events of the invoice page's history (``invoices.timeline``)."""
+    return timeline_html(timeline)
 
 
 @register.filter
