@@ -180,6 +180,58 @@ def todo_invoices(supplier: Structure) -> QuerySet[Invoice]:
     return Invoice.objects.filter(supplier=supplier, status__in=TODO_STATUSES, rejection_acknowledged_at__isnull=True)
 
 
+@dataclass(frozen=True)
+class ListedRecipient:
+    id: int
+    name: str
+    identifier: str
+
+
+@dataclass(frozen=True)
+class ListedInvoice:
+    """An invoice of a short list of the Synthèse, read as values (``invoices.rows`` reads the
+    same attributes of it as of an ``Invoice``)."""
+
+    pk: int
+    identifier: str | None
+    number: str
+    invoice_type: str
+    invoice_date: date | None
+    amount_ttc: Decimal | None
+    status: str
+    created_at: datetime
+    sent_at: datetime | None
+    supplier_id: int
+    recipient_id: int | None
+    recipient: ListedRecipient | None
+
+
+_LISTED = (
+    "id",
+    "identifier",
+    "number",
+    "invoice_type",
+    "invoice_date",
+    "amount_ttc",
+    "status",
+    "created_at",
+    "sent_at",
+    "supplier_id",
+    "recipient_id",
+    "recipient__name",
+    "recipient__identifier",
+)
+
+
+def listed(invoices: QuerySet[Invoice]) -> list[ListedInvoice]:
+    """``invoices`` (ordered, sliced) as ``ListedInvoice``: values, no model instances."""
+    rows = []
+    for *values, recipient_id, name, identifier in invoices.values_list(*_LISTED):
+        recipient = ListedRecipient(recipient_id, name, identifier) if recipient_id is not None else None
+        rows.append(ListedInvoice(*values, recipient_id, recipient))
+    return rows
+
+
 def summary(supplier: Structure, *, today: date | None = None) -> Summary:
     drafts = Invoice.objects.filter(supplier=supplier, status=Status.BROUILLON)
     todo = todo_invoices(supplier)
@@ -189,17 +241,12 @@ def summary(supplier: Structure, *, today: date | None = None) -> Summary:
     by_status = [(Status(s), n) for s, n in zip(TODO_STATUSES, todo_counts, strict=True)]
     return Summary(
         drafts=drafts_count,
-        latest_drafts=list(
-            drafts.select_related("recipient").only(*LIST_COLUMNS).order_by("-created_at", "-id")[:SUMMARY_ROWS]
-        ),
-        recent=list(
-            Invoice.objects.filter(supplier=supplier, sent_at__isnull=False)
-            .select_related("recipient")
-            .only(*LIST_COLUMNS)
-            .order_by("-sent_at")[: SUMMARY_ROWS * 2]
+        latest_drafts=listed(drafts.order_by("-created_at", "-id")[:SUMMARY_ROWS]),
+        recent=listed(
+            Invoice.objects.filter(supplier=supplier, sent_at__isnull=False).order_by("-sent_at")[: SUMMARY_ROWS * 2]
         ),
         todo_by_status=[(s, n) for s, n in by_status if n],
-        todo=list(todo.select_related("recipient").only(*LIST_COLUMNS).order_by("-created_at", "-id")[:SUMMARY_ROWS]),
+        todo=listed(todo.order_by("-created_at", "-id")[:SUMMARY_ROWS]),
         late=late,
     )
 
