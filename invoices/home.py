@@ -57,23 +57,6 @@ MEMBERSHIP_DECISIONS = {
     MembershipEvent.Action.TRANSFERRED: gettext_lazy("Le support vous a confié la gestion de %(structure)s."),
 }
 
-_EVENT_COLUMNS = (
-    "id",
-    "created_at",
-    "transition",
-    "from_status",
-    "to_status",
-    "actor_kind",
-    "comment",
-    "supplier_id",
-    "invoice__id",
-    "invoice__number",
-    "invoice__identifier",
-    "invoice__invoice_type",
-    "motif__id",
-    "motif__label",
-)
-
 
 @dataclass(frozen=True)
 class FeedItem:
@@ -109,50 +92,67 @@ def invoice_search_url(**criteria) -> str:
 # --- The feed -----------------------------------------------------------------------------------
 
 
-def _invoice_item(event: InvoiceEvent, structure_name: str, url: str) -> FeedItem:
-    invoice = event.invoice
-    kind = _("Avoir") if invoice.invoice_type == InvoiceType.CREDIT_NOTE else _("Facture")
-    reference = invoice.number or _("(sans numéro)")
-    if event.changes_status:
-        text = _("%(old)s → %(new)s") % {
-            "old": rows.status_label(event.from_status),
-            "new": rows.status_label(event.to_status),
-        }
-    elif event.to_status == Status.REJETEE:
-        text = _("Rejet traité")
-    else:
-        text = event.comment or _("Événement sans changement de statut")
-    details = [f"{invoice.identifier}" if invoice.identifier else ""]
-    if event.motif_id:
-        details.append(_("motif : %(motif)s") % {"motif": event.motif.label})
-    return FeedItem(
-        at=event.created_at,
-        kind="facture",
-        kind_label=kind,
-        link_text=f"{kind} {reference}",
-        url=url.format(int(invoice.pk)),
-        text=text,
-        detail=" · ".join(d for d in details if d),
-        status=event.to_status if event.changes_status else "",
-        structure=structure_name,
-    )
+_EVENT_VALUES = (
+    "created_at",
+    "from_status",
+    "to_status",
+    "comment",
+    "invoice_id",
+    "invoice__number",
+    "invoice__identifier",
+    "invoice__invoice_type",
+    "motif_id",
+    "motif__label",
+)
 
 
 def invoice_events(structures: list[Structure], *, limit: int | None = None) -> list[FeedItem]:
     """The latest events of the invoices of these supplier structures: one query per structure on
-    ``invoice_event_supplier_idx``, LIMIT ``limit`` each, merged."""
+    ``invoice_event_supplier_idx``, LIMIT ``limit`` each, merged; read as values (no model
+    instances), the texts translated once per call."""
     limit = limit or FEED_SIZE
     several = len(structures) > 1
     url = rows.detail_urls()  # reverse("invoices:detail") once, not per event
+    kinds = {InvoiceType.CREDIT_NOTE: _("Avoir")}
+    invoice_kind, no_number = _("Facture"), _("(sans numéro)")
+    change, acknowledged, no_change, motif_text = (
+        _("%(old)s → %(new)s"),
+        _("Rejet traité"),
+        _("Événement sans changement de statut"),
+        _("motif : %(motif)s"),
+    )
     items = []
     for structure in structures[:FEED_STRUCTURES]:
         events = (
             InvoiceEvent.objects.filter(supplier=structure)
-            .select_related("invoice", "motif")
-            .only(*_EVENT_COLUMNS)
-            .order_by("-created_at", "-id")[:limit]
+            .order_by("-created_at", "-id")
+            .values_list(*_EVENT_VALUES)[:limit]
         )
-        items += [_invoice_item(event, structure.name if several else "", url) for event in events]
+        name = structure.name if several else ""
+        for at, old, new, comment, pk, number, identifier, invoice_type, motif_id, motif_label in events:
+            kind = kinds.get(invoice_type, invoice_kind)
+            if old != new:
+                text = change % {"old": rows.status_label(old), "new": rows.status_label(new)}
+            elif new == Status.REJETEE:
+                text = acknowledged
+            else:
+                text = comment or no_change
+            details = [identifier] if identifier else []
+            if motif_id:
+                details.append(motif_text % {"motif": motif_label})
+            items.append(
+                FeedItem(
+                    at=at,
+                    kind="facture",
+                    kind_label=kind,
+                    link_text=f"{kind} {number or no_number}",
+                    url=url.format(int(pk)),
+                    text=text,
+                    detail=" · ".join(details),
+                    status=new if old != new else "",
+                    structure=name,
+                )
+            )
     return items
 
 

@@ -273,3 +273,61 @@ def test_the_feed_written_in_python_is_the_templates(member, motifs):
     assert "01/02/2026 à 00:30" in home.feed_html(
         home.feed(member.user, suppliers=[member.structure], structure_ids=[])
     )
+
+
+def _former_invoice_events(structures, limit):
+    """``home.invoice_events`` as it was, on model instances (the reference of the values read)."""
+    from django.utils.translation import gettext as _
+
+    from invoices import workflow
+
+    items = []
+    for structure in structures[: home.FEED_STRUCTURES]:
+        events = (
+            InvoiceEvent.objects.filter(supplier=structure)
+            .select_related("invoice", "motif")
+            .order_by("-created_at", "-id")[:limit]
+        )
+        for event in events:
+            invoice = event.invoice
+            kind = _("Avoir") if invoice.invoice_type == "AVOIR" else _("Facture")
+            if event.changes_status:
+                text = _("%(old)s → %(new)s") % {
+                    "old": workflow.status_label(event.from_status),
+                    "new": workflow.status_label(event.to_status),
+                }
+            elif event.to_status == Status.REJETEE:
+                text = _("Rejet traité")
+            else:
+                text = event.comment or _("Événement sans changement de statut")
+            details = [f"{invoice.identifier}" if invoice.identifier else ""]
+            if event.motif_id:
+                details.append(_("motif : %(motif)s") % {"motif": event.motif.label})
+            items.append(
+                home.FeedItem(
+                    at=event.created_at,
+                    kind="facture",
+                    kind_label=kind,
+                    link_text=f"{kind} {invoice.number or _('(sans numéro)')}",
+                    url=reverse("invoices:detail", args=[invoice.pk]),
+                    text=text,
+                    detail=" · ".join(d for d in details if d),
+                    status=event.to_status if event.changes_status else "",
+                    structure=structure.name if len(structures) > 1 else "",
+                )
+            )
+    return items
+
+
+def test_the_invoice_events_read_as_values_are_those_of_the_models(member, motifs):
+    second = StructureFactory(name="Atelier Dupont")
+    invoice = InvoiceFactory(supplier=member.structure, sent=True, number="N-1", status=Status.SUSPENDUE)
+    event(invoice, Status.SUSPENDUE, minutes_ago=5, motif=next(iter(motifs.values())))
+    event(invoice, Status.REJETEE, from_status=Status.REJETEE, minutes_ago=4)
+    event(invoice, Status.SUSPENDUE, from_status=Status.SUSPENDUE, minutes_ago=3, comment="Complétée")
+    event(invoice, Status.SUSPENDUE, from_status=Status.SUSPENDUE, minutes_ago=2)
+    draft = InvoiceFactory(supplier=second, number="", invoice_type="AVOIR")
+    event(draft, Status.DEPOSEE, from_status=Status.BROUILLON, minutes_ago=1)
+    for structures in ([member.structure], [member.structure, second], [second]):
+        for limit in (2, 20):
+            assert home.invoice_events(structures, limit=limit) == _former_invoice_events(structures, limit)
