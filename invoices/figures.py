@@ -544,36 +544,34 @@ _FISCAL_PAGE_COLUMNS = ("id", "invoice_date", "invoice_type", "number", "recipie
 def fiscal_page(supplier: Structure, *, start: date, end: date, after: tuple[date, int] | None):
     """One keyset page of the Liste fiscale after ``(invoice_date, id)``: ``FiscalInvoice`` rows
     with their VAT lines (by rate, highest first), and the key of the next page (None on the last).
-    Two queries: the invoices on ``invoice_supplier_date_idx``, their VAT lines by invoice id."""
+
+    One query: the page's ``PAGE_SIZE + 1`` invoice ids (a subquery on ``invoice_supplier_date_idx``,
+    ``LIMIT``), those invoices joined to their recipient and their VAT lines (one row per line, one
+    row without line for an invoice that has none)."""
     invoices = fiscal_invoices(supplier, start=start, end=end).order_by("invoice_date", "id")
     if after is not None:
         day, pk = after
         invoices = invoices.filter(Q(invoice_date__gt=day) | Q(invoice_date=day, id__gt=pk))
-    page = list(invoices.values_list(*_FISCAL_PAGE_COLUMNS)[: PAGE_SIZE + 1])
-    following = (page[PAGE_SIZE - 1][1], page[PAGE_SIZE - 1][0]) if len(page) > PAGE_SIZE else None
-    page = page[:PAGE_SIZE]
-    lines: dict[int, list] = {row[0]: [] for row in page}
-    if lines:
-        for invoice_id, rate, base_ht, vat_amount in (
-            InvoiceVatLine.objects.filter(invoice_id__in=list(lines))
-            .order_by("-rate", "id")
-            .values_list("invoice_id", "rate", "base_ht", "vat_amount")
-        ):
-            lines[invoice_id].append((rate, base_ht, vat_amount))
-    rows = []
-    for pk, invoice_date, invoice_type, number, recipient_id, recipient_name in page:
-        k = -1 if invoice_type == InvoiceType.CREDIT_NOTE else 1
-        rows.append(
-            FiscalInvoice(
-                pk,
-                invoice_date,
-                invoice_type,
-                number,
-                recipient_name if recipient_id is not None else None,
-                [SignedVat(rate, k * base_ht, k * vat_amount) for rate, base_ht, vat_amount in lines[pk]],
-            )
+    found = (
+        Invoice.objects.filter(pk__in=invoices.values("pk")[: PAGE_SIZE + 1])
+        .order_by("invoice_date", "id", "-vat_lines__rate", "vat_lines__id")
+        .values_list(
+            *_FISCAL_PAGE_COLUMNS, "vat_lines__id", "vat_lines__rate", "vat_lines__base_ht", "vat_lines__vat_amount"
         )
-    return rows, following
+    )
+    rows: list[FiscalInvoice] = []
+    for pk, invoice_date, invoice_type, number, recipient_id, recipient_name, line, rate, base_ht, vat in found:
+        if not rows or rows[-1].pk != pk:
+            rows.append(
+                FiscalInvoice(
+                    pk, invoice_date, invoice_type, number, recipient_name if recipient_id is not None else None, []
+                )
+            )
+        if line is not None:
+            k = -1 if invoice_type == InvoiceType.CREDIT_NOTE else 1
+            rows[-1].signed_vat_lines.append(SignedVat(rate, k * base_ht, k * vat))
+    following = (rows[PAGE_SIZE - 1].invoice_date, rows[PAGE_SIZE - 1].pk) if len(rows) > PAGE_SIZE else None
+    return rows[:PAGE_SIZE], following
 
 
 def sign(invoice: Invoice) -> int:

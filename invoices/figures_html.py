@@ -9,10 +9,10 @@ escaped as the engine escapes them; ``tests/invoices/test_figures_html.py`` comp
 for byte with the template it replaces.
 """
 
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from chorus import formats
+from invoices.rows import escape
 
 
 def count(value) -> str:
@@ -22,8 +22,9 @@ def count(value) -> str:
 
 
 def _text(value) -> str:
-    """``{{ value }}``: escaped unless already safe."""
-    return conditional_escape(value)
+    """``{{ value }}``: escaped unless already safe (``rows.escape``: ``conditional_escape``
+    without its lazy-string wrapper)."""
+    return escape(value)
 
 
 def _value(field) -> str:

@@ -96,7 +96,7 @@ def sent(supplier, *, on: date, status=Status.MISE_A_DISPOSITION, **kwargs) -> I
     return invoice
 
 
-def test_fiscal_rows_are_those_of_the_template():
+def test_fiscal_rows_are_those_of_the_template(django_assert_num_queries):
     supplier = StructureFactory()
     october = date(2026, 10, 1)
     plain = sent(supplier, on=october, number="A&B <1>")
@@ -117,7 +117,8 @@ def test_fiscal_rows_are_those_of_the_template():
     old = list(figures.fiscal_rows(supplier, start=start, end=end))  # the page's former read
     for invoice in old:
         invoice.signed_vat_lines = figures.signed_vat_lines(invoice)
-    page, following = figures.fiscal_page(supplier, start=start, end=end, after=None)
+    with django_assert_num_queries(1):
+        page, following = figures.fiscal_page(supplier, start=start, end=end, after=None)
 
     assert following is None
     assert [i.pk for i in page] == [i.pk for i in old]
