@@ -132,12 +132,15 @@ LIST_COLUMNS = (
 
 def ecb_rates():
     """``rate_on(day)`` → ``(ecb_rate, valid_from)`` in force on ``day`` (or None), from one read of
-    the operators' table (a few rows a year)."""
-    rows = list(LatePaymentRate.objects.order_by("valid_from").values_list("valid_from", "ecb_rate"))
+    the operators' table (a few rows a year), made at the first call only: a page whose clocks are
+    not late (most invoice pages) reads nothing."""
+    rows: list = []
 
     def rate_on(day: date):
+        if not rows:
+            rows.append(list(LatePaymentRate.objects.order_by("valid_from").values_list("valid_from", "ecb_rate")))
         found = None
-        for valid_from, ecb_rate in rows:
+        for valid_from, ecb_rate in rows[0]:
             if valid_from > day:
                 break
             found = (ecb_rate, valid_from)

@@ -131,7 +131,8 @@ def test_who_sent_the_invoice_is_read_with_it(client, member, django_assert_num_
     url = reverse("invoices:detail", args=[invoice.pk])
     client.get(url)
     # The user (the session is in the cache), the invoice (its supplier, recipient, service and
-    # sender), events, VAT lines, attachments, rates, corrections, memberships (the navigation).
-    with django_assert_num_queries(8):
+    # sender), events, VAT lines, attachments, corrections, memberships (the navigation); the
+    # late-payment rates only for a late clock.
+    with django_assert_num_queries(7):
         page = client.get(url).content.decode()
     assert f"par {sender.get_full_name()}" in page
