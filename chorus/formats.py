@@ -47,6 +47,8 @@ _SIZE_UNITS = (
 
 def to_decimal(value) -> Decimal | None:
     """``value`` as a finite ``Decimal`` (a float through its shortest repr), or None."""
+    if type(value) is Decimal:  # the usual case (a model's field): no conversion
+        return value if value.is_finite() else None
     if value is None or value == "" or isinstance(value, bool):
         return None
     try:
@@ -56,16 +58,22 @@ def to_decimal(value) -> Decimal | None:
     return result if result.is_finite() else None
 
 
+_ONE = Decimal(1)
+_QUANTUMS = {places: _ONE.scaleb(-places) for places in range(7)}
+# Rates repeat (20 %, 5,5 %…): their text is kept, per value, up to this many.
+_PERCENTS: dict[Decimal, str] = {}
+_PERCENTS_KEPT = 512
+
+
 def _grouped(value: Decimal, places: int | None) -> str:
     if places is None:
         value = value.normalize()
         if value == value.to_integral_value():
-            value = value.quantize(Decimal(1))
+            value = value.quantize(_ONE)
+        text = f"{abs(value) if value == 0 else value:,f}"  # never "-0"
     else:
-        value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    if value == 0:
-        value = abs(value)  # never "-0,00"
-    text = f"{value:,f}" if places is None else f"{value:,.{places}f}"
+        value = value.quantize(_QUANTUMS.get(places) or _ONE.scaleb(-places), rounding=ROUND_HALF_UP)
+        text = f"{abs(value) if value == 0 else value:,.{places}f}"  # never "-0,00"
     return text.replace(",", THOUSANDS_SEPARATOR).replace(".", DECIMAL_SEPARATOR)
 
 
@@ -77,24 +85,34 @@ def number(value, places: int | None = None) -> str:
 
 def amount(value) -> str:
     """An amount in euros without its sign: two decimals, thousands grouped."""
-    return number(value, 2)
+    value = to_decimal(value)
+    return EMPTY if value is None else _grouped(value, 2)
 
 
 def money(value) -> str:
     """An amount in euros with its sign: ``1 234,50 €``."""
-    text = amount(value)
-    return text if text == EMPTY else f"{text}{UNIT_SEPARATOR}€"
+    value = to_decimal(value)
+    return EMPTY if value is None else _grouped(value, 2) + UNIT_SEPARATOR + "€"
 
 
 def integer(value) -> str:
     """A whole number, thousands grouped (a decimal is rounded half up)."""
+    if type(value) is int:  # a count: no decimal to round
+        return f"{value:,}".replace(",", THOUSANDS_SEPARATOR)
     return number(value, 0)
 
 
 def percent(value) -> str:
     """A rate in per cent with the decimals it has: ``20 %``, ``5,5 %``, ``0 %``."""
-    text = number(value)
-    return text if text == EMPTY else f"{text}{UNIT_SEPARATOR}%"
+    value = to_decimal(value)
+    if value is None:
+        return EMPTY
+    text = _PERCENTS.get(value)
+    if text is None:
+        text = _grouped(value, None) + UNIT_SEPARATOR + "%"
+        if len(_PERCENTS) < _PERCENTS_KEPT:
+            _PERCENTS[value] = text
+    return text
 
 
 def filesize(size) -> str:

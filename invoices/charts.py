@@ -1,16 +1,26 @@
-"""Geometry of the Tableau de bord's bar charts, drawn as SVG by the templates (no script, no
-library): pure Python, numbers in, rectangles and labels out, in the SVG's own units (viewBox).
+"""The Tableau de bord's bar charts, drawn as SVG (no script, no library): the geometry, pure
+Python, numbers in, rectangles and labels out, in the SVG's own units (viewBox); then the markup.
 
 ``column_chart`` draws one vertical bar per month, ``bar_chart`` one horizontal bar per item; both
 scale from zero (or from the most negative value: credit notes can make a month negative) to a
 "nice" maximum with 4 or 5 grid lines labelled in French.
+
+``column_svg`` and ``bar_svg`` write a chart's accessible figure (``role="img"``, named by its
+title and described by its ``desc``; the table beside it gives every value). Through the template
+engine (an ``{% include %}`` a chart, a dozen lookups per bar and per grid line, numbers through
+``{% localize off %}``) the four charts were a third of the page; here they are strings, numbers
+written as ``{% localize off %}`` writes them (``str``), texts escaped as the engine escapes them
+(``tests/invoices/test_figures_html.py`` compares them with the former templates).
 """
 
 import math
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.safestring import SafeString, mark_safe
+
 from chorus import formats
+from invoices.rows import escape
 
 WIDTH = 640
 COLUMN_HEIGHT = 260
@@ -185,3 +195,80 @@ def bar_chart(items: list[tuple[str, Decimal | int]], *, money: bool) -> Chart:
         plot_top=TOP,
         plot_bottom=TOP + BAR_ROW * max(1, len(items)),
     )
+
+
+def _n(value) -> str:
+    """A number as ``{% localize off %}`` writes it."""
+    return str(value)
+
+
+def _bar_class(rect: Rect, alt: bool) -> str:
+    if rect.negative:
+        return "chorus-chart__bar chorus-chart__bar--negative"
+    return "chorus-chart__bar chorus-chart__bar--alt" if alt else "chorus-chart__bar"
+
+
+def _figure(chart: Chart, id: str, title: str, desc: str, body: str) -> SafeString:
+    id, title = escape(id), escape(title)
+    return mark_safe(
+        f'\n<figure class="chorus-chart" aria-labelledby="{id}-caption">\n'
+        f'  <svg class="chorus-chart__svg" viewBox="0 0 {_n(chart.width)} {_n(chart.height)}" role="img" '
+        f'aria-labelledby="{id}-title" aria-describedby="{id}-desc" focusable="false">\n'
+        f'    <title id="{id}-title">{title}</title>\n'
+        f'    <desc id="{id}-desc">{escape(desc)}</desc>\n'
+        f"{body}\n  </svg>\n"
+        f'  <figcaption id="{id}-caption" class="fr-text--sm">{title}'
+        f"{' : aucune facture sur la période.' if chart.empty else ''}</figcaption>\n</figure>\n"
+    )
+
+
+def column_svg(chart: Chart, *, id: str, title: str, desc: str, alt: bool = False) -> SafeString:
+    """The figure of a ``column_chart``: ``id`` names its parts, ``alt`` the second colour."""
+    left, right = _n(chart.plot_left), _n(chart.plot_right)
+    label_x = _n(int(chart.plot_left) - 6)
+    ticks = "".join(
+        f'<line class="chorus-chart__grid" x1="{left}" x2="{right}" y1="{_n(t.position)}" y2="{_n(t.position)}"/>'
+        f'<text x="{label_x}" y="{_n(t.position)}" dy="4" text-anchor="end">{escape(t.text)}</text>'
+        for t in chart.ticks
+    )
+    label_y, sublabel_y = _n(chart.label_y), _n(chart.sublabel_y)
+    rects = []
+    for r in chart.rects:
+        rects.append(
+            f'<rect class="{_bar_class(r, alt)}" x="{_n(r.x)}" y="{_n(r.y)}" width="{_n(r.width)}" '
+            f'height="{_n(r.height)}"><title>{escape(r.title)} : {escape(r.value_text)}</title></rect>'
+        )
+        if r.label_shown:
+            rects.append(f'<text x="{_n(r.cx)}" y="{label_y}" text-anchor="middle">{escape(r.label)}</text>')
+            if r.sublabel:
+                rects.append(f'<text x="{_n(r.cx)}" y="{sublabel_y}" text-anchor="middle">{escape(r.sublabel)}</text>')
+    baseline = _n(chart.baseline)
+    body = (
+        f"    {ticks}\n    {''.join(rects)}\n"
+        f'    <line class="chorus-chart__axis" x1="{left}" x2="{right}" y1="{baseline}" y2="{baseline}"/>'
+    )
+    return _figure(chart, id, title, desc, body)
+
+
+def bar_svg(chart: Chart, *, id: str, title: str, desc: str, alt: bool = False) -> SafeString:
+    """The figure of a ``bar_chart``: ``id`` names its parts, ``alt`` the second colour."""
+    top, bottom, label_y = _n(chart.plot_top), _n(chart.plot_bottom), _n(chart.label_y)
+    ticks = "".join(
+        f'<line class="chorus-chart__grid" x1="{_n(t.position)}" x2="{_n(t.position)}" y1="{top}" y2="{bottom}"/>'
+        f'<text x="{_n(t.position)}" y="{label_y}" text-anchor="middle">{escape(t.text)}</text>'
+        for t in chart.ticks
+    )
+    label_x = _n(int(chart.plot_left) - 8)
+    rects = "".join(
+        f'<text x="{label_x}" y="{_n(r.cy)}" text-anchor="end">{escape(r.label)}</text>'
+        f'<rect class="{_bar_class(r, alt)}" x="{_n(r.x)}" y="{_n(r.y)}" width="{_n(r.width)}" '
+        f'height="{_n(r.height)}"><title>{escape(r.title)} : {escape(r.value_text)}</title></rect>'
+        f'<text x="{_n(r.value_x)}" y="{_n(r.cy)}">{escape(r.value_text)}</text>'
+        for r in chart.rects
+    )
+    baseline = _n(chart.baseline)
+    body = (
+        f"    {ticks}\n    {rects}\n"
+        f'    <line class="chorus-chart__axis" x1="{baseline}" x2="{baseline}" y1="{top}" y2="{bottom}"/>'
+    )
+    return _figure(chart, id, title, desc, body)

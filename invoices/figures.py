@@ -5,7 +5,8 @@ Every read is bounded by the supplier (``supplier_id = …``, the first column o
 and, for the big sets, by a period or a cap:
 
 - counts are capped (``capped_count``: ``COUNT(*)`` over a ``LIMIT cap+1`` subquery), per status
-  on ``invoice_supplier_status_idx`` or on the small partial index of the invoices to act on;
+  on ``invoice_supplier_status_idx`` or on the small partial index of the invoices to act on; a
+  page's counts are read in one query (``capped_counts``: one scalar subquery each);
 - the Tableau de bord groups one period (12 months by default, 36 at most) in two ``GROUP BY``
   queries on ``invoice_supplier_sent_idx`` (supplier, sent_at, with the grouped columns included
   on PostgreSQL: an index-only scan);
@@ -23,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Case, Count, DecimalField, F, Prefetch, Q, QuerySet, Sum, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -59,6 +62,28 @@ def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> CappedCount:
     """How many rows, up to ``cap`` (``COUNT(*)`` of a ``LIMIT cap + 1`` subquery)."""
     n = queryset.order_by().values("pk")[: cap + 1].count()
     return CappedCount(min(n, cap), n > cap)
+
+
+def capped_counts(querysets: list[QuerySet], cap: int = COUNT_CAP) -> list[CappedCount]:
+    """``capped_count`` of each queryset (all on the same database), in one query: one scalar
+    subquery ``(SELECT COUNT(*) FROM (… LIMIT cap + 1))`` per count, each planned on its own index
+    as it would be alone, one round trip for all (a page's counts were one query each)."""
+    if not querysets:
+        return []
+    using = querysets[0].db
+    parts, params = [], []
+    for index, queryset in enumerate(querysets):
+        try:
+            sql, values = queryset.order_by().values("pk")[: cap + 1].query.get_compiler(using).as_sql()
+        except EmptyResultSet:  # ``pk__in=[]``, ``none()``: nothing to count
+            parts.append("0")
+            continue
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped_{index})")  # noqa: S608 (the ORM's SQL, values as parameters)
+        params.extend(values)
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return [CappedCount(min(n, cap), n > cap) for n in row]
 
 
 def signed(column: str):
@@ -107,12 +132,15 @@ LIST_COLUMNS = (
 
 def ecb_rates():
     """``rate_on(day)`` → ``(ecb_rate, valid_from)`` in force on ``day`` (or None), from one read of
-    the operators' table (a few rows a year)."""
-    rows = list(LatePaymentRate.objects.order_by("valid_from").values_list("valid_from", "ecb_rate"))
+    the operators' table (a few rows a year), made at the first call only: a page whose clocks are
+    not late (most invoice pages) reads nothing."""
+    rows: list = []
 
     def rate_on(day: date):
+        if not rows:
+            rows.append(list(LatePaymentRate.objects.order_by("valid_from").values_list("valid_from", "ecb_rate")))
         found = None
-        for valid_from, ecb_rate in rows:
+        for valid_from, ecb_rate in rows[0]:
             if valid_from > day:
                 break
             found = (ecb_rate, valid_from)
@@ -155,24 +183,74 @@ def todo_invoices(supplier: Structure) -> QuerySet[Invoice]:
     return Invoice.objects.filter(supplier=supplier, status__in=TODO_STATUSES, rejection_acknowledged_at__isnull=True)
 
 
+@dataclass(frozen=True)
+class ListedRecipient:
+    id: int
+    name: str
+    identifier: str
+
+
+@dataclass(frozen=True)
+class ListedInvoice:
+    """An invoice of a short list of the Synthèse, read as values (``invoices.rows`` reads the
+    same attributes of it as of an ``Invoice``)."""
+
+    pk: int
+    identifier: str | None
+    number: str
+    invoice_type: str
+    invoice_date: date | None
+    amount_ttc: Decimal | None
+    status: str
+    created_at: datetime
+    sent_at: datetime | None
+    supplier_id: int
+    recipient_id: int | None
+    recipient: ListedRecipient | None
+
+
+_LISTED = (
+    "id",
+    "identifier",
+    "number",
+    "invoice_type",
+    "invoice_date",
+    "amount_ttc",
+    "status",
+    "created_at",
+    "sent_at",
+    "supplier_id",
+    "recipient_id",
+    "recipient__name",
+    "recipient__identifier",
+)
+
+
+def listed(invoices: QuerySet[Invoice]) -> list[ListedInvoice]:
+    """``invoices`` (ordered, sliced) as ``ListedInvoice``: values, no model instances."""
+    rows = []
+    for *values, recipient_id, name, identifier in invoices.values_list(*_LISTED):
+        recipient = ListedRecipient(recipient_id, name, identifier) if recipient_id is not None else None
+        rows.append(ListedInvoice(*values, recipient_id, recipient))
+    return rows
+
+
 def summary(supplier: Structure, *, today: date | None = None) -> Summary:
     drafts = Invoice.objects.filter(supplier=supplier, status=Status.BROUILLON)
     todo = todo_invoices(supplier)
-    by_status = [(Status(s), capped_count(todo.filter(status=s))) for s in TODO_STATUSES]
+    drafts_count, late, *todo_counts = capped_counts(
+        [drafts, late_invoices(supplier, today=today), *(todo.filter(status=s) for s in TODO_STATUSES)]
+    )
+    by_status = [(Status(s), n) for s, n in zip(TODO_STATUSES, todo_counts, strict=True)]
     return Summary(
-        drafts=capped_count(drafts),
-        latest_drafts=list(
-            drafts.select_related("recipient").only(*LIST_COLUMNS).order_by("-created_at", "-id")[:SUMMARY_ROWS]
-        ),
-        recent=list(
-            Invoice.objects.filter(supplier=supplier, sent_at__isnull=False)
-            .select_related("recipient")
-            .only(*LIST_COLUMNS)
-            .order_by("-sent_at")[: SUMMARY_ROWS * 2]
+        drafts=drafts_count,
+        latest_drafts=listed(drafts.order_by("-created_at", "-id")[:SUMMARY_ROWS]),
+        recent=listed(
+            Invoice.objects.filter(supplier=supplier, sent_at__isnull=False).order_by("-sent_at")[: SUMMARY_ROWS * 2]
         ),
         todo_by_status=[(s, n) for s, n in by_status if n],
-        todo=list(todo.select_related("recipient").only(*LIST_COLUMNS).order_by("-created_at", "-id")[:SUMMARY_ROWS]),
-        late=capped_count(late_invoices(supplier, today=today)),
+        todo=listed(todo.order_by("-created_at", "-id")[:SUMMARY_ROWS]),
+        late=late,
     )
 
 
@@ -450,17 +528,53 @@ def fiscal_rows(supplier: Structure, *, start: date, end: date) -> QuerySet[Invo
     )
 
 
+@dataclass(frozen=True)
+class FiscalInvoice:
+    """An invoice of a page of the Liste fiscale: what the page shows of it, read as values (no
+    model instances: the page is the busiest of the figures)."""
+
+    pk: int
+    invoice_date: date
+    invoice_type: str
+    number: str
+    recipient_name: str | None  # None: no recipient
+    signed_vat_lines: list["SignedVat"]
+
+
+_FISCAL_PAGE_COLUMNS = ("id", "invoice_date", "invoice_type", "number", "recipient_id", "recipient__name")
+
+
 def fiscal_page(supplier: Structure, *, start: date, end: date, after: tuple[date, int] | None):
-    invoices = fiscal_rows(supplier, start=start, end=end)
+    """One keyset page of the Liste fiscale after ``(invoice_date, id)``: ``FiscalInvoice`` rows
+    with their VAT lines (by rate, highest first), and the key of the next page (None on the last).
+
+    One query: the page's ``PAGE_SIZE + 1`` invoice ids (a subquery on ``invoice_supplier_date_idx``,
+    ``LIMIT``), those invoices joined to their recipient and their VAT lines (one row per line, one
+    row without line for an invoice that has none)."""
+    invoices = fiscal_invoices(supplier, start=start, end=end).order_by("invoice_date", "id")
     if after is not None:
         day, pk = after
         invoices = invoices.filter(Q(invoice_date__gt=day) | Q(invoice_date=day, id__gt=pk))
-    page = list(invoices[: PAGE_SIZE + 1])
-    following = (page[PAGE_SIZE - 1].invoice_date, page[PAGE_SIZE - 1].pk) if len(page) > PAGE_SIZE else None
-    page = page[:PAGE_SIZE]
-    for invoice in page:
-        invoice.signed_vat_lines = signed_vat_lines(invoice)
-    return page, following
+    found = (
+        Invoice.objects.filter(pk__in=invoices.values("pk")[: PAGE_SIZE + 1])
+        .order_by("invoice_date", "id", "-vat_lines__rate", "vat_lines__id")
+        .values_list(
+            *_FISCAL_PAGE_COLUMNS, "vat_lines__id", "vat_lines__rate", "vat_lines__base_ht", "vat_lines__vat_amount"
+        )
+    )
+    rows: list[FiscalInvoice] = []
+    for pk, invoice_date, invoice_type, number, recipient_id, recipient_name, line, rate, base_ht, vat in found:
+        if not rows or rows[-1].pk != pk:
+            rows.append(
+                FiscalInvoice(
+                    pk, invoice_date, invoice_type, number, recipient_name if recipient_id is not None else None, []
+                )
+            )
+        if line is not None:
+            k = -1 if invoice_type == InvoiceType.CREDIT_NOTE else 1
+            rows[-1].signed_vat_lines.append(SignedVat(rate, k * base_ht, k * vat))
+    following = (rows[PAGE_SIZE - 1].invoice_date, rows[PAGE_SIZE - 1].pk) if len(rows) > PAGE_SIZE else None
+    return rows[:PAGE_SIZE], following
 
 
 def sign(invoice: Invoice) -> int:
@@ -488,6 +602,7 @@ __all__ = [
     "COUNT_CAP",
     "CappedCount",
     "capped_count",
+    "capped_counts",
     "dashboard",
     "ecb_rates",
     "fiscal_page",

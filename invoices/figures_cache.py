@@ -6,9 +6,10 @@ Tableau de bord aggregates all of them (an index-only scan, ~150 ms on PostgreSQ
 fiscale of a month joins ~15,000 invoices to their VAT lines (~200 ms). Those figures only change
 when one of the supplier's invoices changes status (sending included): every status change goes
 through ``lifecycle`` (``apply_transition``, ``invoice_transitions``), which calls
-``invalidate_many`` with the suppliers of the transaction's transitions once it is committed. Each supplier has a *version* in the cache; the figures are stored under
-a key holding that version, so invalidating is replacing one small key, and the old figures are
-never read again (they expire).
+``invalidate_many`` with the suppliers of the transaction's transitions once it is committed. Each supplier has a *version* in the cache; the figures are stored with
+the version they were computed under, so invalidating is replacing one small key, and figures of
+an older version are never used again (they are computed anew, then replaced). The versions and
+the figures are read in one call to the cache (one round trip to Redis per page).
 
 Two more things change figures for everyone: the ECB rates of the late-payment interest
 (``LatePaymentRate``, saved by operators) and ``manage.py payment_clocks_rebuild``; both call
@@ -31,7 +32,7 @@ from django.db import transaction
 
 GENERATION_KEY = "chorus:figures:generation"
 VERSION_KEY = "chorus:figures:version:{}"
-VALUE_KEY = "chorus:figures:{name}:{supplier}:{generation}:{version}:{params}"
+VALUE_KEY = "chorus:figures:{name}:{supplier}:{params}"
 DEFAULT_SECONDS = 300
 
 
@@ -58,19 +59,26 @@ def cached(supplier_id: int, name: str, params: tuple, compute):
     """``compute()``, or its value stored for this supplier, ``name`` and ``params`` (a tuple of
     values whose ``repr`` identifies the request: dates, ids) since the supplier's last change.
 
+    The generation, the supplier's version and the stored value ``(tokens, value)`` are read at
+    once; the value is used only if it was computed under the current tokens.
+
     A Redis outage needs no care here: ``chorus.cache.FallbackRedisCache`` serves the calls from
     the process's memory meanwhile (figures then at most ``timeout()`` old)."""
     seconds = timeout()
     if seconds <= 0:
         return compute()
-    generation, version = _tokens(GENERATION_KEY, VERSION_KEY.format(supplier_id))
-    key = VALUE_KEY.format(
-        name=name, supplier=supplier_id, generation=generation, version=version, params=_params(params)
-    )
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, timeout=seconds)
+    version_key = VERSION_KEY.format(supplier_id)
+    key = VALUE_KEY.format(name=name, supplier=supplier_id, params=_params(params))
+    found = cache.get_many([GENERATION_KEY, version_key, key])
+    if GENERATION_KEY in found and version_key in found:
+        tokens = (found[GENERATION_KEY], found[version_key])
+    else:
+        tokens = tuple(_tokens(GENERATION_KEY, version_key))
+    stored = found.get(key)
+    if stored is not None and stored[0] == tokens:
+        return stored[1]
+    value = compute()
+    cache.set(key, (tokens, value), timeout=seconds)
     return value
 
 

@@ -39,10 +39,15 @@ def invoices_for_user(user) -> QuerySet[Invoice]:
     return Invoice.objects.filter(supplier_id__in=access.active_structure_ids(user))
 
 
-def invoice_for_user(*, user, invoice_id) -> Invoice:
-    """The invoice if the user is an active member of its supplier structure; 404 otherwise."""
+def invoice_for_user(*, user, invoice_id, related: tuple[str, ...] = ()) -> Invoice:
+    """The invoice if the user is an active member of its supplier structure; 404 otherwise.
+    ``related``: more relations read with it (the invoice page shows who sent it)."""
     try:
-        return invoices_for_user(user).select_related("supplier", "recipient", "recipient_service").get(pk=invoice_id)
+        return (
+            invoices_for_user(user)
+            .select_related("supplier", "recipient", "recipient_service", *related)
+            .get(pk=invoice_id)
+        )
     except (Invoice.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

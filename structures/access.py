@@ -27,7 +27,7 @@ in ``__in`` filters, so a caller adds no query of its own.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from structures.models import Membership, MembershipRole, MembershipStatus, Structure
@@ -111,11 +111,29 @@ def managed_structure_ids(user) -> QuerySet:
 # --- Support ----------------------------------------------------------------------------------
 
 
-def is_support(user) -> bool:
-    """An active superuser, or an active staff user with the ``structures.support`` permission."""
+def is_support(user, *, all_permissions: bool = True) -> bool:
+    """An active superuser, or an active staff user with the ``structures.support`` permission.
+
+    ``all_permissions=False`` is for a page that asks only this (the Accueil connecté of a ministry
+    agent): the one permission is looked for by one ``EXISTS`` (the user's own or one of their
+    groups', as ``ModelBackend`` reads them) instead of ``has_perm`` loading every permission of
+    the user in two queries; when they are loaded already, ``has_perm`` is asked anyway."""
     if not _is_authenticated(user) or not user.is_active:
         return False
-    return user.is_superuser or (user.is_staff and user.has_perm(SUPPORT_PERMISSION))
+    if user.is_superuser:
+        return True
+    if not user.is_staff:
+        return False
+    if all_permissions or hasattr(user, "_perm_cache"):
+        return user.has_perm(SUPPORT_PERMISSION)
+    from django.contrib.auth.models import Permission
+
+    app_label, codename = SUPPORT_PERMISSION.split(".")
+    return (
+        Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+        .filter(Q(user=user) | Q(group__user=user))
+        .exists()
+    )
 
 
 def check_support(user, reason: str = "") -> None:

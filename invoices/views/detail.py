@@ -7,9 +7,11 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from invoices import figures, rendering, selectors, workflow
+from invoices import figures, rendering, rows, selectors, workflow
 from invoices.downloads import download
+from invoices.models import Invoice
 from invoices.status_texts import status_text
+from invoices.timeline import choice_label
 from invoices.views.actions import supplier_actions
 from invoices.workflow import Status
 
@@ -31,7 +33,7 @@ def event_actor(event) -> str:
 
 @login_required
 def invoice_detail(request, invoice_id):
-    invoice = selectors.invoice_for_user(user=request.user, invoice_id=invoice_id)
+    invoice = selectors.invoice_for_user(user=request.user, invoice_id=invoice_id, related=("sent_by",))
     events = selectors.invoice_history(invoice)
     return render(
         request,
@@ -48,6 +50,12 @@ def invoice_detail(request, invoice_id):
                 {"event": e, "actor": event_actor(e), "meaning": status_text(e.to_status).meaning} for e in events
             ],
             "status_text": status_text(invoice.status),
+            # Labels of the invoice's choices, each read once per process (``get_…_display`` builds
+            # the dict of the field's choices at each call).
+            "status_label": rows.status_label(invoice.status),
+            "cadre_label": choice_label(Invoice, "cadre", invoice.cadre),
+            "source_syntax_label": choice_label(Invoice, "source_syntax", invoice.source_syntax),
+            "payment_mode_label": choice_label(Invoice, "payment_mode", invoice.payment_mode),
             "reform_code": workflow.reform_code(invoice.status),
             "clock": figures.invoice_clock(invoice) if not invoice.is_draft else None,
             "issue": selectors.current_issue(invoice, events),

@@ -8,8 +8,8 @@
 - a user without structure: how to join one; the feed of their own requests.
 
 Queries (supplier, one structure; tests/invoices/test_home.py): session from the cache, user,
-memberships, pending requests when gestionnaire principal, 4 capped counts, invoice events, attachment
-decisions, support answers, news: **11** at most, whatever the number of invoices.
+memberships, pending requests when gestionnaire principal, the 4 capped counts (one query), invoice
+events, attachment decisions, support answers, news: **8** at most, whatever the number of invoices.
 """
 
 from django.contrib.auth.decorators import login_required
@@ -42,7 +42,7 @@ def connected_home(request):
         "feed_truncated": len(suppliers) > home.FEED_STRUCTURES,
         "feed_structures": home.FEED_STRUCTURES,
         "recipients": recipients if agent else [],
-        "is_support": user.is_staff and access.is_support(user),
+        "is_support": user.is_staff and access.is_support(user, all_permissions=False),
         "cap": figures.COUNT_CAP,
         "news": home.news(),
         "feed": home.feed(user, suppliers=suppliers, structure_ids=[m.structure_id for m in memberships]),

@@ -115,3 +115,45 @@ def test_template_filters_of_the_chorus_library():
         f"800{NBSP}Ko",
         "—",
     ]
+
+
+def _former_number(value, places=None) -> str:
+    """``formats.number`` before its fast paths (a model's Decimal, a count, a rate seen before)."""
+    from decimal import ROUND_HALF_UP, InvalidOperation
+
+    if value is None or value == "" or isinstance(value, bool):
+        return "—"
+    try:
+        value = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return "—"
+    if not value.is_finite():
+        return "—"
+    if places is None:
+        value = value.normalize()
+        if value == value.to_integral_value():
+            value = value.quantize(Decimal(1))
+    else:
+        value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    if value == 0:
+        value = abs(value)
+    text = f"{value:,f}" if places is None else f"{value:,.{places}f}"
+    return text.replace(",", NNBSP).replace(".", ",")
+
+
+def test_the_fast_paths_write_what_the_general_one_wrote():
+    import random
+
+    rng = random.Random(14)
+    values = [0, -0, 7, -7, 999, 1000, -1234567, 10**15, Decimal("-0"), Decimal("-0.00"), Decimal("0E-7")]
+    values += [Decimal("20.00"), Decimal("20"), Decimal("5.50"), Decimal("2.10"), Decimal("0.00"), Decimal("1E+3")]
+    values += [rng.randint(-(10**9), 10**9) for _ in range(300)]
+    values += [Decimal(rng.randint(-(10**12), 10**12)).scaleb(-rng.randint(0, 6)) for _ in range(600)]
+    values += [Decimal("-0.004"), Decimal("0.005"), Decimal("-0.005"), Decimal("999.995"), Decimal("NaN")]
+    for value in values:
+        for _ in range(2):  # twice: a rate's text is kept after the first time
+            assert formats.money(value) == (m if (m := _former_number(value, 2)) == "—" else f"{m}{NBSP}€"), value
+            assert formats.amount(value) == _former_number(value, 2), value
+            assert formats.integer(value) == _former_number(value, 0), value
+            assert formats.number(value) == _former_number(value), value
+            assert formats.percent(value) == (p if (p := _former_number(value)) == "—" else f"{p}{NBSP}%"), value

@@ -53,6 +53,39 @@ def test_capped_count():
     assert figures.capped_count(drafts, cap=2) == figures.CappedCount(2, True)
 
 
+def test_capped_counts_are_those_of_capped_count_in_one_query(django_assert_num_queries):
+    supplier, other = StructureFactory(), StructureFactory()
+    for _ in range(3):
+        InvoiceFactory(supplier=supplier)
+    InvoiceFactory(supplier=other)
+    sent(supplier, on=date(2026, 10, 1), status=Status.SUSPENDUE)
+    querysets = [
+        Invoice.objects.filter(supplier=supplier, status=Status.BROUILLON),
+        Invoice.objects.filter(supplier=supplier, status=Status.SUSPENDUE).order_by("-created_at"),
+        Invoice.objects.filter(supplier=supplier, status=Status.REJETEE),
+        Invoice.objects.filter(supplier=other),
+        Invoice.objects.filter(pk__in=[]),
+    ]
+    for cap in (1, 2, 3, 5):
+        with django_assert_num_queries(1):
+            counts = figures.capped_counts(querysets, cap=cap)
+        assert counts == [figures.capped_count(q, cap=cap) for q in querysets]
+    assert figures.capped_counts(querysets[:1], cap=2) == [figures.CappedCount(2, True)]
+    assert figures.capped_counts([]) == []
+
+
+def test_the_rates_are_read_at_the_first_late_clock_only(django_assert_num_queries):
+    LatePaymentRate.objects.create(valid_from=date(2026, 1, 1), ecb_rate=Decimal("2.15"))
+    LatePaymentRate.objects.create(valid_from=date(2026, 7, 1), ecb_rate=Decimal("2.00"))
+    with django_assert_num_queries(0):
+        rate_on = figures.ecb_rates()
+    with django_assert_num_queries(1):
+        assert rate_on(date(2026, 3, 1)) == (Decimal("2.15"), date(2026, 1, 1))
+    with django_assert_num_queries(0):
+        assert rate_on(date(2026, 8, 1)) == (Decimal("2.00"), date(2026, 7, 1))
+        assert rate_on(date(2025, 8, 1)) is None
+
+
 def test_summary_counts_drafts_todo_and_late_of_the_supplier_only(supplier, other):
     today = timezone.localdate()
     InvoiceFactory(supplier=supplier)

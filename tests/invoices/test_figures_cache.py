@@ -129,3 +129,43 @@ def test_a_broken_cache_computes_the_figures(monkeypatch):
     figures_cache.invalidate_all()
     assert figures_cache.cached(1, "test", (1,), lambda: calls.append(1) or 42) == 42
     assert len(calls) == 2  # invalidated, computed again
+
+
+def test_stored_figures_are_read_in_one_call_to_the_cache(monkeypatch):
+    """The generation, the supplier's version and the figures: one round trip to Redis per page;
+    figures stored under an older version are computed again, never shown."""
+    from django.core.cache import cache
+
+    class Counting:
+        def __init__(self):
+            self.calls = []
+
+        def __getattr__(self, name):
+            method = getattr(cache, name)
+
+            def call(*args, **kwargs):
+                self.calls.append(name)
+                return method(*args, **kwargs)
+
+            return call
+
+    counting = Counting()
+    monkeypatch.setattr(figures_cache, "cache", counting)
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return len(computed)
+
+    assert figures_cache.cached(7, "test", (1,), compute) == 1
+    counting.calls.clear()
+    assert figures_cache.cached(7, "test", (1,), compute) == 1
+    assert counting.calls == ["get_many"]
+    assert figures_cache.cached(7, "test", (2,), compute) == 2  # other parameters: their own figures
+    figures_cache.invalidate(8)
+    assert figures_cache.cached(7, "test", (1,), compute) == 1  # another supplier changed
+    figures_cache.invalidate(7)
+    assert figures_cache.cached(7, "test", (1,), compute) == 3
+    assert figures_cache.cached(7, "test", (1,), compute) == 3
+    figures_cache.invalidate_all()
+    assert figures_cache.cached(7, "test", (1,), compute) == 4

@@ -225,7 +225,109 @@ def test_queries_do_not_grow_with_the_invoices(logged, member, django_assert_max
         invoice = InvoiceFactory(supplier=member.structure, sent=True, status=Status.SUSPENDUE, number=f"Q-{n}")
         event(invoice, Status.SUSPENDUE, motif=None)
     logged.get(URL)  # session stored
-    with django_assert_max_num_queries(11):
+    # Session, user, memberships, pending requests, the four counts (one query), invoice events,
+    # attachment decisions, support answers, news.
+    with django_assert_max_num_queries(8):
         page = html(logged.get(URL))
     assert page.count("chorus-feed__item--facture") == home.FEED_SIZE
     assert Membership.objects.filter(structure=member.structure).count() == 2
+
+
+OLD_FEED = """{% for item in feed %}
+        <li class="chorus-feed__item chorus-feed__item--{{ item.kind }}">
+          <p class="chorus-feed__when"><time datetime="{{ item.at|date:'c' }}">{{ item.at|date:"d/m/Y à H:i" }}</time> · {{ item.kind_label }}{% if item.structure %} · {{ item.structure }}{% endif %}</p>
+          <p class="chorus-feed__what"><a href="{{ item.url }}">{{ item.link_text }}</a> : {{ item.text }}</p>
+          {% if item.detail %}<p class="chorus-feed__detail">{{ item.detail }}</p>{% endif %}
+        </li>
+        {% endfor %}"""
+
+
+def test_the_feed_written_in_python_is_the_templates(member, motifs):
+    """``home.feed_html`` gives, byte for byte, what the loop of templates/invoices/home.html gave:
+    times in the portal's time zone (23:30 UTC is the next day in Paris), values escaped."""
+    from datetime import UTC, datetime
+
+    from django.template import engines
+
+    second = MembershipFactory(user=member.user, structure=StructureFactory(name="Atelier <Dupont> & fils"))
+    invoice = InvoiceFactory(supplier=member.structure, sent=True, number='N°"1" <b>', status=Status.SUSPENDUE)
+    event(invoice, Status.SUSPENDUE, minutes_ago=5, motif=next(iter(motifs.values())))
+    late_night = event(invoice, Status.SERVICE_FAIT, minutes_ago=3)
+    InvoiceEvent.objects.filter(pk=late_night.pk).update(created_at=datetime(2026, 1, 31, 23, 30, 15, 123456, UTC))
+    credit = InvoiceFactory(supplier=second.structure, sent=True, number="AV-7", invoice_type="AVOIR")
+    event(credit, Status.REJETEE, from_status=Status.REJETEE, minutes_ago=2)
+    event(credit, Status.REJETEE, from_status=Status.REJETEE, minutes_ago=1, comment="Vu <le> rejet")
+    user = UserFactory()
+    request = structure_services.membership_request(user=user, structure=member.structure)
+    structure_services.membership_refuse(membership=request, actor=member.user, comment="Inconnu & <absent>")
+    sollicitation = SollicitationFactory(structure=member.structure, author=member.user, subject="PDF « refusé » <x>")
+    sollicitation_answer(
+        sollicitation=sollicitation, staff=UserFactory(is_staff=True, is_superuser=True), body="A" * 300
+    )
+
+    for who, suppliers in ((member.user, [member.structure, second.structure]), (user, [])):
+        items = home.feed(who, suppliers=suppliers, structure_ids=[s.pk for s in suppliers])
+        assert items
+        expected = engines["django"].from_string(OLD_FEED).render({"feed": items})
+        assert home.feed_html(items) == expected
+    assert "01/02/2026 à 00:30" in home.feed_html(
+        home.feed(member.user, suppliers=[member.structure], structure_ids=[])
+    )
+
+
+def _former_invoice_events(structures, limit):
+    """``home.invoice_events`` as it was, on model instances (the reference of the values read)."""
+    from django.utils.translation import gettext as _
+
+    from invoices import workflow
+
+    items = []
+    for structure in structures[: home.FEED_STRUCTURES]:
+        events = (
+            InvoiceEvent.objects.filter(supplier=structure)
+            .select_related("invoice", "motif")
+            .order_by("-created_at", "-id")[:limit]
+        )
+        for event in events:
+            invoice = event.invoice
+            kind = _("Avoir") if invoice.invoice_type == "AVOIR" else _("Facture")
+            if event.changes_status:
+                text = _("%(old)s → %(new)s") % {
+                    "old": workflow.status_label(event.from_status),
+                    "new": workflow.status_label(event.to_status),
+                }
+            elif event.to_status == Status.REJETEE:
+                text = _("Rejet traité")
+            else:
+                text = event.comment or _("Événement sans changement de statut")
+            details = [f"{invoice.identifier}" if invoice.identifier else ""]
+            if event.motif_id:
+                details.append(_("motif : %(motif)s") % {"motif": event.motif.label})
+            items.append(
+                home.FeedItem(
+                    at=event.created_at,
+                    kind="facture",
+                    kind_label=kind,
+                    link_text=f"{kind} {invoice.number or _('(sans numéro)')}",
+                    url=reverse("invoices:detail", args=[invoice.pk]),
+                    text=text,
+                    detail=" · ".join(d for d in details if d),
+                    status=event.to_status if event.changes_status else "",
+                    structure=structure.name if len(structures) > 1 else "",
+                )
+            )
+    return items
+
+
+def test_the_invoice_events_read_as_values_are_those_of_the_models(member, motifs):
+    second = StructureFactory(name="Atelier Dupont")
+    invoice = InvoiceFactory(supplier=member.structure, sent=True, number="N-1", status=Status.SUSPENDUE)
+    event(invoice, Status.SUSPENDUE, minutes_ago=5, motif=next(iter(motifs.values())))
+    event(invoice, Status.REJETEE, from_status=Status.REJETEE, minutes_ago=4)
+    event(invoice, Status.SUSPENDUE, from_status=Status.SUSPENDUE, minutes_ago=3, comment="Complétée")
+    event(invoice, Status.SUSPENDUE, from_status=Status.SUSPENDUE, minutes_ago=2)
+    draft = InvoiceFactory(supplier=second, number="", invoice_type="AVOIR")
+    event(draft, Status.DEPOSEE, from_status=Status.BROUILLON, minutes_ago=1)
+    for structures in ([member.structure], [member.structure, second], [second]):
+        for limit in (2, 20):
+            assert home.invoice_events(structures, limit=limit) == _former_invoice_events(structures, limit)

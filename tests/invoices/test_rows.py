@@ -109,6 +109,29 @@ def test_the_pages_cost_the_same_whatever_the_number_of_rows(logged, member, pat
     assert few[1] == 0
 
 
+def test_the_synthese_lists_read_as_values_give_the_same_rows(member):
+    """``figures.listed`` (values) gives the rows the model instances gave, for each list."""
+    from invoices import figures
+
+    supplier = member.structure
+    make(supplier, number="A&B <1>", status=Status.SUSPENDUE)
+    make(supplier, invoice_type=InvoiceType.CREDIT_NOTE, number="AV-1", status=Status.REJETEE)
+    make(supplier, number="", status=Status.BROUILLON, sent=False, invoice_date=None, recipient=None)
+    make(supplier, number="D-2", status=Status.BROUILLON, sent=False, amount_ttc=None)
+    make(supplier, status=Status.MISE_EN_PAIEMENT)
+    Invoice.objects.filter(number="A&B <1>").update(amount_ttc=Decimal("1234567.891"))
+    lists = [
+        Invoice.objects.filter(supplier=supplier, status=Status.BROUILLON).order_by("-created_at", "-id")[:5],
+        Invoice.objects.filter(supplier=supplier, sent_at__isnull=False).order_by("-sent_at")[:10],
+        figures.todo_invoices(supplier).order_by("-created_at", "-id")[:5],
+    ]
+    for invoices in lists:
+        former = list(invoices.select_related("recipient").only(*figures.LIST_COLUMNS))
+        assert former
+        assert rows.summary_rows(figures.listed(invoices)) == rows.summary_rows(former)
+        assert rows.search_rows(figures.listed(invoices)) == rows.search_rows(former)
+
+
 def test_search_rows_are_what_format_html_gives(member):
     """The f-string rows against the ``format_html`` ones they replaced, byte for byte."""
     from django.utils.html import format_html

@@ -68,6 +68,48 @@ def test_support_is_a_superuser_or_a_staff_user_with_the_support_permission():
     assert not access.is_support(inactive_support)
 
 
+def test_the_one_permission_read_gives_what_has_perm_gives(django_assert_num_queries):
+    """``is_support(user, all_permissions=False)``: one EXISTS, the same answer as ``has_perm``
+    (the permission held by the user or by one of their groups)."""
+    from django.contrib.auth.models import Permission
+
+    support = Permission.objects.get(codename="support", content_type__app_label="structures")
+    other_group = Group.objects.create(name="Autre groupe")
+    other_group.permissions.add(Permission.objects.get(codename="view_structure"))
+    direct = UserFactory(staff=True)
+    direct.user_permissions.add(support)
+    in_other_group = UserFactory(staff=True)
+    in_other_group.groups.add(other_group)
+    not_staff = UserFactory()
+    not_staff.user_permissions.add(support)
+    in_group_not_staff = UserFactory()
+    in_group_not_staff.groups.add(Group.objects.get(name=access.SUPPORT_GROUP))
+    users = [
+        SupportUserFactory(),
+        direct,
+        in_other_group,
+        not_staff,
+        in_group_not_staff,
+        SupportUserFactory(is_active=False),
+        UserFactory(superuser=True),
+        UserFactory(superuser=True, is_active=False),
+        UserFactory(staff=True),
+        make_agent(),
+        AnonymousUser(),
+    ]
+    for user in users:
+        expected = access.is_support(user)
+        fresh = type(user).objects.get(pk=user.pk) if user.pk else user
+        asks = 1 if fresh.is_authenticated and fresh.is_active and fresh.is_staff and not fresh.is_superuser else 0
+        with django_assert_num_queries(asks):
+            assert access.is_support(fresh, all_permissions=False) == expected, user
+    assert [access.is_support(u) for u in users[:3]] == [True, True, False]
+    loaded = type(direct).objects.get(pk=direct.pk)
+    loaded.has_perm("structures.view_structure")  # every permission read: no other query
+    with django_assert_num_queries(0):
+        assert access.is_support(loaded, all_permissions=False)
+
+
 def test_the_support_group_holds_the_named_permission_and_the_admin_permissions():
     group = Group.objects.get(name=access.SUPPORT_GROUP)
     permissions = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}

@@ -1,0 +1,155 @@
+"""Processor time of pages of the benchmark database through Django's test client: for each page
+the median of ``--runs`` series of ``--repeat`` requests (process time, so another process on the
+machine counts less than in wall time), its SQL queries and their time, next to the trivial
+connected view's. No profiler: what a request costs, not what cProfile adds.
+
+    .venv/bin/python bench/page_times.py [NAME ...] [--runs 15] [--repeat 5] [--redis-db 12]
+    .venv/bin/python bench/page_times.py liste-fiscale --profile      # cProfile of one page
+
+``NAME``: the names of ``bench/pages.py`` (the supplier workspace pages and the trivial connected
+view when none). Read only (never writes to the database); the cache is the Redis database
+``--redis-db``, its keys prefixed by ``--key-prefix`` (the sessions and the figures, as in the
+benchmark: warm after the first request).
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+DEFAULT = [
+    "trivial-connecte",
+    "liste-fiscale",
+    "facture",
+    "tableau-de-bord",
+    "synthese",
+    "accueil-fournisseur",
+    "accueil-agent",
+]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("names", nargs="*")
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--redis-db", type=int, default=12)
+    parser.add_argument("--key-prefix", default="page-times")
+    parser.add_argument("--profile", action="store_true", help="cProfile of the pages instead of their times")
+    parser.add_argument("--pyinstrument", action="store_true", help="pyinstrument's tree instead of cProfile")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/chorus_bench"),
+    )
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379"))
+    args = parser.parse_args()
+
+    from bench.run import portal_env
+
+    class Settings:
+        port = 8714
+        database_url = args.database_url
+        redis_url = args.redis_url
+
+    env = portal_env(Settings, Path(tempfile.mkdtemp(prefix="chorus-times-")))
+    env["REDIS_URL"] = f"{args.redis_url.rstrip('/')}/{args.redis_db}"
+    env["CELERY_BROKER_URL"] = f"{args.redis_url.rstrip('/')}/{args.redis_db + 1}"
+    env["CELERY_TASK_ALWAYS_EAGER"] = "false"
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.CACHES["default"]["KEY_PREFIX"] = args.key_prefix  # before the first use of the cache
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+    from bench.pages import PAGES
+    from bench.run import placeholders
+
+    call_command("collectstatic", "--noinput", verbosity=0)
+    emails = {
+        "fournisseur": "fournisseur0@bench.example",
+        "agent": "agent0@bench.example",
+        "admin": "admin@bench.example",
+    }
+    clients = {}
+    for who, email in emails.items():
+        clients[who] = Client(SERVER_NAME="127.0.0.1")
+        clients[who].force_login(User.objects.get(email=email))
+    filled = placeholders()
+    pages = {name: (path.format(**filled), who) for name, path, who, _label in PAGES}
+    names = args.names or DEFAULT
+    print(f"{'page':24} {'ms (médiane)':>12} {'min':>6} {'requêtes':>9} {'SQL ms':>7}")
+    for name in names:
+        path, who = pages[name]
+        client = clients[who]
+        response = client.get(path)  # warm-up: imports, caches
+        assert response.status_code == 200, (name, response.status_code)
+        if args.pyinstrument:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(interval=0.0002)
+            with profiler:
+                for _ in range(args.repeat * args.runs):
+                    client.get(path)
+            print(profiler.output_text(unicode=True, color=False, show_all=False))
+            continue
+        if args.profile:
+            profile(client, path, args.repeat * args.runs)
+            continue
+        series = []
+        for _ in range(args.runs):
+            started = time.process_time()
+            for _ in range(args.repeat):
+                client.get(path)
+            series.append((time.process_time() - started) * 1000 / args.repeat)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(path)
+        sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
+        print(
+            f"{name:24} {statistics.median(series):12.1f} {min(series):6.1f} "
+            f"{len(queries.captured_queries):9d} {sql_ms:7.1f}"
+        )
+
+
+def profile(client, path: str, times: int) -> None:
+    import cProfile
+    import io
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(times):
+        client.get(path)
+    profiler.disable()
+    for order in ("cumulative", "tottime"):
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out).sort_stats(order)
+        stats.print_stats(int(os.environ.get("PROFILE_LINES", "45")))
+        print(f"{path}: {times} requêtes, tri {order}")
+        print(out.getvalue().split("\n", 8)[-1])
+    callees = os.environ.get("PROFILE_CALLEES")  # e.g. "invoice_fiscal": what a function spends on
+    if callees:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_callees(callees)
+        print(out.getvalue())
+    callers = os.environ.get("PROFILE_CALLERS")  # e.g. "trans_real.py:.*gettext": who calls it
+    if callers:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_callers(callers)
+        print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()
