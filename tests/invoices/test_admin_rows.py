@@ -74,6 +74,14 @@ def djangos_page(client, monkeypatch, params=None) -> str:
         return page(client, params)
 
 
+def djangos_template_page(client, monkeypatch, params=None) -> str:
+    """The same page through Django's own ``admin/change_list.html``: Django's rows, filters and
+    everything else."""
+    with monkeypatch.context() as m:
+        m.setattr(InvoiceAdmin, "change_list_template", "admin/change_list.html")
+        return page(client, params)
+
+
 def assert_rows_are_djangos(response):
     cl = response.context["cl"]
     written = changelist.rows(cl)
@@ -100,6 +108,28 @@ def test_the_page_is_djangos_byte_for_byte(agent_client, invoices, monkeypatch, 
     assert ours.count('class="action-select"') >= 1
 
 
+FILTERED = [
+    *PARAMS,
+    {"destinataire": "{ministry}", "service": "{service}", "o": "-8"},
+    {"fournisseur": "443 061 841 00047", "envoyee_du": "2026-01-01", "q": "x"},
+    {"cadre": "A1", "statut": "REJETEE"},
+    {"envoyee_au": "2026-12-31", "o": "3", "statut": "SUSPENDUE", "p": "1"},
+]
+
+
+@pytest.mark.parametrize("params", FILTERED)
+def test_the_page_is_djangos_own_templates_byte_for_byte(agent_client, invoices, ministry, monkeypatch, params):
+    """The whole page (rows, filters, nav sidebar), the first time and from the cache, is what
+    Django's own ``change_list.html`` writes."""
+    monkeypatch.setattr(InvoiceAdmin, "list_per_page", 3)
+    service = invoices[1].recipient_service
+    params = {k: v.format(ministry=ministry.pk, service=service.pk) for k, v in params.items()}
+    djangos = djangos_template_page(agent_client, monkeypatch, params)
+    assert page(agent_client, params) == djangos
+    assert page(agent_client, params) == djangos  # from the cache
+    assert 'id="changelist-filter"' in djangos and 'id="nav-sidebar"' in djangos
+
+
 @pytest.mark.parametrize("params", PARAMS)
 def test_each_row_is_what_items_for_result_yields(agent_client, invoices, monkeypatch, params):
     monkeypatch.setattr(InvoiceAdmin, "list_per_page", 4)
@@ -120,6 +150,7 @@ def test_the_rows_do_not_go_through_djangos_cells(agent_client, invoices, monkey
 def test_the_superusers_list_too(client, invoices, monkeypatch):
     client.force_login(UserFactory(superuser=True))
     assert page(client) == djangos_page(client, monkeypatch)
+    assert page(client) == djangos_template_page(client, monkeypatch)
     assert_rows_are_djangos(client.get(URL))
 
 
