@@ -75,24 +75,24 @@ def _context(cl, written: list) -> dict:
     }
 
 
-def result_list_html(cl, render) -> str:
+def result_list_html(cl, render, *, djangos_template: bool) -> str:
     """``change_list_results.html`` rendered by ``render(context)``, as ``{% result_list cl %}``
-    writes it, with the template's loop over the rows done here: the template is rendered with
-    three placeholder rows, the text around them kept (what comes before the first row, between
-    two rows, after the last) and the written rows joined with it. Taken only when the two texts
-    between rows are the same (a template whose rows differ by their position, a counter or a
-    ``{% cycle %}``, is rendered with its rows); no rows, or Django's rows, are rendered as they
-    are."""
+    writes it. With Django's own template (``djangos_template``: its rows are written one after
+    the other, each the same markup around the row's cells), the template's loop over the rows is
+    done here: the template is rendered with three placeholder rows, the text around them kept
+    (what comes before the first row, between two rows, after the last) and the written rows
+    joined with it; taken only when the two texts between rows are the same. Another template
+    (which might number its rows, count them or ``{% cycle %}``), no rows, or Django's rows, are
+    rendered as they are."""
     written = rows(cl)
     if written is None:
         return render(django_result_list(cl))
     context = _context(cl, written)
-    if not written:
+    if not written or not djangos_template:
         return render(context)
     markers = [SafeString(f"{_ROW}{i}") for i in range(3)]
     context["results"] = [ResultList(None, [marker]) for marker in markers]
-    rendered = render(context)
-    parts = _split(rendered, markers)
+    parts = _split(render(context), markers)
     if parts is None or parts[1] != parts[2]:
         context["results"] = [ResultList(None, [row]) for row in written]
         return render(context)

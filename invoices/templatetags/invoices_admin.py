@@ -3,6 +3,9 @@
 Python by ``invoices.admin.changelist`` and joined there (``result_list_html``);
 ``{% invoice_list_filters cl %}``, the filters of the list (``invoices.admin.sidebar``)."""
 
+from pathlib import Path
+
+import django.contrib.admin
 from django import template
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 
@@ -11,9 +14,13 @@ from invoices.admin import changelist, sidebar
 register = template.Library()
 
 
+DJANGOS_RESULTS_TEMPLATE = str(Path(django.contrib.admin.__file__).parent / "templates/admin/change_list_results.html")
+
+
 class ResultListNode(InclusionAdminNode):
     """``InclusionAdminNode`` (the template chosen per model, app or site), whose output is
-    ``changelist.result_list_html``."""
+    ``changelist.result_list_html``: its rows joined in Python when the template is Django's own
+    file."""
 
     def render(self, context):
         opts = context["opts"]
@@ -33,7 +40,8 @@ class ResultListNode(InclusionAdminNode):
                 new_context["csrf_token"] = csrf_token
             return template_.render(new_context)
 
-        return changelist.result_list_html(resolved_args[0], render)
+        djangos = template_.origin.name == DJANGOS_RESULTS_TEMPLATE
+        return changelist.result_list_html(resolved_args[0], render, djangos_template=djangos)
 
 
 @register.tag(name="invoice_result_list")

@@ -356,3 +356,66 @@ def test_a_kept_select_is_djangos_select_in_each_language_value_and_choice():
                     assert kept.render("action", value, attrs) == plain.render("action", value, attrs)
     grouped = [("Groupe", [("a", "A")]), ("b", "B")]
     assert KeptSelect(choices=grouped).render("g", "a") == forms.Select(choices=grouped).render("g", "a")
+
+
+def test_the_rows_are_joined_without_the_templates_loop(agent_client, invoices, monkeypatch):
+    """``change_list_results.html`` is rendered with three placeholder rows, whatever the page's."""
+    seen = []
+    result_list_html = changelist.result_list_html
+
+    def spy(cl, render, **kwargs):
+        return result_list_html(cl, lambda values: seen.append(len(values["results"])) or render(values), **kwargs)
+
+    monkeypatch.setattr(changelist, "result_list_html", spy)
+    content = page(agent_client)
+    assert seen == [3]
+    assert content.count('class="action-select"') == len(invoices) == 8
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<table>{% for result in results %}\n<tr>{% for item in result %}{{ item }}{% endfor %}</tr>{% endfor %}</table>",
+        "{% for result in results %}<tr id='r{{ forloop.counter }}'>{{ result.0 }}</tr>{% endfor %}",
+        "{% for result in results %}<tr class='{% cycle 'odd' 'even' %}'>{{ result.0 }}</tr>{% endfor %}",
+        "{% for result in results %}{{ result.0 }}{% if not forloop.last %}<hr>{% endif %}{% endfor %}",
+        "{{ results|length }} : {% for result in results %}{{ result.0 }}{% endfor %}",
+        "{% for result in results %}{{ result.0 }}{{ result.0 }}{% endfor %}",
+        "{% if results %}{% for result in results %}{{ result.0 }}{% endfor %}{% else %}aucune{% endif %}",
+    ],
+)
+@pytest.mark.parametrize("rows", [0, 1, 2, 5])
+def test_the_joined_rows_are_the_templates_rows(agent_client, ministry, source, rows):
+    """Another template is rendered with its rows; Django's is joined only when its text between
+    two rows is the same (a guard for a template whose rows differ by their position)."""
+    from django.template import Context, Template
+
+    for _ in range(rows):
+        InvoiceFactory(sent=True, recipient=ministry, status=Status.MISE_A_DISPOSITION)
+    cl = agent_client.get(URL).context["cl"]
+    template = Template(source)
+    renders = []
+
+    def render(values):
+        renders.append(len(values["results"]))
+        return template.render(Context(values))
+
+    expected = render(changelist.result_list(cl))
+    renders.clear()
+    assert changelist.result_list_html(cl, render, djangos_template=False) == expected
+    assert renders == [rows]
+    if "length" not in source:
+        assert changelist.result_list_html(cl, render, djangos_template=True) == expected
+
+
+def test_a_results_template_of_the_project_is_rendered_with_its_rows(
+    agent_client, invoices, monkeypatch, tmp_path, settings
+):
+    folder = tmp_path / "admin" / "invoices" / "invoice"
+    folder.mkdir(parents=True)
+    (folder / "change_list_results.html").write_text(
+        "{% for result in results %}<p>{{ forloop.counter }} : {{ results|length }}</p>{% endfor %}"
+    )
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    content = page(agent_client)
+    assert "<p>8 : 8</p>" in content and "<p>1 : 8</p>" in content
