@@ -25,6 +25,8 @@ from django.contrib.admin.filters import ChoicesFieldListFilter, SimpleListFilte
 from django.contrib.admin.templatetags.admin_list import admin_list_filter
 from django.contrib.admin.views.main import ChangeList
 from django.core.cache import cache
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template.loader import get_template
 from django.utils.safestring import SafeData, SafeString
 from django.utils.translation import get_language
@@ -33,6 +35,12 @@ from invoices.admin.filters import InputFilter
 
 FILTERS_SECONDS = 600
 _TEMPLATE_VERSIONS: dict[str, str | None] = {}
+
+
+@receiver(setting_changed)
+def _templates_changed(setting, **kwargs):
+    if setting == "TEMPLATES":
+        _TEMPLATE_VERSIONS.clear()
 
 
 def filters_html(cl) -> str:
