@@ -26,10 +26,11 @@ def _sql() -> str:
         groups = user_model._meta.get_field("groups")
         of_group = Group._meta.get_field("permissions")
 
-        def select(source: str) -> str:
+        def select(source: str) -> str:  # table and column names of the models, no user input
+            permission, content_type = Permission._meta.db_table, ContentType._meta.db_table
             return (
-                f'SELECT \'{source}\', ct."app_label", p."codename" FROM "{Permission._meta.db_table}" p '
-                f'INNER JOIN "{ContentType._meta.db_table}" ct ON ct."id" = p."content_type_id" '
+                f'SELECT \'{source}\', ct."app_label", p."codename" FROM "{permission}" p '  # noqa: S608
+                f'INNER JOIN "{content_type}" ct ON ct."id" = p."content_type_id" '
             )
 
         _SQL.append(
