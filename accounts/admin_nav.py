@@ -6,7 +6,8 @@ model a row, its links, whether it is the current page (``model.admin_url in req
 few translations; for a superuser 17 models, a tenth of the invoice list's time. What those two
 templates of Django read is the application list of the page (``available_apps``: names, labels
 and URLs), whether each application and model is the current one, and the language: that is the
-key, so that nothing needs to invalidate it (a permission given or taken away gives another list,
+key, so that nothing needs to invalidate it (the menu is kept by ``chorus.fragments``: in the
+process, then in the cache) (a permission given or taken away gives another list,
 another key; the list itself is computed for each page, from the permissions read for the page).
 Users with the same menu on the same page share it. A project's own copy of either template (it
 might read more of the context) is rendered as Django renders it, without the cache.
@@ -19,11 +20,12 @@ from urllib.parse import quote
 import django
 import django.contrib.admin
 from django.conf import settings
-from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.utils.safestring import SafeData, SafeString
+from django.utils.safestring import SafeData
 from django.utils.translation import get_language
+
+from chorus import fragments
 
 NAV_SECONDS = 600
 TEMPLATE = "admin/nav_sidebar.html"
@@ -45,11 +47,7 @@ def nav_sidebar_html(context) -> str:
     key = cache_key(context)
     if key is None:
         return _render(context)
-    html = cache.get(key)  # chorus.cache.FallbackRedisCache: never raises when Redis is down
-    if html is None:
-        html = _render(context)
-        cache.set(key, str(html), timeout=NAV_SECONDS)
-    return SafeString(html)  # rendered (and escaped) by the templates
+    return fragments.kept_html(key, lambda: _render(context), timeout=NAV_SECONDS)
 
 
 def _render(context) -> str:

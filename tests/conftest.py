@@ -184,12 +184,14 @@ def _clear_cache():
     the cache's fallback or by the publishing pause of chorus.queue."""
     from django.core.cache import cache
 
+    from chorus import fragments
     from chorus.cache import reset_fallback
     from chorus.queue import broker_pause
 
     reset_fallback()
     broker_pause.reset()
     cache.clear()
+    fragments.clear()
     yield
     reset_fallback()
     broker_pause.reset()

@@ -7,7 +7,8 @@ with 200 services over 200. ``filters_html(cl)`` gives what the template's
 ``{% for spec in cl.filter_specs %}{% admin_list_filter cl spec %}{% endfor %}`` writes, from the
 cache when the same sidebar was written before.
 
-The key is what the sidebar is made of, so that no write needs to invalidate it: the language, the
+The key is what the sidebar is made of, so that no write needs to invalidate it (the sidebar is
+kept by ``chorus.fragments``: in the process, then in the cache): the language, the
 list's parameters (every choice's URL is made from them), and for each filter its template (a
 digest of its source), its title and what its ``choices()`` reads: the value chosen and the
 choices themselves (a new service, a renamed recipient, a new membership give other choices, so
@@ -24,13 +25,13 @@ from django.conf import settings
 from django.contrib.admin.filters import ChoicesFieldListFilter, SimpleListFilter
 from django.contrib.admin.templatetags.admin_list import admin_list_filter
 from django.contrib.admin.views.main import ChangeList
-from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.loader import get_template
 from django.utils.safestring import SafeData, SafeString
 from django.utils.translation import get_language
 
+from chorus import fragments
 from invoices.admin.filters import InputFilter
 
 FILTERS_SECONDS = 600
@@ -48,11 +49,7 @@ def filters_html(cl) -> str:
     key = cache_key(cl)
     if key is None:
         return _render(cl)
-    html = cache.get(key)  # chorus.cache.FallbackRedisCache: never raises when Redis is down
-    if html is None:
-        html = _render(cl)
-        cache.set(key, str(html), timeout=FILTERS_SECONDS)
-    return SafeString(html)  # rendered (and escaped) by the filters' templates
+    return fragments.kept_html(key, lambda: _render(cl), timeout=FILTERS_SECONDS)
 
 
 def _render(cl) -> str:
