@@ -329,11 +329,18 @@ def test_the_action_bar_is_djangos_its_select_rendered_once(agent_client, invoic
     from invoices.admin.actions import KeptSelect
 
     KeptSelect._kept.clear()
-    calls = []
+    calls, hidden = [], []
     get_context = forms.Select.get_context
     monkeypatch.setattr(forms.Select, "get_context", lambda self, *a: calls.append(1) or get_context(self, *a))
+    input_context = forms.widgets.Input.get_context
+    monkeypatch.setattr(
+        forms.widgets.Input,
+        "get_context",
+        lambda self, *a: (hidden.append(1) if isinstance(self, forms.HiddenInput) else None) or input_context(self, *a),
+    )
     ours = [page(agent_client) for _ in range(3)]
     assert len(calls) == 1  # once for the process, not per page
+    assert len(hidden) == 1  # the hidden "select across" too
     with monkeypatch.context() as m:
         m.setattr(InvoiceAdmin, "action_form", helpers.ActionForm)
         assert ours[2] == page(agent_client)
