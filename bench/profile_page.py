@@ -36,7 +36,13 @@ def main():
         default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/chorus_bench"),
     )
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379"))
+    parser.add_argument("--redis-db", type=int, help="base Redis du cache (sinon celle du banc, 12)")
+    parser.add_argument(
+        "--no-profile", action="store_true", help="sans cProfile : temps processeur par requête (médiane des séries)"
+    )
     args = parser.parse_args()
+    if args.deposit and args.no_profile:
+        parser.error("--no-profile : pages seulement (un dépôt mesuré est annulé dans sa transaction)")
 
     from bench.run import portal_env
 
@@ -48,6 +54,8 @@ def main():
     import tempfile
 
     os.environ.update(portal_env(Settings, Path(tempfile.mkdtemp(prefix="chorus-profile-"))))
+    if args.redis_db is not None:
+        os.environ["REDIS_URL"] = f"{args.redis_url.rstrip('/')}/{args.redis_db}"
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
     import django
 
@@ -82,6 +90,9 @@ def main():
         return deposit(client, args.deposit)
 
     request()  # warm-up: imports, caches
+    if args.no_profile:
+        cpu_per_request(request, args.repeat, path or args.deposit, args.who)
+        return
     profile = cProfile.Profile()
     started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
@@ -111,6 +122,27 @@ def main():
         int(os.environ.get("PROFILE_LINES", "30"))
     )
     print(out.getvalue())
+
+
+def cpu_per_request(request, repeat: int, label: str, who: str) -> None:
+    """Processor time of this process per request, without a profiler: the median and the lowest
+    of 11 series of ``repeat`` requests (a shared machine: the lowest is the least disturbed)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    series = []
+    for _ in range(11):
+        started = time.process_time()
+        for _ in range(repeat):
+            response = request()
+        series.append((time.process_time() - started) * 1000 / repeat)
+    with CaptureQueriesContext(connection) as queries:
+        request()
+    series.sort()
+    print(
+        f"{label} ({who}) : réponse {response.status_code}, processeur {series[5]:.2f} ms par requête "
+        f"(médiane ; min {series[0]:.2f}), {len(queries.captured_queries)} requêtes SQL"
+    )
 
 
 _SPEC: list[dict] = []

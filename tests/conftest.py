@@ -184,17 +184,17 @@ def _clear_cache():
     the cache's fallback or by the publishing pause of chorus.queue."""
     from django.core.cache import cache
 
+    from chorus import fragments
     from chorus.cache import reset_fallback
     from chorus.queue import broker_pause
     from chorus.templatetags import forget_once
-    from invoices.views.listing import forget_forms_seen
 
     reset_fallback()
     broker_pause.reset()
     cache.clear()
     # Markup kept in process memory, keyed on all it shows: each test renders its own again.
     forget_once()
-    forget_forms_seen()
+    fragments.clear()
     yield
     reset_fallback()
     broker_pause.reset()

@@ -23,20 +23,22 @@ IDENTIFIERS_SHOWN = 20
 INVOICES_SHOWN = 100
 
 
-class KeptSelect(forms.Select):
-    """Django's ``Select``, its markup kept by the process for the same language, template, name,
-    value, attributes, choices and renderer (everything it is made of). The action bar of each
-    list page rendered its 15 options through the widget templates: ~1 ms of each page (issue 9).
-    Choices that cannot be keyed (nested groups, unhashable values) are rendered each time."""
+class KeptWidget:
+    """A widget's markup kept by the process for the same class, language, template, name, value,
+    attributes, choices and renderer (everything it is made of). The action bar of each list page
+    rendered its 15 options and its hidden input through the widget templates: ~1 ms of each page
+    (issue 9). Choices that cannot be keyed (nested groups, unhashable values) are rendered each
+    time."""
 
     KEPT_MAX = 64
     _kept: dict = {}
 
     def render(self, name, value, attrs=None, renderer=None):
-        choices = tuple(self.choices)
+        choices = tuple(getattr(self, "choices", ()))
         if any(isinstance(label, (list, tuple)) for _value, label in choices):
             return super().render(name, value, attrs, renderer)
         key = (
+            type(self),
             get_language(),
             self.template_name,
             name,
@@ -56,10 +58,24 @@ class KeptSelect(forms.Select):
         return html
 
 
+class KeptSelect(KeptWidget, forms.Select):
+    """Django's ``Select``, kept (``KeptWidget``)."""
+
+
+class KeptHiddenInput(KeptWidget, forms.HiddenInput):
+    """Django's ``HiddenInput``, kept (``KeptWidget``)."""
+
+
 class ActionBarForm(helpers.ActionForm):
-    """Django's action form (same field, label and validation), its select a ``KeptSelect``."""
+    """Django's action form (same fields, labels and validation), its widgets kept."""
 
     action = forms.ChoiceField(label=helpers.ActionForm.base_fields["action"].label, widget=KeptSelect)
+    select_across = forms.BooleanField(
+        label="",
+        required=False,
+        initial=0,
+        widget=KeptHiddenInput(helpers.ActionForm.base_fields["select_across"].widget.attrs),
+    )
 
 
 class TransitionForm(forms.Form):

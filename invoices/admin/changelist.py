@@ -51,6 +51,7 @@ from django.utils.translation import get_language
 # HTML escaping nor URL quoting, and nothing a URL or a translation contains.
 _PK = 918273645
 _LABEL = "Xq7RowLabel5Zk"
+_ROW = "Wv3ResultRow8Jt"
 
 
 def result_list(cl) -> dict:
@@ -59,6 +60,10 @@ def result_list(cl) -> dict:
     written = rows(cl)
     if written is None:
         return django_result_list(cl)
+    return _context(cl, written)
+
+
+def _context(cl, written: list) -> dict:
     headers = list(result_headers(cl))
     return {
         "cl": cl,
@@ -68,6 +73,42 @@ def result_list(cl) -> dict:
         # One item per row: the template writes ``<tr>{% for item in result %}{{ item }}…``.
         "results": [ResultList(None, [row]) for row in written],
     }
+
+
+def result_list_html(cl, render, *, djangos_template: bool) -> str:
+    """``change_list_results.html`` rendered by ``render(context)``, as ``{% result_list cl %}``
+    writes it. With Django's own template (``djangos_template``: its rows are written one after
+    the other, each the same markup around the row's cells), the template's loop over the rows is
+    done here: the template is rendered with three placeholder rows, the text around them kept
+    (what comes before the first row, between two rows, after the last) and the written rows
+    joined with it; taken only when the two texts between rows are the same. Another template
+    (which might number its rows, count them or ``{% cycle %}``), no rows, or Django's rows, are
+    rendered as they are."""
+    written = rows(cl)
+    if written is None:
+        return render(django_result_list(cl))
+    context = _context(cl, written)
+    if not written or not djangos_template:
+        return render(context)
+    markers = [SafeString(f"{_ROW}{i}") for i in range(3)]
+    context["results"] = [ResultList(None, [marker]) for marker in markers]
+    parts = _split(render(context), markers)
+    if parts is None or parts[1] != parts[2]:
+        context["results"] = [ResultList(None, [row]) for row in written]
+        return render(context)
+    head, between, _same, tail = parts
+    return SafeString(head + between.join(written) + tail)
+
+
+def _split(text: str, markers) -> list | None:
+    """``text`` cut at each marker (each found once, in order), or None."""
+    parts = []
+    for marker in markers:
+        if text.count(marker) != 1:
+            return None
+        before, _found, text = text.partition(marker)
+        parts.append(before)
+    return [*parts, text]
 
 
 def rows(cl) -> list | None:

@@ -15,14 +15,13 @@ import hashlib
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import QueryDict
 from django.shortcuts import render
 from django.template.loader import get_template, render_to_string
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from chorus import fragments
 from invoices import exports, keyset, selectors
 from invoices.forms.search import SORTS, InvoiceSearchForm
 from invoices.views._common import current_supplier, no_structure
@@ -83,8 +82,6 @@ def _headers(params: QueryDict, sort: str, descending: bool) -> list[dict]:
 SEARCH_FORM_TEMPLATE = "invoices/includes/search_form.html"
 SEARCH_FORM_SECONDS = 600
 _TEMPLATE_VERSION: list[str] = []
-FORMS_SEEN_LIMIT = 256
-_FORMS_SEEN: dict[str, str] = {}
 
 
 def _template_version() -> str:
@@ -93,10 +90,6 @@ def _template_version() -> str:
         source = get_template(SEARCH_FORM_TEMPLATE).template.source
         _TEMPLATE_VERSION[:] = [hashlib.sha256(source.encode()).hexdigest()[:12]]
     return _TEMPLATE_VERSION[0]
-
-
-def forget_forms_seen() -> None:
-    _FORMS_SEEN.clear()
 
 
 def search_form_html(request, form: InvoiceSearchForm, *, archives: bool) -> str:
@@ -112,18 +105,12 @@ def search_form_html(request, form: InvoiceSearchForm, *, archives: bool) -> str
             "|".join([_template_version(), get_language() or "", str(archives), services, query]).encode()
         ).hexdigest()
     )
-    # The key names everything the form shows: the markup of a key never changes, so this
-    # process keeps the latest ones too (no round trip to Redis for the common searches).
-    html = _FORMS_SEEN.get(key)
-    if html is None:
-        html = cache.get(key)  # chorus.cache.FallbackRedisCache: never raises when Redis is down
-        if html is None:
-            html = render_to_string(SEARCH_FORM_TEMPLATE, {"form": form, "archives": archives})
-            cache.set(key, html, timeout=SEARCH_FORM_SECONDS)
-        if len(_FORMS_SEEN) >= FORMS_SEEN_LIMIT:
-            _FORMS_SEEN.clear()
-        _FORMS_SEEN[key] = html
-    return mark_safe(html)  # rendered (and escaped) by the template engine
+    # The key names everything the form shows: kept in this process, then in the cache.
+    return fragments.kept_html(
+        key,
+        lambda: render_to_string(SEARCH_FORM_TEMPLATE, {"form": form, "archives": archives}),
+        timeout=SEARCH_FORM_SECONDS,
+    )
 
 
 def _page(request, *, archives: bool):

@@ -81,13 +81,13 @@ def test_the_count_is_capped(agent_client, monkeypatch):
 def test_the_list_takes_a_bounded_number_of_queries(agent_client, django_assert_num_queries, settings, count_seconds):
     """User, the agent's recipients (access, scope and filters), the staff requests' outcomes
     (an EXISTS), the code service filter's choices, the capped count (unless kept from the
-    previous page, ``CAPPED_COUNT_SECONDS``), the user's and their groups' permissions (the
-    admin's list of applications), the page with its joins: not one query per row (issue 9:
-    11 before)."""
+    previous page, ``CAPPED_COUNT_SECONDS``), the user's and their groups' permissions in one
+    query (the admin's list of applications; two before ``accounts.permissions``), the page with
+    its joins: not one query per row (issue 9: 11 before)."""
     settings.CAPPED_COUNT_SECONDS = count_seconds
     received(agent_client.ministry, 30)
     agent_client.get(URL)  # the session cached
-    with django_assert_num_queries(7 if count_seconds else 8):
+    with django_assert_num_queries(6 if count_seconds else 7):
         response = agent_client.get(URL)
     assert response.context["cl"].result_count == 30
 

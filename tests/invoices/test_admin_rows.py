@@ -74,6 +74,14 @@ def djangos_page(client, monkeypatch, params=None) -> str:
         return page(client, params)
 
 
+def djangos_template_page(client, monkeypatch, params=None) -> str:
+    """The same page through Django's own ``admin/change_list.html``: Django's rows, filters and
+    everything else."""
+    with monkeypatch.context() as m:
+        m.setattr(InvoiceAdmin, "change_list_template", "admin/change_list.html")
+        return page(client, params)
+
+
 def assert_rows_are_djangos(response):
     cl = response.context["cl"]
     written = changelist.rows(cl)
@@ -100,6 +108,28 @@ def test_the_page_is_djangos_byte_for_byte(agent_client, invoices, monkeypatch, 
     assert ours.count('class="action-select"') >= 1
 
 
+FILTERED = [
+    *PARAMS,
+    {"destinataire": "{ministry}", "service": "{service}", "o": "-8"},
+    {"fournisseur": "443 061 841 00047", "envoyee_du": "2026-01-01", "q": "x"},
+    {"cadre": "A1", "statut": "REJETEE"},
+    {"envoyee_au": "2026-12-31", "o": "3", "statut": "SUSPENDUE", "p": "1"},
+]
+
+
+@pytest.mark.parametrize("params", FILTERED)
+def test_the_page_is_djangos_own_templates_byte_for_byte(agent_client, invoices, ministry, monkeypatch, params):
+    """The whole page (rows, filters, nav sidebar), the first time and from the cache, is what
+    Django's own ``change_list.html`` writes."""
+    monkeypatch.setattr(InvoiceAdmin, "list_per_page", 3)
+    service = invoices[1].recipient_service
+    params = {k: v.format(ministry=ministry.pk, service=service.pk) for k, v in params.items()}
+    djangos = djangos_template_page(agent_client, monkeypatch, params)
+    assert page(agent_client, params) == djangos
+    assert page(agent_client, params) == djangos  # from the cache
+    assert 'id="changelist-filter"' in djangos and 'id="nav-sidebar"' in djangos
+
+
 @pytest.mark.parametrize("params", PARAMS)
 def test_each_row_is_what_items_for_result_yields(agent_client, invoices, monkeypatch, params):
     monkeypatch.setattr(InvoiceAdmin, "list_per_page", 4)
@@ -120,6 +150,7 @@ def test_the_rows_do_not_go_through_djangos_cells(agent_client, invoices, monkey
 def test_the_superusers_list_too(client, invoices, monkeypatch):
     client.force_login(UserFactory(superuser=True))
     assert page(client) == djangos_page(client, monkeypatch)
+    assert page(client) == djangos_template_page(client, monkeypatch)
     assert_rows_are_djangos(client.get(URL))
 
 
@@ -298,11 +329,18 @@ def test_the_action_bar_is_djangos_its_select_rendered_once(agent_client, invoic
     from invoices.admin.actions import KeptSelect
 
     KeptSelect._kept.clear()
-    calls = []
+    calls, hidden = [], []
     get_context = forms.Select.get_context
     monkeypatch.setattr(forms.Select, "get_context", lambda self, *a: calls.append(1) or get_context(self, *a))
+    input_context = forms.widgets.Input.get_context
+    monkeypatch.setattr(
+        forms.widgets.Input,
+        "get_context",
+        lambda self, *a: (hidden.append(1) if isinstance(self, forms.HiddenInput) else None) or input_context(self, *a),
+    )
     ours = [page(agent_client) for _ in range(3)]
     assert len(calls) == 1  # once for the process, not per page
+    assert len(hidden) == 1  # the hidden "select across" too
     with monkeypatch.context() as m:
         m.setattr(InvoiceAdmin, "action_form", helpers.ActionForm)
         assert ours[2] == page(agent_client)
@@ -325,3 +363,66 @@ def test_a_kept_select_is_djangos_select_in_each_language_value_and_choice():
                     assert kept.render("action", value, attrs) == plain.render("action", value, attrs)
     grouped = [("Groupe", [("a", "A")]), ("b", "B")]
     assert KeptSelect(choices=grouped).render("g", "a") == forms.Select(choices=grouped).render("g", "a")
+
+
+def test_the_rows_are_joined_without_the_templates_loop(agent_client, invoices, monkeypatch):
+    """``change_list_results.html`` is rendered with three placeholder rows, whatever the page's."""
+    seen = []
+    result_list_html = changelist.result_list_html
+
+    def spy(cl, render, **kwargs):
+        return result_list_html(cl, lambda values: seen.append(len(values["results"])) or render(values), **kwargs)
+
+    monkeypatch.setattr(changelist, "result_list_html", spy)
+    content = page(agent_client)
+    assert seen == [3]
+    assert content.count('class="action-select"') == len(invoices) == 8
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<table>{% for result in results %}\n<tr>{% for item in result %}{{ item }}{% endfor %}</tr>{% endfor %}</table>",
+        "{% for result in results %}<tr id='r{{ forloop.counter }}'>{{ result.0 }}</tr>{% endfor %}",
+        "{% for result in results %}<tr class='{% cycle 'odd' 'even' %}'>{{ result.0 }}</tr>{% endfor %}",
+        "{% for result in results %}{{ result.0 }}{% if not forloop.last %}<hr>{% endif %}{% endfor %}",
+        "{{ results|length }} : {% for result in results %}{{ result.0 }}{% endfor %}",
+        "{% for result in results %}{{ result.0 }}{{ result.0 }}{% endfor %}",
+        "{% if results %}{% for result in results %}{{ result.0 }}{% endfor %}{% else %}aucune{% endif %}",
+    ],
+)
+@pytest.mark.parametrize("rows", [0, 1, 2, 5])
+def test_the_joined_rows_are_the_templates_rows(agent_client, ministry, source, rows):
+    """Another template is rendered with its rows; Django's is joined only when its text between
+    two rows is the same (a guard for a template whose rows differ by their position)."""
+    from django.template import Context, Template
+
+    for _ in range(rows):
+        InvoiceFactory(sent=True, recipient=ministry, status=Status.MISE_A_DISPOSITION)
+    cl = agent_client.get(URL).context["cl"]
+    template = Template(source)
+    renders = []
+
+    def render(values):
+        renders.append(len(values["results"]))
+        return template.render(Context(values))
+
+    expected = render(changelist.result_list(cl))
+    renders.clear()
+    assert changelist.result_list_html(cl, render, djangos_template=False) == expected
+    assert renders == [rows]
+    if "length" not in source:
+        assert changelist.result_list_html(cl, render, djangos_template=True) == expected
+
+
+def test_a_results_template_of_the_project_is_rendered_with_its_rows(
+    agent_client, invoices, monkeypatch, tmp_path, settings
+):
+    folder = tmp_path / "admin" / "invoices" / "invoice"
+    folder.mkdir(parents=True)
+    (folder / "change_list_results.html").write_text(
+        "{% for result in results %}<p>{{ forloop.counter }} : {{ results|length }}</p>{% endfor %}"
+    )
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    content = page(agent_client)
+    assert "<p>8 : 8</p>" in content and "<p>1 : 8</p>" in content
