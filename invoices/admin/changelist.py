@@ -41,6 +41,7 @@ from django.contrib.admin.utils import display_for_value, quote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
+from django.forms.renderers import get_default_renderer
 from django.urls import NoReverseMatch
 from django.utils import dateformat, formats, numberformat, timezone
 from django.utils.dates import MONTHS
@@ -280,16 +281,32 @@ def _checkbox_function(model_admin, method):
     escapes them (``{{ widget.value }}`` and ``format_html`` of the label)."""
     if getattr(type(model_admin), "action_checkbox", None) is not ModelAdmin.action_checkbox:
         return None  # overridden: its markup may depend on more than the pk and str()
-    rendered = str(method(_Placeholder(model_admin.opts.pk.attname)))
-    if rendered.count(str(_PK)) != 1 or rendered.count(_LABEL) != 1:
+    pattern = _checkbox_pattern(method, model_admin.opts.pk.attname)
+    if pattern is None:
         return None
-    pattern = rendered.replace("{", "{{").replace("}", "}}").replace(str(_PK), "{0}").replace(_LABEL, "{1}")
     classes = _classes("action-checkbox")
 
     def value(result):
         return classes, SafeString(pattern.format(escape(str(result.pk)), escape(str(result))))
 
     return value
+
+
+# Django's action checkbox with placeholders, per language and form renderer (what its markup is
+# made of besides the pk and label): rendered through the widget templates once per process.
+_CHECKBOXES: dict = {}
+
+
+def _checkbox_pattern(method, pk_attname) -> str | None:
+    key = (get_language(), get_default_renderer())
+    pattern = _CHECKBOXES.get(key, False)
+    if pattern is False or settings.DEBUG:
+        rendered = str(method(_Placeholder(pk_attname)))
+        pattern = None
+        if rendered.count(str(_PK)) == 1 and rendered.count(_LABEL) == 1:
+            pattern = rendered.replace("{", "{{").replace("}", "}}").replace(str(_PK), "{0}").replace(_LABEL, "{1}")
+        _CHECKBOXES[key] = pattern
+    return pattern
 
 
 def _link_function(cl):

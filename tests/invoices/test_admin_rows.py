@@ -426,3 +426,21 @@ def test_a_results_template_of_the_project_is_rendered_with_its_rows(
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
     content = page(agent_client)
     assert "<p>8 : 8</p>" in content and "<p>1 : 8</p>" in content
+
+
+def test_the_action_checkbox_is_rendered_once_per_language(agent_client, invoices, monkeypatch):
+    from django import forms
+    from django.utils import translation
+
+    monkeypatch.setattr(changelist, "_CHECKBOXES", {})
+    calls = []
+    render = forms.CheckboxInput.render
+    monkeypatch.setattr(forms.CheckboxInput, "render", lambda self, *a, **kw: calls.append(1) or render(self, *a, **kw))
+    ours = [page(agent_client) for _ in range(2)]
+    assert len(calls) == 1 and ours[0] == ours[1]
+    cl = agent_client.get(URL).context["cl"]
+    with translation.override("en"):
+        english = changelist.rows(cl)
+        assert english == ["".join(admin_list.items_for_result(cl, result, None)) for result in cl.result_list]
+    assert len(calls) == 2 + len(cl.result_list)  # English once, then Django's cells for the comparison
+    assert 'aria-label="Select this object' in english[0]
