@@ -379,9 +379,10 @@ def test_the_rows_are_joined_without_the_templates_loop(agent_client, invoices, 
     assert content.count('class="action-select"') == len(invoices) == 8
     assert page(agent_client, {"p": "1"}).count('class="action-select"') == 8
     assert seen == [3]  # the same headers (their links keep the filters, not the page): the frame kept
-    djangos = djangos_page(agent_client, monkeypatch, {"o": "-3"})
+    djangos = djangos_page(agent_client, monkeypatch, {"o": "-3"})  # rendered with Django's 8 rows
+    seen.clear()
     assert page(agent_client, {"o": "-3"}) == djangos  # other headers, another frame
-    assert seen == [3, 3]
+    assert seen == [3]
 
 
 @pytest.mark.parametrize(
