@@ -1,14 +1,18 @@
-"""HTML fragments kept under a key made of everything they are made of (issue 9): the admin's
-filters sidebar (``invoices.admin.sidebar``) and navigation sidebar (``accounts.admin_nav``).
+"""What the admin's pages keep, in the process first, then in the shared cache (issue 9).
 
-Such a key always names the same HTML: no write invalidates it (new data make another key), so a
-copy can be kept anywhere. ``kept_html`` looks in the memory of the process first (the last
-``LOCAL_MAX`` fragments: no round trip to Redis, which costs about as much as writing a small
-fragment), then in the shared cache (another process may have written it), and renders it only
-when neither has it.
+``kept_html``: HTML fragments kept under a key made of everything they are made of, the admin's
+filters sidebar (``invoices.admin.sidebar``) and navigation sidebar (``accounts.admin_nav``). Such
+a key always names the same HTML: no write invalidates it (new data make another key), so a copy
+can be kept anywhere. It is looked for in the memory of the process first (the last ``LOCAL_MAX``
+fragments: no round trip to Redis, which costs about as much as writing a small fragment), then in
+the shared cache (another process may have written it), and rendered only when neither has it.
+
+``kept_value``: a value allowed to be up to ``seconds`` old (the admin list's capped count), kept
+the same way with the time it was computed: wherever it is read from, it is never older.
 """
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -17,6 +21,7 @@ from django.utils.safestring import SafeString
 
 LOCAL_MAX = 512
 _local: OrderedDict[str, str] = OrderedDict()
+_values: OrderedDict[str, tuple] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -39,7 +44,28 @@ def kept_html(key: str, render: Callable[[], str], *, timeout: int) -> SafeStrin
     return SafeString(html)  # rendered (and escaped) by the templates that wrote it
 
 
+def kept_value(key: str, compute: Callable[[], object], *, seconds: float):
+    """The value named ``key`` if computed less than ``seconds`` ago (by this process or another,
+    through the cache), else ``compute()`` (kept ``seconds``). Never None."""
+    now = time.time()
+    with _lock:
+        found = _values.get(key)
+        if found is not None and found[1] + seconds > now:
+            _values.move_to_end(key)
+            return found[0]
+    found = cache.get(key)
+    if not (isinstance(found, tuple) and len(found) == 2 and found[1] + seconds > now):
+        found = (compute(), now)
+        cache.set(key, found, timeout=seconds)
+    with _lock:
+        _values[key] = found
+        while len(_values) > LOCAL_MAX:
+            _values.popitem(last=False)
+    return found[0]
+
+
 def clear() -> None:
-    """Forget the fragments of this process (tests)."""
+    """Forget what this process kept (tests)."""
     with _lock:
         _local.clear()
+        _values.clear()

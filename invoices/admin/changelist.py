@@ -29,9 +29,11 @@ Django's own ``result_list``.
 
 import datetime
 import functools
+import hashlib
 from html import escape
 from operator import attrgetter
 
+import django
 from django.conf import settings
 from django.contrib.admin import ModelAdmin
 from django.contrib.admin.templatetags.admin_list import ResultList, result_headers
@@ -41,17 +43,21 @@ from django.contrib.admin.utils import display_for_value, quote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
+from django.forms.renderers import get_default_renderer
 from django.urls import NoReverseMatch
 from django.utils import dateformat, formats, numberformat, timezone
 from django.utils.dates import MONTHS
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
+from chorus import fragments
+
 # Placeholders for what differs between rows in markup rendered once per page: not changed by
 # HTML escaping nor URL quoting, and nothing a URL or a translation contains.
 _PK = 918273645
 _LABEL = "Xq7RowLabel5Zk"
 _ROW = "Wv3ResultRow8Jt"
+FRAME_SECONDS = 600
 
 
 def result_list(cl) -> dict:
@@ -75,15 +81,16 @@ def _context(cl, written: list) -> dict:
     }
 
 
-def result_list_html(cl, render, *, djangos_template: bool) -> str:
+def result_list_html(cl, render, *, djangos_template: str | None) -> str:
     """``change_list_results.html`` rendered by ``render(context)``, as ``{% result_list cl %}``
-    writes it. With Django's own template (``djangos_template``: its rows are written one after
-    the other, each the same markup around the row's cells), the template's loop over the rows is
-    done here: the template is rendered with three placeholder rows, the text around them kept
-    (what comes before the first row, between two rows, after the last) and the written rows
-    joined with it; taken only when the two texts between rows are the same. Another template
-    (which might number its rows, count them or ``{% cycle %}``), no rows, or Django's rows, are
-    rendered as they are."""
+    writes it. With Django's own template (``djangos_template``, its file: its rows are written
+    one after the other, each the same markup around the row's cells), the template's loop over
+    the rows is done here: the template is rendered with three placeholder rows, the text around
+    them kept (what comes before the first row, between two rows, after the last) and the written
+    rows joined with it; taken only when the two texts between rows are the same. That frame is
+    a function of the template, the language and the headers: kept by ``chorus.fragments``.
+    Another template (which might number its rows, count them or ``{% cycle %}``), no rows, or
+    Django's rows, are rendered as they are."""
     written = rows(cl)
     if written is None:
         return render(django_result_list(cl))
@@ -92,12 +99,32 @@ def result_list_html(cl, render, *, djangos_template: bool) -> str:
         return render(context)
     markers = [SafeString(f"{_ROW}{i}") for i in range(3)]
     context["results"] = [ResultList(None, [marker]) for marker in markers]
-    parts = _split(render(context), markers)
+    # The frame is a function of the headers (and the language): kept (``chorus.fragments``).
+    made_of = [djangos_template, *_frame_key(context)]
+    key = "chorus:admin-results:" + hashlib.sha256(repr(made_of).encode()).hexdigest()
+    parts = _split(fragments.kept_html(key, lambda: render(context), timeout=FRAME_SECONDS), markers)
     if parts is None or parts[1] != parts[2]:
         context["results"] = [ResultList(None, [row]) for row in written]
         return render(context)
     head, between, _same, tail = parts
     return SafeString(head + between.join(written) + tail)
+
+
+def _frame_key(context) -> list:
+    """What Django's ``change_list_results.html`` reads when its rows are placeholders."""
+    return [
+        django.get_version(),
+        get_language() or "",
+        context["num_sorted_fields"],
+        [sorted((name, _text(value)) for name, value in header.items()) for header in context["result_headers"]],
+    ]
+
+
+def _text(value):
+    """A value as the template writes it: its text (a lazy one translated), whether it is escaped."""
+    if isinstance(value, (bool, int)) or value is None:
+        return value
+    return str(value), hasattr(value, "__html__")
 
 
 def _split(text: str, markers) -> list | None:
@@ -280,16 +307,32 @@ def _checkbox_function(model_admin, method):
     escapes them (``{{ widget.value }}`` and ``format_html`` of the label)."""
     if getattr(type(model_admin), "action_checkbox", None) is not ModelAdmin.action_checkbox:
         return None  # overridden: its markup may depend on more than the pk and str()
-    rendered = str(method(_Placeholder(model_admin.opts.pk.attname)))
-    if rendered.count(str(_PK)) != 1 or rendered.count(_LABEL) != 1:
+    pattern = _checkbox_pattern(method, model_admin.opts.pk.attname)
+    if pattern is None:
         return None
-    pattern = rendered.replace("{", "{{").replace("}", "}}").replace(str(_PK), "{0}").replace(_LABEL, "{1}")
     classes = _classes("action-checkbox")
 
     def value(result):
         return classes, SafeString(pattern.format(escape(str(result.pk)), escape(str(result))))
 
     return value
+
+
+# Django's action checkbox with placeholders, per language and form renderer (what its markup is
+# made of besides the pk and label): rendered through the widget templates once per process.
+_CHECKBOXES: dict = {}
+
+
+def _checkbox_pattern(method, pk_attname) -> str | None:
+    key = (get_language(), get_default_renderer())
+    pattern = _CHECKBOXES.get(key, False)
+    if pattern is False or settings.DEBUG:
+        rendered = str(method(_Placeholder(pk_attname)))
+        pattern = None
+        if rendered.count(str(_PK)) == 1 and rendered.count(_LABEL) == 1:
+            pattern = rendered.replace("{", "{{").replace("}", "}}").replace(str(_PK), "{0}").replace(_LABEL, "{1}")
+        _CHECKBOXES[key] = pattern
+    return pattern
 
 
 def _link_function(cl):

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, ChangeList
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -21,7 +20,7 @@ from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from chorus import instances
+from chorus import fragments, instances
 from invoices import selectors, workflow
 from invoices.admin._common import is_financial_staff, staff_recipient_ids, status_with_code
 from invoices.admin.actions import ActionBarForm, TransitionActions, make_action
@@ -76,15 +75,13 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self):
         seconds = settings.CAPPED_COUNT_SECONDS
-        key = self.cache_key if seconds > 0 else None
-        if key is not None:
-            found = cache.get(key)
-            if found is not None:
-                return found
-        count = self.object_list[: COUNT_CAP + 1].count()
-        if key is not None:
-            cache.set(key, count, seconds)
-        return count
+        if self.cache_key is None or seconds <= 0:
+            return self._capped_count()
+        # In the process, then in the cache, with the time it was counted: never older.
+        return fragments.kept_value(self.cache_key, self._capped_count, seconds=seconds)
+
+    def _capped_count(self) -> int:
+        return self.object_list[: COUNT_CAP + 1].count()
 
 
 # The transitions a recipient's financial service fires, in the order of the table.

@@ -40,7 +40,7 @@ class ResultListNode(InclusionAdminNode):
                 new_context["csrf_token"] = csrf_token
             return template_.render(new_context)
 
-        djangos = template_.origin.name == DJANGOS_RESULTS_TEMPLATE
+        djangos = template_.origin.name if template_.origin.name == DJANGOS_RESULTS_TEMPLATE else None
         return changelist.result_list_html(resolved_args[0], render, djangos_template=djangos)
 
 

@@ -377,6 +377,12 @@ def test_the_rows_are_joined_without_the_templates_loop(agent_client, invoices, 
     content = page(agent_client)
     assert seen == [3]
     assert content.count('class="action-select"') == len(invoices) == 8
+    assert page(agent_client, {"p": "1"}).count('class="action-select"') == 8
+    assert seen == [3]  # the same headers (their links keep the filters, not the page): the frame kept
+    djangos = djangos_page(agent_client, monkeypatch, {"o": "-3"})  # rendered with Django's 8 rows
+    seen.clear()
+    assert page(agent_client, {"o": "-3"}) == djangos  # other headers, another frame
+    assert seen == [3]
 
 
 @pytest.mark.parametrize(
@@ -409,10 +415,10 @@ def test_the_joined_rows_are_the_templates_rows(agent_client, ministry, source, 
 
     expected = render(changelist.result_list(cl))
     renders.clear()
-    assert changelist.result_list_html(cl, render, djangos_template=False) == expected
+    assert changelist.result_list_html(cl, render, djangos_template=None) == expected
     assert renders == [rows]
-    if "length" not in source:
-        assert changelist.result_list_html(cl, render, djangos_template=True) == expected
+    if "length" not in source:  # a template of rows all alike, but for their position
+        assert changelist.result_list_html(cl, render, djangos_template=source) == expected
 
 
 def test_a_results_template_of_the_project_is_rendered_with_its_rows(
@@ -426,3 +432,21 @@ def test_a_results_template_of_the_project_is_rendered_with_its_rows(
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
     content = page(agent_client)
     assert "<p>8 : 8</p>" in content and "<p>1 : 8</p>" in content
+
+
+def test_the_action_checkbox_is_rendered_once_per_language(agent_client, invoices, monkeypatch):
+    from django import forms
+    from django.utils import translation
+
+    monkeypatch.setattr(changelist, "_CHECKBOXES", {})
+    calls = []
+    render = forms.CheckboxInput.render
+    monkeypatch.setattr(forms.CheckboxInput, "render", lambda self, *a, **kw: calls.append(1) or render(self, *a, **kw))
+    ours = [page(agent_client) for _ in range(2)]
+    assert len(calls) == 1 and ours[0] == ours[1]
+    cl = agent_client.get(URL).context["cl"]
+    with translation.override("en"):
+        english = changelist.rows(cl)
+        assert english == ["".join(admin_list.items_for_result(cl, result, None)) for result in cl.result_list]
+    assert len(calls) == 2 + len(cl.result_list)  # English once, then Django's cells for the comparison
+    assert 'aria-label="Select this object' in english[0]
