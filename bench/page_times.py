@@ -5,14 +5,22 @@ connected view's. No profiler: what a request costs, not what cProfile adds.
 
     .venv/bin/python bench/page_times.py [NAME ...] [--runs 15] [--repeat 5] [--redis-db 12]
     .venv/bin/python bench/page_times.py liste-fiscale --profile      # cProfile of one page
+    valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.%p .venv/bin/python bench/page_times.py \
+        --instructions [--repeat 5] [NAME ...]     # instructions per request (deterministic)
 
 ``NAME``: the names of ``bench/pages.py`` (the supplier workspace pages and the trivial connected
-view when none). Read only (never writes to the database); the cache is the Redis database
+view when none), or ``/path/:who``. Read only (never writes to the database); the cache is the Redis database
 ``--redis-db``, its keys prefixed by ``--key-prefix`` (the sessions and the figures, as in the
 benchmark: warm after the first request).
+
+``--instructions`` (under callgrind): the instructions per request of each page, from dumps asked
+with ``callgrind_control`` around ``--repeat`` then 3 × ``--repeat`` requests (the machine's load
+does not change them; about 50 times slower). The database's and Redis's work is not counted,
+only the web process's.
 """
 
 import argparse
+import hashlib
 import os
 import statistics
 import sys
@@ -43,6 +51,7 @@ def main():
     parser.add_argument("--key-prefix", default="page-times")
     parser.add_argument("--profile", action="store_true", help="cProfile of the pages instead of their times")
     parser.add_argument("--pyinstrument", action="store_true", help="pyinstrument's tree instead of cProfile")
+    parser.add_argument("--instructions", action="store_true", help="under callgrind: instructions per request")
     parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/chorus_bench"),
@@ -57,7 +66,10 @@ def main():
         database_url = args.database_url
         redis_url = args.redis_url
 
-    env = portal_env(Settings, Path(tempfile.mkdtemp(prefix="chorus-times-")))
+    # One directory per checkout, kept: its collected static files serve the next runs.
+    var_dir = Path(tempfile.gettempdir()) / f"chorus-times-{hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]}"
+    var_dir.mkdir(exist_ok=True)
+    env = portal_env(Settings, var_dir)
     env["REDIS_URL"] = f"{args.redis_url.rstrip('/')}/{args.redis_db}"
     env["CELERY_BROKER_URL"] = f"{args.redis_url.rstrip('/')}/{args.redis_db + 1}"
     env["CELERY_TASK_ALWAYS_EAGER"] = "false"
@@ -77,7 +89,8 @@ def main():
     from bench.pages import PAGES
     from bench.run import placeholders
 
-    call_command("collectstatic", "--noinput", verbosity=0)
+    if not (var_dir / "static" / "staticfiles.json").exists():  # the pages name the hashed files
+        call_command("collectstatic", "--noinput", verbosity=0)
     emails = {
         "fournisseur": "fournisseur0@bench.example",
         "agent": "agent0@bench.example",
@@ -92,10 +105,25 @@ def main():
     names = args.names or DEFAULT
     print(f"{'page':24} {'ms (médiane)':>12} {'min':>6} {'requêtes':>9} {'SQL ms':>7}")
     for name in names:
-        path, who = pages[name]
+        path, who = pages[name] if name in pages else name.rsplit(":", 1)  # or "/path/:who"
         client = clients[who]
         response = client.get(path)  # warm-up: imports, caches
         assert response.status_code == 200, (name, response.status_code)
+        if args.instructions:
+            for _ in range(2):  # caches filled (figures, criteria form, labels)
+                client.get(path)
+            # Two intervals, of ``repeat`` and of 3 × ``repeat`` requests: what an interval costs
+            # besides its requests (the dumps, ~100 millions) cancels out in the difference.
+            callgrind_dump(f"{name}-start")
+            for _ in range(args.repeat):
+                client.get(path)
+            short = callgrind_dump(f"{name}-short")
+            for _ in range(3 * args.repeat):
+                client.get(path)
+            long = callgrind_dump(f"{name}-long")
+            per_request = (long - short) / (2 * args.repeat) / 1e6
+            print(f"{name:24} {per_request:12.2f} millions d'instructions par requête", flush=True)
+            continue
         if args.pyinstrument:
             from pyinstrument import Profiler
 
@@ -121,6 +149,28 @@ def main():
             f"{name:24} {statistics.median(series):12.1f} {min(series):6.1f} "
             f"{len(queries.captured_queries):9d} {sql_ms:7.1f}"
         )
+
+
+_DUMPS = [0]
+
+
+def callgrind_dump(label: str) -> int:
+    """Ask callgrind for a dump (the counters restart at zero) and return the instructions it
+    counted since the previous one (the waiting for the dump itself: a few sleeps)."""
+    import subprocess
+
+    _DUMPS[0] += 1
+    path = Path(tempfile.gettempdir()) / f"cg.{os.getpid()}.{_DUMPS[0]}"  # --callgrind-out-file=/tmp/cg.%p
+    subprocess.run(["callgrind_control", f"--dump={label}", str(os.getpid())], capture_output=True, check=True)
+    while True:
+        if path.exists():
+            time.sleep(0.2)  # written
+            with path.open("rb") as dump:  # its end only: reading it counts in the next interval
+                dump.seek(max(0, path.stat().st_size - 4096))
+                for line in dump.read().decode().splitlines():
+                    if line.startswith("totals:"):
+                        return int(line.split()[1])
+        time.sleep(0.05)
 
 
 def profile(client, path: str, times: int) -> None:
