@@ -143,19 +143,21 @@ def rows(cl) -> list | None:
     links or the list are beyond this module (see the module's docstring)."""
     if cl.formset is not None or cl.is_popup:
         return None
-    cells = _cells(cl)
-    if cells is None:
+    row = _row_function(cl)
+    if row is None:
         return None
-    # SafeString(…) is mark_safe(…) of a str, without its lazy-string wrapper.
-    return [SafeString("".join([cell(result) for cell in cells])) for result in cl.result_list]
+    return [row(result) for result in cl.result_list]
 
 
-def _cells(cl) -> list | None:
-    """One function per column, taking a result and giving its cell's markup."""
+def _row_function(cl):
+    """One function writing a result's row: per column its value function (``_value_function``),
+    its tag and whether it links to the result (the link's URL around the pk), the text escaped
+    as ``conditional_escape`` does (safe markup as it is, anything else ``html.escape``d), all in
+    one call per row."""
     model_admin = cl.model_admin
     empty = model_admin.get_empty_value_display()
     link = None
-    cells = []
+    columns = []
     first = True
     for field_name in cl.list_display:
         if not isinstance(field_name, str):
@@ -172,38 +174,31 @@ def _cells(cl) -> list | None:
             return None
         if is_link:
             if link is None:
-                link = _link_function(cl)
+                link = _link_parts(cl)
                 if link is None:
                     return None
             tag = "th" if first else "td"
             first = False
-            cells.append(_linked_cell(tag, value, link))
+            columns.append((tag, value, link is not _TEXT_ONLY))
         else:
-            cells.append(_plain_cell(value))
-    return cells
+            columns.append(("td", value, False))
+    head, tail, pk_attname = ("", "", None) if link is None or link is _TEXT_ONLY else link
 
+    def row(result):
+        cells = []
+        for tag, value, linked in columns:
+            classes, text = value(result)
+            html = getattr(text, "__html__", None)
+            html = html() if html is not None else escape(str(text))
+            if linked:
+                pk = int(getattr(result, pk_attname))
+                cells.append(f'<{tag}{classes}><a href="{head}{pk}{tail}">{html}</a></{tag}>')
+            else:
+                cells.append(f"<{tag}{classes}>{html}</{tag}>")
+        # SafeString(…) is mark_safe(…) of a str, without its lazy-string wrapper.
+        return SafeString("".join(cells))
 
-def _escape(text) -> str:
-    """``conditional_escape`` (the same text), without its lazy-string wrapper and ``SafeString``
-    for each cell: safe markup as it is, anything else ``html.escape``d."""
-    html = getattr(text, "__html__", None)
-    return html() if html is not None else escape(str(text))
-
-
-def _plain_cell(value):
-    def cell(result):
-        classes, text = value(result)
-        return f"<td{classes}>{_escape(text)}</td>"
-
-    return cell
-
-
-def _linked_cell(tag, value, link):
-    def cell(result):
-        classes, text = value(result)
-        return f"<{tag}{classes}>{link(result, _escape(text))}</{tag}>"
-
-    return cell
+    return row
 
 
 def _classes(*names) -> str:
@@ -335,11 +330,15 @@ def _checkbox_pattern(method, pk_attname) -> str | None:
     return pattern
 
 
-def _link_function(cl):
-    """A function ``(result, text) -> '<a href="…">text</a>'`` as ``items_for_result`` writes the
-    link to the result's change page (the list's preserved filters added), or None when it cannot
-    be written here. When ``url_for_result`` depends on the pk alone (and the pk is an integer),
-    the URL is reversed once with a placeholder pk."""
+_TEXT_ONLY = ("text only",)
+
+
+def _link_parts(cl):
+    """``(head, tail, pk_attname)``: the link to a result's change page is
+    ``<a href="{head}{pk}{tail}">`` (the list's preserved filters added), as ``items_for_result``
+    writes it; ``_TEXT_ONLY`` when the URL cannot be reversed (Django writes the text alone);
+    None when it cannot be written here. When ``url_for_result`` depends on the pk alone (and the
+    pk is an integer), the URL is reversed once with a placeholder pk."""
     context = {"preserved_filters": cl.preserved_filters, "opts": cl.opts}
     by_pk = type(cl).url_for_result is ChangeList.url_for_result or getattr(cl, "result_urls_by_pk", False)
     integer_pk = isinstance(cl.lookup_opts.pk, (models.AutoField, models.BigAutoField, models.IntegerField))
@@ -348,21 +347,11 @@ def _link_function(cl):
     try:
         url = add_preserved_filters(context, cl.url_for_result(_Placeholder(cl.pk_attname)))
     except NoReverseMatch:
-
-        def text_only(result, text):
-            return text
-
-        return text_only
+        return _TEXT_ONLY
     head, found, tail = url.partition(str(quote(_PK)))
     if not found:
         return None
-    head, tail = escape(head), escape(tail)
-    pk_attname = cl.pk_attname
-
-    def link(result, text):
-        return f'<a href="{head}{int(getattr(result, pk_attname))}{tail}">{text}</a>'
-
-    return link
+    return escape(head), escape(tail), cl.pk_attname
 
 
 def number_format_function(decimal_pos):
