@@ -33,7 +33,7 @@ def event_actor(event) -> str:
 
 @login_required
 def invoice_detail(request, invoice_id):
-    invoice = selectors.invoice_for_user(user=request.user, invoice_id=invoice_id, related=("sent_by",))
+    invoice = selectors.invoice_for_request(request, invoice_id=invoice_id, related=("sent_by",))
     events = selectors.invoice_history(invoice)
     return render(
         request,

@@ -136,3 +136,27 @@ def test_who_sent_the_invoice_is_read_with_it(client, member, django_assert_num_
     with django_assert_num_queries(7):
         page = client.get(url).content.decode()
     assert f"par {sender.get_full_name()}" in page
+
+
+@pytest.mark.parametrize("trait", ["pending", "refused", "revoked"])
+def test_the_invoice_page_is_for_active_members_only(client, trait):
+    """The page checks access on the request's memberships (no subquery): the same rule as
+    ``invoice_for_user``, an active membership of the invoice's supplier."""
+    from django.http import Http404
+
+    from invoices.selectors import invoice_for_user
+
+    active = MembershipFactory()
+    inactive = MembershipFactory(user=active.user, **{trait: True})
+    mine = InvoiceFactory(supplier=active.structure, sent=True, status=Status.DEPOSEE)
+    theirs = InvoiceFactory(supplier=inactive.structure, sent=True, status=Status.DEPOSEE)
+    client.force_login(active.user)
+    page = client.get(reverse("invoices:detail", args=[mine.pk]))
+    assert page.status_code == 200 and active.structure.name in page.content.decode()
+    assert client.get(reverse("invoices:detail", args=[theirs.pk])).status_code == 404
+    assert client.get(reverse("invoices:detail", args=[987654])).status_code == 404
+    with pytest.raises(Http404):  # the rule of every other page of the invoice
+        invoice_for_user(user=active.user, invoice_id=theirs.pk)
+    second = MembershipFactory(user=active.user)
+    other = InvoiceFactory(supplier=second.structure, sent=True, status=Status.DEPOSEE)
+    assert client.get(reverse("invoices:detail", args=[other.pk])).status_code == 200
