@@ -160,3 +160,28 @@ def test_the_invoice_page_is_for_active_members_only(client, trait):
     second = MembershipFactory(user=active.user)
     other = InvoiceFactory(supplier=second.structure, sent=True, status=Status.DEPOSEE)
     assert client.get(reverse("invoices:detail", args=[other.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("status", list(Status))
+@pytest.mark.parametrize("entry", [False, True])
+def test_the_invoice_page_reads_nothing_more_whatever_the_status(client, member, status, entry):
+    """Only some columns of the recipient, its service and the sender are read: the page, in each
+    status, typed or deposited, needs no other (a missing one would be one more query)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.structures.factories import ServiceFactory
+
+    invoice = InvoiceFactory(
+        supplier=member.structure, sent=status != Status.BROUILLON, status=status, entry=entry, sent_by=member.user
+    )
+    invoice.recipient_service = ServiceFactory(structure=invoice.recipient)
+    invoice.save()
+    client.force_login(member.user)
+    url = reverse("invoices:detail", args=[invoice.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url).content.decode()
+    # The user, the invoice, events, VAT lines, typed lines, attachments, corrections, memberships.
+    assert len(queries.captured_queries) == (8 if entry else 7), [q["sql"][:120] for q in queries.captured_queries]
+    assert invoice.recipient.name in page and invoice.recipient_service.code in page
