@@ -52,6 +52,34 @@ def invoice_for_user(*, user, invoice_id, related: tuple[str, ...] = ()) -> Invo
         raise Http404 from None
 
 
+def invoice_for_request(
+    request, *, invoice_id, related: tuple[str, ...] = (), shown: dict[str, tuple[str, ...]] | None = None
+) -> Invoice:
+    """``invoice_for_user`` for the request's user, from the memberships the request reads anyway
+    (``structures.selectors.request_memberships``, once per request, for the navigation too): the
+    invoice by its id alone, then its supplier must be one of the user's active structures (that
+    structure object is the invoice's ``supplier``); 404 otherwise. No subquery of the memberships
+    nor join of the supplier in the invoice's query. ``shown``: the only columns read of some of
+    the relations (``{"recipient": ("name", …)}``), every column of the invoice itself."""
+    from structures.selectors import request_memberships
+
+    if not request.user.is_authenticated:
+        raise Http404
+    structures = {m.structure_id: m.structure for m in request_memberships(request)}
+    try:
+        invoices = Invoice.objects.select_related("recipient", "recipient_service", *related)
+        if shown:
+            invoices = invoices.only(
+                *(f.name for f in Invoice._meta.concrete_fields),
+                *(f"{relation}__{name}" for relation, names in shown.items() for name in names),
+            )
+        invoice = invoices.filter(supplier_id__in=list(structures)).get(pk=invoice_id)
+    except (Invoice.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    invoice.supplier = structures[invoice.supplier_id]
+    return invoice
+
+
 def invoice_history(invoice: Invoice) -> list[InvoiceEvent]:
     """The invoice's events, oldest first, with who acted and the motif."""
     return list(invoice.events.select_related("user", "motif").order_by("created_at", "id"))

@@ -31,9 +31,17 @@ def event_actor(event) -> str:
     return name or str(event.actor_display)
 
 
+# What the page shows of the invoice's relations (their other columns are not read).
+SHOWN_RELATED = {
+    "recipient": ("name", "identifier", "payment_delay_days"),
+    "recipient_service": ("code", "name"),
+    "sent_by": ("first_name", "last_name", "email"),
+}
+
+
 @login_required
 def invoice_detail(request, invoice_id):
-    invoice = selectors.invoice_for_user(user=request.user, invoice_id=invoice_id, related=("sent_by",))
+    invoice = selectors.invoice_for_request(request, invoice_id=invoice_id, related=("sent_by",), shown=SHOWN_RELATED)
     events = selectors.invoice_history(invoice)
     return render(
         request,

@@ -136,3 +136,52 @@ def test_who_sent_the_invoice_is_read_with_it(client, member, django_assert_num_
     with django_assert_num_queries(7):
         page = client.get(url).content.decode()
     assert f"par {sender.get_full_name()}" in page
+
+
+@pytest.mark.parametrize("trait", ["pending", "refused", "revoked"])
+def test_the_invoice_page_is_for_active_members_only(client, trait):
+    """The page checks access on the request's memberships (no subquery): the same rule as
+    ``invoice_for_user``, an active membership of the invoice's supplier."""
+    from django.http import Http404
+
+    from invoices.selectors import invoice_for_user
+
+    active = MembershipFactory()
+    inactive = MembershipFactory(user=active.user, **{trait: True})
+    mine = InvoiceFactory(supplier=active.structure, sent=True, status=Status.DEPOSEE)
+    theirs = InvoiceFactory(supplier=inactive.structure, sent=True, status=Status.DEPOSEE)
+    client.force_login(active.user)
+    page = client.get(reverse("invoices:detail", args=[mine.pk]))
+    assert page.status_code == 200 and active.structure.name in page.content.decode()
+    assert client.get(reverse("invoices:detail", args=[theirs.pk])).status_code == 404
+    assert client.get(reverse("invoices:detail", args=[987654])).status_code == 404
+    with pytest.raises(Http404):  # the rule of every other page of the invoice
+        invoice_for_user(user=active.user, invoice_id=theirs.pk)
+    second = MembershipFactory(user=active.user)
+    other = InvoiceFactory(supplier=second.structure, sent=True, status=Status.DEPOSEE)
+    assert client.get(reverse("invoices:detail", args=[other.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("status", list(Status))
+@pytest.mark.parametrize("entry", [False, True])
+def test_the_invoice_page_reads_nothing_more_whatever_the_status(client, member, status, entry):
+    """Only some columns of the recipient, its service and the sender are read: the page, in each
+    status, typed or deposited, needs no other (a missing one would be one more query)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.structures.factories import ServiceFactory
+
+    invoice = InvoiceFactory(
+        supplier=member.structure, sent=status != Status.BROUILLON, status=status, entry=entry, sent_by=member.user
+    )
+    invoice.recipient_service = ServiceFactory(structure=invoice.recipient)
+    invoice.save()
+    client.force_login(member.user)
+    url = reverse("invoices:detail", args=[invoice.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url).content.decode()
+    # The user, the invoice, events, VAT lines, typed lines, attachments, corrections, memberships.
+    assert len(queries.captured_queries) == (8 if entry else 7), [q["sql"][:120] for q in queries.captured_queries]
+    assert invoice.recipient.name in page and invoice.recipient_service.code in page
