@@ -53,6 +53,9 @@ def main():
     parser.add_argument("--pyinstrument", action="store_true", help="pyinstrument's tree instead of cProfile")
     parser.add_argument("--instructions", action="store_true", help="under callgrind: instructions per request")
     parser.add_argument(
+        "--explain", action="store_true", help="PostgreSQL's planning and execution time of each query of the pages"
+    )
+    parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/chorus_bench"),
     )
@@ -124,6 +127,9 @@ def main():
             per_request = (long - short) / (2 * args.repeat) / 1e6
             print(f"{name:24} {per_request:12.2f} millions d'instructions par requête", flush=True)
             continue
+        if args.explain:
+            explain(client, path, name)
+            continue
         if args.pyinstrument:
             from pyinstrument import Profiler
 
@@ -149,6 +155,37 @@ def main():
             f"{name:24} {statistics.median(series):12.1f} {min(series):6.1f} "
             f"{len(queries.captured_queries):9d} {sql_ms:7.1f}"
         )
+
+
+def explain(client, path: str, name: str) -> None:
+    """Each query of one display of the page (caches warm), with PostgreSQL's planning and
+    execution times (``EXPLAIN (ANALYZE)``, median of 5): what the server spends parsing and
+    planning a query, which a prepared statement would spend once per connection."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(path)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(path)
+    total_plan = total_run = 0.0
+    print(f"{name} ({path}) : {len(queries.captured_queries)} requêtes")
+    for query in queries.captured_queries:
+        sql = query["sql"]
+        if not sql.lstrip().upper().startswith("SELECT"):
+            print(f"    {'':>8} {'':>8}  {sql[:110]}")
+            continue
+        plans, runs = [], []
+        with connection.cursor() as cursor:
+            for _ in range(5):
+                cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+                result = cursor.fetchone()[0][0]
+                plans.append(result["Planning Time"])
+                runs.append(result["Execution Time"])
+        plan, run = statistics.median(plans), statistics.median(runs)
+        total_plan += plan
+        total_run += run
+        print(f"    {plan:8.3f} {run:8.3f}  {sql[:110]}")
+    print(f"    {total_plan:8.3f} {total_run:8.3f}  ms en tout (planification, exécution)", flush=True)
 
 
 _DUMPS = [0]

@@ -144,7 +144,13 @@ def main():
 
             with connection.execute_wrapper(capture):
                 keyset._walk(
-                    invoices, field, invoices.model._meta.get_field(field).null, descending, False, position, 21
+                    keyset.QuerysetRows(invoices),
+                    field,
+                    invoices.model._meta.get_field(field).null,
+                    descending,
+                    False,
+                    position,
+                    21,
                 )
             for sql, params in captured:
                 ms, plan = explain(sql, params, args.plans)

@@ -19,7 +19,9 @@ refused when the query is prepared.
 """
 
 import copy
+import datetime
 import threading
+from decimal import Decimal
 
 from django.db import connections
 from django.db.models.query import ModelIterable, get_related_populators
@@ -100,3 +102,177 @@ class _Compiled:
                 populator.populate(row, obj)
             objects.append(obj)
         return objects
+
+
+# --- Statements by shape -------------------------------------------------------------------
+#
+# A search page's query changes with its criteria, so one compiled SQL per builder is not enough:
+# ``Shapes`` keeps one per *shape*, the part of the arguments that decides what the SQL looks like
+# (which criteria are given, the sort, the page's segment), the rest being values that only reach
+# the SQL as parameters. The builder is called once per shape with stand-in values of the same
+# types (a string, a date, a datetime, a decimal, an integer, a list of them), each found again
+# among the compiled parameters, directly or as the database backend adapts it (a date as text on
+# SQLite) or as a LIKE pattern (``%…%``, ``…%``: the real value is then escaped as the ORM escapes
+# it). Booleans and None are not values: they are part of the shape, as are the lengths of lists.
+
+
+class _StandIns:
+    def __init__(self):
+        self.count = 0
+        self.leaves: list = []
+
+    def make(self, value):
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, list | tuple):
+            return type(value)(self.make(item) for item in value)
+        n = self.count
+        self.count += 1
+        if isinstance(value, int):
+            stand_in = -8_391_842_615 - n
+        elif isinstance(value, str):
+            stand_in = f"chorus~stand~in~{n}~"
+        elif isinstance(value, datetime.datetime):
+            stand_in = datetime.datetime(1001 + n, 2, 3, 4, 5, 6, tzinfo=value.tzinfo)
+        elif isinstance(value, datetime.date):
+            stand_in = datetime.date(1001 + n, 2, 3)
+        elif isinstance(value, Decimal):
+            stand_in = Decimal(-8_391_842_615 - n) / 100
+        else:
+            raise TypeError(f"Shapes : valeur de type {type(value).__name__} non préparable.")
+        self.leaves.append(stand_in)
+        return stand_in
+
+
+def _leaves(values, out: list) -> list:
+    for value in values:
+        if value is None or isinstance(value, bool):
+            continue
+        if isinstance(value, list | tuple):
+            _leaves(value, out)
+        else:
+            out.append(value)
+    return out
+
+
+def _signature(values) -> tuple:
+    """What of the values changes the SQL besides the shape: types, None and booleans as they are,
+    lengths of lists."""
+    return tuple(
+        value
+        if value is None or isinstance(value, bool)
+        else ("list", _signature(value))
+        if isinstance(value, list | tuple)
+        else type(value)
+        for value in values
+    )
+
+
+def _adapters(connection):
+    ops = connection.ops
+    return (
+        lambda value: value,
+        ops.adapt_datetimefield_value,
+        ops.adapt_datefield_value,
+        ops.adapt_decimalfield_value,
+    )
+
+
+def _same(a, b) -> bool:
+    return type(a) is type(b) and a == b
+
+
+class _Slot:
+    __slots__ = ("position", "leaf", "adapter", "prefix", "suffix")
+
+    def __init__(self, position, leaf, adapter, prefix="", suffix=""):
+        self.position, self.leaf, self.adapter, self.prefix, self.suffix = position, leaf, adapter, prefix, suffix
+
+
+class _Statement:
+    def __init__(self, build, values, using: str, wrap: str | None):
+        connection = connections[using]
+        stand_ins = _StandIns()
+        queryset = build(*stand_ins.make(list(values))).using(using)
+        compiler = queryset.query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        self.params = list(params)
+        self.slots: list[_Slot] = []
+        found = set()
+        adapters = _adapters(connection)
+        for position, param in enumerate(self.params):
+            for leaf, stand_in in enumerate(stand_ins.leaves):
+                slot = self._match(position, param, leaf, stand_in, adapters, connection)
+                if slot is not None:
+                    self.slots.append(slot)
+                    found.add(leaf)
+                    break
+        if found != set(range(len(stand_ins.leaves))):
+            raise ValueError("Shapes : chaque valeur doit atteindre la requête comme un paramètre.")
+        self.sql = wrap.format(sql) if wrap else sql
+        self.using = using
+        self.compiler = compiler
+        self.converted = wrap is None
+
+    @staticmethod
+    def _match(position, param, leaf, stand_in, adapters, connection):
+        for adapter in adapters:
+            try:
+                adapted = adapter(stand_in)
+            except (TypeError, ValueError, AttributeError):
+                continue
+            if _same(param, adapted):
+                return _Slot(position, leaf, adapter)
+        if isinstance(stand_in, str) and isinstance(param, str) and stand_in in param:
+            prefix, _, suffix = param.partition(stand_in)
+            if prefix in ("", "%") and suffix in ("", "%") and (prefix or suffix):
+                return _Slot(position, leaf, connection.ops.prep_for_like_query, prefix, suffix)
+        return None
+
+    def rows(self, values) -> list:
+        leaves = _leaves(values, [])
+        params = list(self.params)
+        for slot in self.slots:
+            value = slot.adapter(leaves[slot.leaf])
+            params[slot.position] = f"{slot.prefix}{value}{slot.suffix}" if slot.prefix or slot.suffix else value
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+        if not rows or not self.converted:
+            return rows
+        compiler = copy.copy(self.compiler)
+        compiler.connection = connection
+        return list(compiler.results_iter(results=[rows]))
+
+
+class Shapes:
+    """Statements compiled once per process and shape (at most ``limit`` shapes, then forgotten
+    and compiled again): ``rows(shape, build, values)`` runs ``build(*values)``'s SQL with the
+    values given, as tuples converted by the database backend as ``values_list()`` gives them.
+    ``build`` must depend on ``shape`` and on the types of the values only, never on the values
+    themselves (a boolean or a None among them is part of the shape)."""
+
+    def __init__(self, limit: int = 512):
+        self._statements: dict = {}
+        self._lock = threading.Lock()
+        self.limit = limit
+
+    def _statement(self, shape, build, values, using, wrap):
+        key = (using, wrap, shape, _signature(values))
+        statement = self._statements.get(key)
+        if statement is None:
+            statement = _Statement(build, values, using, wrap)
+            with self._lock:
+                if len(self._statements) >= self.limit:
+                    self._statements.clear()
+                self._statements[key] = statement
+        return statement
+
+    def rows(self, shape, build, values, *, using: str = "default") -> list[tuple]:
+        return self._statement(shape, build, values, using, None).rows(values)
+
+    def count(self, shape, build, values, *, using: str = "default") -> int:
+        """``build(*values).count()``, for a sliced queryset too (a capped count)."""
+        statement = self._statement(shape, build, values, using, "SELECT COUNT(*) FROM ({}) AS counted")
+        return statement.rows(values)[0][0]

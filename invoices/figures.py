@@ -209,7 +209,7 @@ class ListedInvoice:
     recipient: ListedRecipient | None
 
 
-_LISTED = (
+LISTED = (
     "id",
     "identifier",
     "number",
@@ -228,11 +228,16 @@ _LISTED = (
 
 def listed(invoices: QuerySet[Invoice]) -> list[ListedInvoice]:
     """``invoices`` (ordered, sliced) as ``ListedInvoice``: values, no model instances."""
-    rows = []
-    for *values, recipient_id, name, identifier in invoices.values_list(*_LISTED):
+    return listed_rows(invoices.values_list(*LISTED))
+
+
+def listed_rows(rows) -> list[ListedInvoice]:
+    """Rows of the columns ``LISTED`` as ``ListedInvoice``."""
+    listed = []
+    for *values, recipient_id, name, identifier in rows:
         recipient = ListedRecipient(recipient_id, name, identifier) if recipient_id is not None else None
-        rows.append(ListedInvoice(*values, recipient_id, recipient))
-    return rows
+        listed.append(ListedInvoice(*values, recipient_id, recipient))
+    return listed
 
 
 def summary(supplier: Structure, *, today: date | None = None) -> Summary:

@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 
@@ -76,6 +77,8 @@ def decode(cursor: str | None, model_field: models.Field) -> tuple[int, object] 
             value = parse_datetime(text)
             if value is None:
                 return None
+            if timezone.is_naive(value):
+                value = timezone.make_aware(value)  # as the ORM would, without its warning
         elif isinstance(model_field, models.DateField):
             value = datetime.date.fromisoformat(text)
         elif isinstance(model_field, models.DecimalField):
@@ -98,38 +101,64 @@ def _beyond(field: str, value, pk: int, descending: bool) -> Q:
     return Q(**{f"{field}__gte": value}) & (Q(**{f"{field}__gt": value}) | Q(pk__gt=pk))
 
 
-def _walk(queryset: QuerySet, field: str, nullable: bool, descending: bool, nulls_first: bool, after, limit: int):
-    """Up to ``limit`` rows after the position ``after`` (None: from the start) in the sequence
-    "non-NULL values by (field, id)" followed (or preceded, ``nulls_first``) by "NULL values by id"."""
+def segment(queryset: QuerySet, field: str, descending: bool, nulls: bool, after) -> QuerySet:
+    """The rows of one segment of the walk, in order: those whose ``field`` is NULL (``nulls``) or
+    not, after the position ``after`` (None: from the start of the segment)."""
     direction = "-" if descending else ""
-    ordered = queryset.filter(**{f"{field}__isnull": False}) if nullable else queryset
-    ordered = ordered.order_by(f"{direction}{field}", f"{direction}pk")
     # Ordered by the (NULL) field too: the index (filters…, field, id) then serves the NULL part
     # directly, where "ORDER BY id" alone may lead PostgreSQL to walk the primary key instead.
-    nulls = queryset.filter(**{f"{field}__isnull": True}).order_by(f"{direction}{field}", f"{direction}pk")
-    segments = [(True, nulls), (False, ordered)] if nulls_first else [(False, ordered), (True, nulls)]
+    rows = queryset.filter(**{f"{field}__isnull": nulls}).order_by(f"{direction}{field}", f"{direction}pk")
+    if after is not None:
+        pk, value = after
+        if nulls:
+            rows = rows.filter(pk__lt=pk) if descending else rows.filter(pk__gt=pk)
+        else:
+            rows = rows.filter(_beyond(field, value, pk, descending))
+    return rows
+
+
+class QuerysetRows:
+    """The source of a walk: a queryset, each segment read as one sliced query."""
+
+    def __init__(self, queryset: QuerySet):
+        self.queryset = queryset
+        self.model = queryset.model
+
+    def read(self, field: str, nullable: bool, descending: bool, nulls: bool, after, limit: int) -> list:
+        rows = self.queryset
+        if nullable or nulls:
+            rows = segment(rows, field, descending, nulls, after)
+        else:
+            direction = "-" if descending else ""
+            rows = rows.order_by(f"{direction}{field}", f"{direction}pk")
+            if after is not None:
+                rows = rows.filter(_beyond(field, after[1], after[0], descending))
+        return list(rows[:limit])
+
+
+def _walk(source, field: str, nullable: bool, descending: bool, nulls_first: bool, after, limit: int):
+    """Up to ``limit`` rows after the position ``after`` (None: from the start) in the sequence
+    "non-NULL values by (field, id)" followed (or preceded, ``nulls_first``) by "NULL values by id"."""
+    segments = [True, False] if nulls_first else [False, True]
     if not nullable:
-        segments = [(False, ordered)]
+        segments = [False]
     rows: list = []
     started = after is None
-    for is_null_segment, segment in segments:
+    for nulls in segments:
+        position = None
         if not started:
-            pk, value = after
-            if (value is None) != is_null_segment:
+            if (after[1] is None) != nulls:
                 continue  # the cursor lies in the other segment, further on
-            if is_null_segment:
-                segment = segment.filter(pk__lt=pk) if descending else segment.filter(pk__gt=pk)
-            else:
-                segment = segment.filter(_beyond(field, value, pk, descending))
+            position = after
             started = True
-        rows += list(segment[: limit - len(rows)])
+        rows += source.read(field, nullable, descending, nulls, position, limit - len(rows))
         if len(rows) >= limit:
             break
     return rows
 
 
 def paginate(
-    queryset: QuerySet,
+    queryset,
     key: SortKey,
     *,
     descending: bool,
@@ -137,19 +166,21 @@ def paginate(
     after: str | None = None,
     before: str | None = None,
 ) -> Page:
-    """The page after the cursor ``after``, or before ``before``, or the first page."""
-    model_field = queryset.model._meta.get_field(key.field)
+    """The page after the cursor ``after``, or before ``before``, or the first page, of a queryset
+    or of a source of rows with the ``QuerysetRows`` interface (``model``, ``read()``)."""
+    source = QuerysetRows(queryset) if isinstance(queryset, QuerySet) else queryset
+    model_field = source.model._meta.get_field(key.field)
     nullable = model_field.null
     position_before = decode(before, model_field) if before and not after else None
     if position_before is not None:
         # Backwards: the same walk in the reversed sequence (NULLs first, opposite direction).
-        rows = _walk(queryset, key.field, nullable, not descending, True, position_before, page_size + 1)
+        rows = _walk(source, key.field, nullable, not descending, True, position_before, page_size + 1)
         has_previous = len(rows) > page_size
         rows = list(reversed(rows[:page_size]))
         has_next = True
     else:
         position = decode(after, model_field)
-        rows = _walk(queryset, key.field, nullable, descending, False, position, page_size + 1)
+        rows = _walk(source, key.field, nullable, descending, False, position, page_size + 1)
         has_next = len(rows) > page_size
         rows = rows[:page_size]
         has_previous = position is not None
@@ -169,9 +200,10 @@ def iterate(queryset: QuerySet, key: SortKey, *, descending: bool, chunk_size: i
     """Every row of the queryset in the page order, ``chunk_size`` rows per query (flat memory,
     no server-side cursor, so it works in a streamed response outside any transaction)."""
     model_field = queryset.model._meta.get_field(key.field)
+    source = QuerysetRows(queryset)
     position = None
     while True:
-        rows = _walk(queryset, key.field, model_field.null, descending, False, position, chunk_size)
+        rows = _walk(source, key.field, model_field.null, descending, False, position, chunk_size)
         yield from rows
         if len(rows) < chunk_size:
             return

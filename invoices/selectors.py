@@ -137,27 +137,54 @@ def invoice_search(
     Every criterion is an indexed equality or range on the supplier's rows (see the indexes of
     ``Invoice``), or a look-up of recipient ids in the directory (SIRET prefix, raison sociale).
     """
-    criteria = criteria or {}
-    invoices = Invoice.objects.filter(supplier=supplier)
+    return (
+        search_filtered(supplier.pk, search_bounds(criteria or {}), archives=archives)
+        .select_related("recipient")
+        .only(*LIST_COLUMNS)
+    )
+
+
+def search_bounds(criteria: Mapping) -> dict:
+    """The criteria as ``search_filtered`` reads them: deposit days as instants (a day in Paris
+    time is a range of instants, so the index on sent_at serves), "en retard" as today's date, the
+    recipient as the start of its SIRET or a part of its name. Which filters apply depends on the
+    names present only, never on a value (``invoices.search`` prepares the query by shape)."""
+    bounds = dict(criteria)
+    if bounds.get("depot_du"):
+        bounds["depot_du"] = _day_start(bounds["depot_du"])
+    if bounds.get("depot_au"):
+        bounds["depot_au"] = _day_start(bounds["depot_au"] + timedelta(days=1))
+    if bounds.pop("en_retard", False):
+        bounds["en_retard"] = timezone.localdate()
+    recipient = bounds.pop("destinataire", "")
+    if recipient:
+        bounds["siret_debut" if recipient.isdigit() else "raison_sociale"] = recipient
+    return bounds
+
+
+def search_filtered(supplier_id: int, bounds: Mapping, *, archives: bool = False) -> QuerySet[Invoice]:
+    """The supplier's invoices matching ``search_bounds(criteria)``. Every value given reaches the
+    SQL as a parameter of its own (``invoices.search`` prepares this query by shape)."""
+    invoices = Invoice.objects.filter(supplier_id=supplier_id)
     if archives:
         invoices = invoices.filter(status__in=sorted(workflow.END_STATUSES))
-    kind = criteria.get("onglet")
+    kind = bounds.get("onglet")
     if kind == "brouillons":
         invoices = invoices.filter(status=Status.BROUILLON)
     elif kind == "envoyees":
         invoices = invoices.exclude(status=Status.BROUILLON)
-    if criteria.get("statut"):
-        invoices = invoices.filter(status__in=criteria["statut"])
-    if criteria.get("en_retard"):
+    if bounds.get("statut"):
+        invoices = invoices.filter(status__in=bounds["statut"])
+    if bounds.get("en_retard"):
         # The payment clock runs past its due date (invoices/payment.py; partial index
         # invoice_supplier_due_idx holds the running clocks only).
         invoices = invoices.filter(
-            payment_due_on__isnull=False, payment_stopped_on__isnull=True, payment_due_on__lt=timezone.localdate()
+            payment_due_on__isnull=False, payment_stopped_on__isnull=True, payment_due_on__lt=bounds["en_retard"]
         )
-    if criteria.get("rejet_non_traite"):
+    if bounds.get("rejet_non_traite"):
         # The rejections not yet acknowledged: the partial index invoice_supplier_todo_idx.
         invoices = invoices.filter(status=Status.REJETEE, rejection_acknowledged_at__isnull=True)
-    state = criteria.get("destinataire_etat")
+    state = bounds.get("destinataire_etat")
     if state in ("etat", "hors_etat"):
         invoices = invoices.filter(recipient__is_state=(state == "etat"))
     for name, lookup in (
@@ -171,23 +198,18 @@ def invoice_search(
         ("facture_au", "invoice_date__lte"),
         ("montant_min", "amount_ttc__gte"),
         ("montant_max", "amount_ttc__lte"),
+        ("depot_du", "sent_at__gte"),
+        ("depot_au", "sent_at__lt"),
     ):
-        if criteria.get(name) not in (None, ""):
-            invoices = invoices.filter(**{lookup: criteria[name]})
-    # Deposit dates are days in Paris time: a range of instants, so the index on sent_at serves.
-    if criteria.get("depot_du"):
-        invoices = invoices.filter(sent_at__gte=_day_start(criteria["depot_du"]))
-    if criteria.get("depot_au"):
-        invoices = invoices.filter(sent_at__lt=_day_start(criteria["depot_au"] + timedelta(days=1)))
-    recipient = criteria.get("destinataire")
-    if recipient:
-        structures = Structure.objects.public()
-        if recipient.isdigit():
-            structures = structures.filter(identifier__startswith=recipient)
-        else:
-            structures = structures.filter(name__icontains=recipient)
+        if bounds.get(name) not in (None, ""):
+            invoices = invoices.filter(**{lookup: bounds[name]})
+    if bounds.get("siret_debut"):
+        structures = Structure.objects.public().filter(identifier__startswith=bounds["siret_debut"])
         invoices = invoices.filter(recipient__in=structures.values("pk"))
-    return invoices.select_related("recipient").only(*LIST_COLUMNS)
+    if bounds.get("raison_sociale"):
+        structures = Structure.objects.public().filter(name__icontains=bounds["raison_sociale"])
+        invoices = invoices.filter(recipient__in=structures.values("pk"))
+    return invoices
 
 
 def _day_start(day: date) -> datetime:

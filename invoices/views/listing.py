@@ -22,7 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from chorus import fragments
-from invoices import exports, keyset, selectors
+from invoices import exports, keyset, search, selectors
 from invoices.forms.search import SORTS, InvoiceSearchForm
 from invoices.views._common import current_supplier, no_structure
 
@@ -48,6 +48,17 @@ def _search(request, *, archives: bool):
     if not form.is_valid():
         return supplier, form, None
     return supplier, form, selectors.invoice_search(supplier=supplier, criteria=form.criteria(), archives=archives)
+
+
+def _rows(request, *, archives: bool):
+    """The supplier, the form and the page's source of rows (``invoices.search``), or None."""
+    supplier = current_supplier(request)
+    if supplier is None:
+        return None, None, None
+    form = InvoiceSearchForm(request.GET, supplier=supplier, archives=archives)
+    if not form.is_valid():
+        return supplier, form, None
+    return supplier, form, search.SearchRows(supplier.pk, selectors.search_bounds(form.criteria()), archives=archives)
 
 
 def _query(params: QueryDict, **changes) -> str:
@@ -114,7 +125,7 @@ def search_form_html(request, form: InvoiceSearchForm, *, archives: bool) -> str
 
 
 def _page(request, *, archives: bool):
-    supplier, form, invoices = _search(request, archives=archives)
+    supplier, form, invoices = _rows(request, archives=archives)
     if supplier is None:
         return no_structure(request)
     sort, descending = form.sort()
@@ -150,7 +161,7 @@ def _page(request, *, archives: bool):
         if not page.has_next and not page.has_previous:
             total = len(page.rows)  # the whole result is on this page: nothing to count
         else:
-            total = invoices.order_by()[: COUNT_CAP + 1].count()
+            total = invoices.count(COUNT_CAP + 1)
         context.update(
             page=page,
             rows=page.rows,

@@ -83,3 +83,58 @@ def test_several_arguments():
 def test_what_it_does_not_cover_is_refused(build):
     with pytest.raises(ValueError):
         PreparedQuery(build).list(1)
+
+
+# --- Statements by shape (Shapes) -------------------------------------------------------------
+
+
+def test_shapes_run_each_call_with_its_own_values(django_assert_num_queries):
+    from chorus.prepared import Shapes
+
+    shapes = Shapes()
+    first, second = StructureFactory(name="Alpha 100% bio"), StructureFactory(name="Alpha_centauri")
+    since = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+
+    def build(name, ids, after):
+        return Structure.objects.filter(name__icontains=name, id__in=ids, created_at__gte=after).values_list(
+            "name", flat=True
+        )
+
+    assert shapes.rows("s", build, ["alpha", [first.pk, second.pk], since]) == [
+        (name,) for name in Structure.objects.filter(pk__in=[first.pk, second.pk]).values_list("name", flat=True)
+    ]
+    with django_assert_num_queries(1):
+        # The same shape: no new compilation, and LIKE's wildcards in a value are matched literally.
+        assert shapes.rows("s", build, ["100%", [first.pk, second.pk], since]) == [("Alpha 100% bio",)]
+    assert shapes.rows("s", build, ["a_p", [first.pk, second.pk], since]) == []  # "_" is no wildcard
+    assert shapes.rows("s", build, ["a_c", [first.pk, second.pk, 0], since]) == [
+        ("Alpha_centauri",)
+    ]  # a longer list: its own shape
+    assert len(shapes._statements) == 2
+    later = datetime.datetime(2999, 1, 1, tzinfo=datetime.UTC)
+    assert shapes.rows("s", build, ["alpha", [first.pk], later]) == []
+    assert (
+        shapes.count(
+            "s", lambda ids: Structure.objects.filter(id__in=ids).values_list("pk")[:1], [[first.pk, second.pk]]
+        )
+        == 1
+    )
+
+
+def test_shapes_refuse_a_value_that_does_not_reach_the_sql_as_it_is():
+    from chorus.prepared import Shapes
+
+    shapes = Shapes()
+    with pytest.raises(ValueError, match="paramètre"):
+        shapes.rows("s", lambda n: Structure.objects.filter(id__gt=n + 1).values_list("pk"), [3])
+    with pytest.raises(TypeError):
+        shapes.rows("s", lambda n: Structure.objects.filter(id__gt=n).values_list("pk"), [object()])
+
+
+def test_shapes_are_forgotten_past_their_limit():
+    from chorus.prepared import Shapes
+
+    shapes = Shapes(limit=2)
+    for n in range(3):
+        shapes.rows(n, lambda pk: Structure.objects.filter(pk=pk).values_list("pk"), [1])
+    assert len(shapes._statements) == 1

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from invoices import exports, keyset, selectors
+from invoices import search as invoice_search
 from invoices.forms.search import SORTS, InvoiceSearchForm
 from invoices.models import Cadre, Invoice, InvoiceType
 from invoices.workflow import END_STATUSES, Status
@@ -32,13 +33,23 @@ def make(supplier, **fields) -> Invoice:
 
 
 def search(supplier, **criteria):
+    """The numbers found by the ORM's queryset, checked against the statements prepared by shape
+    that the pages run (invoices/search.py): the same rows, the same capped count."""
     form = InvoiceSearchForm(criteria, supplier=supplier, archives=criteria.pop("archives", False))
     assert form.is_valid(), form.errors
-    return set(
-        selectors.invoice_search(supplier=supplier, criteria=form.criteria(), archives=form.archives).values_list(
-            "number", flat=True
-        )
-    )
+    queryset = selectors.invoice_search(supplier=supplier, criteria=form.criteria(), archives=form.archives)
+    found = set(queryset.values_list("number", flat=True))
+    prepared = invoice_search.SearchRows(supplier.pk, selectors.search_bounds(form.criteria()), archives=form.archives)
+    for sort in SORTS.values():
+        for descending in (True, False):
+            key = keyset.SortKey(sort[0])
+            page = keyset.paginate(prepared, key, descending=descending, page_size=1000)
+            orm = keyset.paginate(queryset, key, descending=descending, page_size=1000)
+            assert [row.pk for row in page.rows] == [row.pk for row in orm.rows]
+    assert {row.number for row in page.rows} == found
+    assert prepared.count(1001) == len(found) == queryset.count()
+    assert prepared.count(1) == min(1, len(found))
+    return found
 
 
 @pytest.fixture
@@ -119,6 +130,13 @@ def test_each_criterion_narrows_the_supplier_invoices(supplier):
     assert search(supplier, montant_min="100,01") == {"B-2"}
     assert search(supplier, montant_max="99,99") == set()
     assert search(supplier, archives=True) == {"B-2"}
+    assert search(supplier, rejet_non_traite=True) == {"B-2"}
+    # Several criteria at once, a name with LIKE's wildcards (matched literally).
+    assert search(supplier, onglet="envoyees", destinataire="testville", montant_min="2 000", statut=["REJETEE"]) == {
+        "B-2"
+    }
+    assert search(supplier, destinataire="Test_ville") == set()
+    assert search(supplier, destinataire="de%Test") == set()
     assert search(supplier, archives=True, statut=["MISE_EN_PAIEMENT"]) == set()
     assert "AUTRE-1" not in search(supplier, ej="EJ-1", destinataire_etat="etat")
 
@@ -179,6 +197,21 @@ def test_keyset_pages_walk_every_row_once_in_order_both_ways(supplier, spread, s
         cursor = page.next_cursor
     assert [row.pk for page in pages for row in page.rows] == order
     assert [len(page.rows) for page in pages] == [5, 5, 5, 5, 3]
+    # The statements the pages run (prepared by shape, rows as values): the same pages.
+    prepared = invoice_search.SearchRows(supplier.pk, {}, archives=False)
+    cursor = None
+    for page in pages:
+        mine = keyset.paginate(prepared, key, descending=descending, page_size=5, after=cursor)
+        assert [row.pk for row in mine.rows] == [row.pk for row in page.rows]
+        assert (mine.next_cursor, mine.has_next, mine.has_previous) == (
+            page.next_cursor,
+            page.has_next,
+            page.has_previous,
+        )
+        cursor = mine.next_cursor
+        back = keyset.paginate(prepared, key, descending=descending, page_size=5, before=mine.previous_cursor)
+        if mine.previous_cursor:
+            assert back.rows and back.rows[-1].pk == order[order.index(mine.rows[0].pk) - 1]
     # Backwards from the last page, through the previous cursors: the same pages.
     back, page = [], pages[-1]
     while page.has_previous:
