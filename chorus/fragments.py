@@ -7,6 +7,9 @@ can be kept anywhere. It is looked for in the memory of the process first (the l
 fragments: no round trip to Redis, which costs about as much as writing a small fragment), then in
 the shared cache (another process may have written it), and rendered only when neither has it.
 
+``kept``: any value kept the same way under such a key (the search criteria of Rechercher, cleaned,
+with the HTML of their form).
+
 ``kept_value``: a value allowed to be up to ``seconds`` old (the admin list's capped count), kept
 the same way with the time it was computed: wherever it is read from, it is never older.
 """
@@ -22,6 +25,7 @@ from django.utils.safestring import SafeString
 LOCAL_MAX = 512
 _local: OrderedDict[str, str] = OrderedDict()
 _values: OrderedDict[str, tuple] = OrderedDict()
+_objects: OrderedDict[str, object] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -42,6 +46,25 @@ def kept_html(key: str, render: Callable[[], str], *, timeout: int) -> SafeStrin
             while len(_local) > LOCAL_MAX:
                 _local.popitem(last=False)
     return SafeString(html)  # rendered (and escaped) by the templates that wrote it
+
+
+def kept(key: str, compute: Callable[[], object], *, timeout: int):
+    """``kept_html`` for any value the cache can store (a tuple of a fragment and what goes with
+    it): the value named ``key``, from this process, from the cache, or ``compute()``."""
+    with _lock:
+        found = _objects.get(key)
+        if found is not None:
+            _objects.move_to_end(key)
+            return found
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, timeout=timeout)
+    with _lock:
+        _objects[key] = found
+        while len(_objects) > LOCAL_MAX:
+            _objects.popitem(last=False)
+    return found
 
 
 def kept_value(key: str, compute: Callable[[], object], *, seconds: float):
@@ -69,3 +92,4 @@ def clear() -> None:
     with _lock:
         _local.clear()
         _values.clear()
+        _objects.clear()

@@ -71,6 +71,11 @@ _SERVICES_OF_STRUCTURE = PreparedQuery(
 )
 
 
+def supplier_services(supplier) -> list[Service]:
+    """The services of the supplier, ordered by code: the choices of the "service" criterion."""
+    return _SERVICES_OF_STRUCTURE.list(supplier.pk)
+
+
 class InvoiceSearchForm(forms.Form):
     """Bound to ``request.GET``. ``archives`` keeps the end statuses only (and no drafts criterion);
     ``supplier`` offers its own services, when it has any."""
@@ -126,7 +131,7 @@ class InvoiceSearchForm(forms.Form):
     # unknown value falls back to the default sort (``sort()``) rather than being an error.
     tri = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
 
-    def __init__(self, *args, supplier=None, archives: bool = False, **kwargs):
+    def __init__(self, *args, supplier=None, services=None, archives: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.archives = archives
         if archives:
@@ -134,7 +139,8 @@ class InvoiceSearchForm(forms.Form):
             del self.fields["en_retard"]  # a late invoice's clock still runs: never in an end status
             self.fields["statut"].choices = [(s.value, s.label) for s in Status if s in workflow.END_STATUSES]
         # The supplier's services, read once (the choices, then the check of the value sent).
-        services = _SERVICES_OF_STRUCTURE.list(supplier.pk) if supplier is not None else []
+        if services is None:
+            services = supplier_services(supplier) if supplier is not None else []
         if services:
             self.fields["service"].choices = [
                 ("", _("Tous les services")),

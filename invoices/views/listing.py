@@ -5,24 +5,28 @@ Pages are read by keyset (``invoices/keyset.py``): no OFFSET and no COUNT over t
 invoices; the number of results is counted up to ``COUNT_CAP`` only ("plus de 1 000 résultats").
 Queries of a page: the session and the user, the user's memberships, the supplier's services (the
 criterion), the page (a second one on the page where dated rows give way to undated drafts) and
-the capped count, unless the whole result fits on one page: 6 at most, whatever the page.
+the capped count, unless the whole result fits on one page: 6 at most, whatever the page. The page
+and the count are statements prepared by shape (``invoices/search.py``), their rows read as values.
 
-The criteria form (16 fields, a third of the page's time) is rendered once per set of criteria
-and kept in the cache (``search_form_html``): the same URL gives the same form.
+The criteria form (16 fields) is built, validated and rendered once per set of criteria: its HTML
+and its cleaned criteria are kept together (``search_criteria``): the same URL gives the same form.
 """
 
 import hashlib
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import QueryDict
 from django.shortcuts import render
 from django.template.loader import get_template, render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from chorus import fragments
 from invoices import exports, keyset, search, selectors
+from invoices.forms import search as search_form
 from invoices.forms.search import SORTS, InvoiceSearchForm
 from invoices.views._common import current_supplier, no_structure
 
@@ -51,14 +55,16 @@ def _search(request, *, archives: bool):
 
 
 def _rows(request, *, archives: bool):
-    """The supplier, the form and the page's source of rows (``invoices.search``), or None."""
+    """The supplier, the criteria (``search_criteria``) and the page's source of rows
+    (``invoices.search``, None when a criterion is wrong)."""
     supplier = current_supplier(request)
     if supplier is None:
         return None, None, None
-    form = InvoiceSearchForm(request.GET, supplier=supplier, archives=archives)
-    if not form.is_valid():
-        return supplier, form, None
-    return supplier, form, search.SearchRows(supplier.pk, selectors.search_bounds(form.criteria()), archives=archives)
+    criteria = search_criteria(request, supplier, archives=archives)
+    if criteria.criteria is None:
+        return supplier, criteria, None
+    bounds = selectors.search_bounds(criteria.criteria)
+    return supplier, criteria, search.SearchRows(supplier.pk, bounds, archives=archives)
 
 
 def _query(params: QueryDict, **changes) -> str:
@@ -103,39 +109,57 @@ def _template_version() -> str:
     return _TEMPLATE_VERSION[0]
 
 
-def search_form_html(request, form: InvoiceSearchForm, *, archives: bool) -> str:
-    """The criteria form as HTML, from the cache when the same criteria were rendered before.
+class Criteria(NamedTuple):
+    html: str  # the summary of the errors and the form, as SEARCH_FORM_TEMPLATE writes them
+    criteria: dict | None  # InvoiceSearchForm.criteria(), None when a criterion is wrong
+    sort: str
+    descending: bool
 
-    The form is a function of the query (cursors aside), of the list (archives or not: other
-    status choices) and of the supplier's services (a criterion, read by the form anyway)."""
-    services = repr(form.fields["service"].choices) if "service" in form.fields else ""
+
+def search_criteria(request, supplier, *, archives: bool) -> Criteria:
+    """The criteria of the URL: the form's HTML and its cleaned criteria, kept together.
+
+    Both are a function of the query (cursors aside), of the list (archives or not: other status
+    choices) and of the supplier's services (a criterion, read here on every page): under a key
+    made of these, they are kept in this process, then in the cache (``chorus.fragments.kept``),
+    and the form is neither built nor validated again for the same criteria."""
+    services = search_form.supplier_services(supplier)
     query = _query(request.GET)
     key = (
-        "chorus:search-form:"
+        "chorus:search-criteria:"
         + hashlib.sha256(
-            "|".join([_template_version(), get_language() or "", str(archives), services, query]).encode()
+            "|".join(
+                [
+                    _template_version(),
+                    get_language() or "",
+                    str(archives),
+                    repr([(s.pk, s.code, s.name) for s in services]),
+                    query,
+                ]
+            ).encode()
         ).hexdigest()
     )
-    # The key names everything the form shows: kept in this process, then in the cache.
-    return fragments.kept_html(
-        key,
-        lambda: render_to_string(SEARCH_FORM_TEMPLATE, {"form": form, "archives": archives}),
-        timeout=SEARCH_FORM_SECONDS,
-    )
+
+    def compute() -> Criteria:
+        form = InvoiceSearchForm(request.GET, services=services, archives=archives)
+        valid = form.is_valid()
+        html = render_to_string(SEARCH_FORM_TEMPLATE, {"form": form, "archives": archives})
+        return Criteria(html, form.criteria() if valid else None, *form.sort())
+
+    return fragments.kept(key, compute, timeout=SEARCH_FORM_SECONDS)
 
 
 def _page(request, *, archives: bool):
-    supplier, form, invoices = _rows(request, archives=archives)
+    supplier, criteria, invoices = _rows(request, archives=archives)
     if supplier is None:
         return no_structure(request)
-    sort, descending = form.sort()
+    sort, descending = criteria.sort, criteria.descending
     context = {
         "page_title": _("Archives") if archives else _("Rechercher une facture"),
         "workspace_tab": "archives" if archives else "search",
         "archives": archives,
         "supplier": supplier,
-        "form": form,
-        "form_html": search_form_html(request, form, archives=archives),
+        "form_html": mark_safe(criteria.html),  # noqa: S308 (rendered and escaped by its template)
         "page": None,
         "rows": [],
         "total": None,
@@ -171,7 +195,7 @@ def _page(request, *, archives: bool):
             first_url=_query(request.GET) if page.has_previous else "",
             next_url=_query(request.GET, apres=page.next_cursor) if page.has_next else "",
             previous_url=_query(request.GET, avant=page.previous_cursor) if page.has_previous else "",
-            has_criteria=bool(form.criteria()),
+            has_criteria=bool(criteria.criteria),
         )
     return render(request, "invoices/invoice_list.html", context)
 

@@ -362,8 +362,10 @@ def test_the_criteria_form_is_rendered_once_per_set_of_criteria(logged, supplier
     url = reverse("invoices:list")
     first, rendered = form_rendered(logged, url + "?numero=F-1&montant_min=abc")
     assert rendered and 'value="F-1"' in first and "Saisissez un montant, par exemple 1 234,56." in first
+    assert "Corrigez les critères signalés" in first and "Aucun résultat" not in first
     again, rendered = form_rendered(logged, url + "?numero=F-1&montant_min=abc")
     assert not rendered
+    assert "Corrigez les critères signalés" in again and 'href="#id_montant_min"' in again
 
     def form_of(page):
         return page[page.index('<form method="get"') : page.index("</form>", page.index('<form method="get"'))]
@@ -376,6 +378,21 @@ def test_the_criteria_form_is_rendered_once_per_set_of_criteria(logged, supplier
     ServiceFactory(structure=supplier, code="NOUVEAU-SERVICE", name="Service créé à l'instant")
     page, rendered = form_rendered(logged, url + "?numero=F-1&montant_min=abc")
     assert rendered and "NOUVEAU-SERVICE" in page
+
+
+def test_kept_criteria_are_neither_built_nor_validated_again_and_still_filter(logged, supplier, monkeypatch):
+    make(supplier, number="K-1")
+    make(supplier, number="K-2")
+    url = reverse("invoices:list") + "?numero=K-2"
+    assert "1 résultat" in html(logged.get(url))
+    built = []
+    original = InvoiceSearchForm.__init__
+    monkeypatch.setattr(InvoiceSearchForm, "__init__", lambda self, *a, **k: built.append(1) or original(self, *a, **k))
+    page = html(logged.get(url))
+    assert built == []  # the kept criteria
+    assert "1 résultat" in page and ">K-2</a>" in page and ">K-1</a>" not in page
+    page = html(logged.get(reverse("invoices:list") + "?numero=K-1"))
+    assert built == [1] and ">K-1</a>" in page and ">K-2</a>" not in page
 
 
 def test_the_count_is_capped(logged, supplier, monkeypatch):
