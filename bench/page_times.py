@@ -13,6 +13,10 @@ view when none), or ``/path/:who``. Read only (never writes to the database); th
 ``--redis-db``, its keys prefixed by ``--key-prefix`` (the sessions and the figures, as in the
 benchmark: warm after the first request).
 
+The last column is the processor time of the PostgreSQL backend serving these requests (read in
+/proc, averaged over all the runs of a page): what the database spends on the page besides the
+web process.
+
 ``--instructions`` (under callgrind): the instructions per request of each page, from dumps asked
 with ``callgrind_control`` around ``--repeat`` then 3 × ``--repeat`` requests (the machine's load
 does not change them; about 50 times slower). The database's and Redis's work is not counted,
@@ -106,7 +110,7 @@ def main():
     filled = placeholders()
     pages = {name: (path.format(**filled), who) for name, path, who, _label in PAGES}
     names = args.names or DEFAULT
-    print(f"{'page':24} {'ms (médiane)':>12} {'min':>6} {'requêtes':>9} {'SQL ms':>7}")
+    print(f"{'page':24} {'ms (médiane)':>12} {'min':>6} {'requêtes':>9} {'SQL ms':>7} {'PostgreSQL ms':>12}")
     for name in names:
         path, who = pages[name] if name in pages else name.rsplit(":", 1)  # or "/path/:who"
         client = clients[who]
@@ -143,18 +147,32 @@ def main():
             profile(client, path, args.repeat * args.runs)
             continue
         series = []
+        backend = backend_cpu()
         for _ in range(args.runs):
             started = time.process_time()
             for _ in range(args.repeat):
                 client.get(path)
             series.append((time.process_time() - started) * 1000 / args.repeat)
+        backend_ms = (backend_cpu() - backend) / (args.runs * args.repeat)
         with CaptureQueriesContext(connection) as queries:
             client.get(path)
         sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
         print(
             f"{name:24} {statistics.median(series):12.1f} {min(series):6.1f} "
-            f"{len(queries.captured_queries):9d} {sql_ms:7.1f}"
+            f"{len(queries.captured_queries):9d} {sql_ms:7.1f} {backend_ms:12.2f}"
         )
+
+
+def backend_cpu() -> float:
+    """Milliseconds of processor used so far by this process's PostgreSQL backend (/proc: 10 ms
+    ticks, hence the average over all the runs of a page)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def explain(client, path: str, name: str) -> None:

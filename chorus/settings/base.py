@@ -106,6 +106,10 @@ else:
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
             "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
         )
+# The statements of chorus/prepared.py (memberships, search pages) are prepared on the server once
+# per PostgreSQL connection (PREPARE, then EXECUTE): set False behind a pooler in transaction mode
+# (PgBouncer), where a session's connection is not always the same server connection.
+DATABASE_SERVER_PREPARED = env.bool("DATABASE_SERVER_PREPARED", default=True)
 # No BEGIN … COMMIT around reads: chorus.transactions.AtomicUnsafeRequestsMiddleware opens one
 # around each unsafe request only (what ATOMIC_REQUESTS did for all of them).
 DATABASES["default"]["ATOMIC_REQUESTS"] = False

@@ -138,3 +138,57 @@ def test_shapes_are_forgotten_past_their_limit():
     for n in range(3):
         shapes.rows(n, lambda pk: Structure.objects.filter(pk=pk).values_list("pk"), [1])
     assert len(shapes._statements) == 1
+
+
+# --- Server-side prepared statements (PostgreSQL, outside a transaction) ------------------------
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_postgresql_prepares_each_statement_once_per_connection(requires_postgres):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from chorus import prepared
+
+    structure = StructureFactory(name="Préparée 50% _SA_")
+    other = StructureFactory(name="Autre")
+    query = PreparedQuery(lambda pk: Structure.objects.filter(pk=pk))
+    shapes = prepared.Shapes()
+
+    def build(name, pk):
+        return Structure.objects.filter(name__icontains=name, pk__gte=pk).values_list("name", flat=True)
+
+    connection.close()  # a new connection: nothing prepared on it yet
+    with CaptureQueriesContext(connection) as first:
+        assert [s.name for s in query.list(structure.pk)] == [structure.name]
+        assert shapes.rows("s", build, ["50% _sa", structure.pk]) == [(structure.name,)]
+    assert [q["sql"].split()[0] for q in first.captured_queries] == ["PREPARE", "EXECUTE", "PREPARE", "EXECUTE"]
+    with CaptureQueriesContext(connection) as again:
+        assert [s.name for s in query.list(other.pk)] == ["Autre"]
+        assert shapes.rows("s", build, ["AUTRE", structure.pk]) == [("Autre",)]
+        assert shapes.rows("s", build, ["50%_sa", structure.pk]) == []  # wildcards matched literally
+    assert [q["sql"].split()[0] for q in again.captured_queries] == ["EXECUTE"] * 3
+    # A connection opened again (restart, CONN_MAX_AGE) prepares again.
+    connection.close()
+    with CaptureQueriesContext(connection) as reopened:
+        assert [s.name for s in query.list(structure.pk)] == [structure.name]
+    assert [q["sql"].split()[0] for q in reopened.captured_queries] == ["PREPARE", "EXECUTE"]
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_no_statement_is_prepared_inside_a_transaction_nor_when_disabled(requires_postgres, settings):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    structure = StructureFactory()
+    query = PreparedQuery(lambda pk: Structure.objects.filter(pk=pk))
+    connection.close()
+    with transaction.atomic(), CaptureQueriesContext(connection) as inside:
+        assert query.list(structure.pk)
+    settings.DATABASE_SERVER_PREPARED = False
+    with CaptureQueriesContext(connection) as disabled:
+        assert query.list(structure.pk)
+    for captured in (inside, disabled):
+        assert [q["sql"].split()[0] for q in captured.captured_queries if q["sql"] != "BEGIN"] == ["SELECT"]
