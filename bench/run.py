@@ -81,6 +81,9 @@ def parse_args():
     parser.add_argument("--label", default="apres", help="nom des résultats (bench/results/<label>.json)")
     parser.add_argument("--duration", type=float, default=None, help="secondes par mesure (10 ; 4 en --quick)")
     parser.add_argument("--connections", default="20,50")
+    parser.add_argument(
+        "--pages", default="", help="noms de bench/pages.py à mesurer, séparés par des virgules (toutes par défaut)"
+    )
     parser.add_argument("--workers", type=int, default=4, help="processus gunicorn")
     parser.add_argument("--celery-concurrency", type=int, default=2, help="processus du worker Celery")
     parser.add_argument("--transitions", type=int, default=None, help=f"demandes de traitement ({TRANSITIONS:,})")
@@ -407,6 +410,8 @@ def step_pages(args, results: dict) -> None:
     rows = []
     for connections in [int(c) for c in args.connections.split(",")]:
         for name, path, who, label in PAGES:
+            if args.pages and name not in args.pages.split(",") and not name.startswith("trivial-"):
+                continue  # the trivial views are always measured: every rate is compared with them
             url = base + path.format(**values)
             wait_idle(base)
             status = check_page(url, cookies[who])

@@ -102,12 +102,13 @@ def detail_url(pk: int) -> str:
     return detail_urls().format(int(pk))
 
 
-def day(value) -> str:
-    """``value|date:"d/m/Y"|default:"—"``: a datetime in the portal's time zone, a date as it is."""
+def day(value, zone=None) -> str:
+    """``value|date:"d/m/Y"|default:"—"``: a datetime in the portal's time zone (``zone``: the
+    current one, when read once for many values), a date as it is."""
     if not value:
         return EMPTY
-    if isinstance(value, datetime) and timezone.is_aware(value):
-        value = timezone.localtime(value)
+    if isinstance(value, datetime) and value.utcoffset() is not None:
+        value = value.astimezone(zone or timezone.get_current_timezone())
     return value.strftime("%d/%m/%Y")
 
 
@@ -122,10 +123,36 @@ def _recipient(invoice) -> str:
     return invoice.recipient.name if invoice.recipient_id else EMPTY
 
 
+_ARROWS = {
+    "ascending": '<span class="fr-icon-arrow-up-s-line fr-icon--sm" aria-hidden="true"></span>',
+    "descending": '<span class="fr-icon-arrow-down-s-line fr-icon--sm" aria-hidden="true"></span>',
+}
+
+
+def search_head(headers) -> SafeString:
+    """The header cells of "Rechercher" and "Archives" (``listing._headers``): each sortable column
+    a link to the same search sorted by it, its current direction in ``aria-sort``."""
+    cells = []
+    for h in headers:
+        numeric = ' class="chorus-amount"' if h["numeric"] else ""
+        sort = f' aria-sort="{escape(h["aria_sort"])}"' if h["aria_sort"] else ""
+        if h["sortable"]:
+            label = (
+                f'<a class="chorus-sort" href="{escape(h["url"])}">{escape(h["label"])}'
+                f"{_ARROWS.get(h['aria_sort'], '')}"
+                f'<span class="fr-sr-only"> : trier par ordre {escape(h["next_label"])}</span></a>'
+            )
+        else:
+            label = escape(h["label"])
+        cells.append(f'\n          <th scope="col"{numeric}{sort}>{label}</th>\n        ')
+    return mark_safe("".join(cells))  # noqa: S308 (every value escaped above)
+
+
 def search_rows(invoices) -> SafeString:
     """The body rows of "Rechercher" and "Archives": number (the link), identifier, recipient,
     invoice date, deposit date, amount TTC, status."""
     url = detail_urls()
+    zone = timezone.get_current_timezone()
     return mark_safe(
         "".join(
             _format(
@@ -136,7 +163,7 @@ def search_rows(invoices) -> SafeString:
                 invoice.identifier or EMPTY,
                 _recipient(invoice),
                 day(invoice.invoice_date),
-                day(invoice.sent_at),
+                day(invoice.sent_at, zone),
                 formats.money(invoice.amount_ttc),
                 badge(invoice.status),
             )

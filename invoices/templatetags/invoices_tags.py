@@ -23,6 +23,12 @@ def status_badge(invoice):
 
 
 @register.filter
+def search_head(headers):
+    """The header cells of "Rechercher" and "Archives", sort links included (``invoices.rows``)."""
+    return rows.search_head(headers)
+
+
+@register.filter
 def search_rows(invoices):
     """The body rows of "Rechercher" and "Archives" (``invoices.rows``: written in Python, the
     busiest table of the portal)."""
