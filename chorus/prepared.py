@@ -29,7 +29,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connections
-from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models.query import ModelIterable
+
+from chorus import instances
 
 # Stand-in values, one per argument: large negative integers no id or constant of the portal
 # takes, so that each can be found among the compiled parameters.
@@ -78,6 +80,27 @@ def _execute(connection, cursor, sql: str, params: list) -> None:
         cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
     else:
         cursor.execute(f"EXECUTE {name}")
+
+
+class _Converted:
+    """The rows of a compiled query as ``results_iter`` gives them (the database converters of its
+    columns), the converters looked up once per database connection rather than per call."""
+
+    def __init__(self, compiler):
+        self.compiler = compiler
+        self.fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
+        if compiler.has_composite_fields(self.fields):
+            raise ValueError("PreparedQuery : pas de champ composite.")
+        self.by_connection = weakref.WeakKeyDictionary()
+
+    def rows(self, connection, rows: list):
+        entry = self.by_connection.get(connection)
+        if entry is None:
+            compiler = copy.copy(self.compiler)  # the converters of this thread's connection
+            compiler.connection = connection
+            entry = self.by_connection[connection] = (compiler, compiler.get_converters(self.fields))
+        compiler, converters = entry
+        return list(map(tuple, compiler.apply_converters(rows, converters))) if converters else rows
 
 
 class PreparedQuery:
@@ -129,7 +152,10 @@ class _Compiled:
         select_fields = compiler.klass_info["select_fields"]
         self.start, self.end = select_fields[0], select_fields[-1] + 1
         self.init_list = [column[0].target.attname for column in compiler.select[self.start : self.end]]
-        self.populators = get_related_populators(compiler.klass_info, compiler.select, using)
+        # Instances built as chorus.instances builds them (Django's own where it would differ).
+        self.make = instances._maker(self.model, using, self.init_list)
+        self.populators = instances._populators(compiler.klass_info, compiler.select, using)
+        self.converted = _Converted(compiler)
 
     def run(self, values) -> list:
         params = list(self.params)
@@ -141,12 +167,9 @@ class _Compiled:
             rows = cursor.fetchall()
         if not rows:
             return []
-        # The converters of the connection of this thread (the compiler was made in another).
-        compiler = copy.copy(self.compiler)
-        compiler.connection = connection
         objects = []
-        for row in compiler.results_iter(results=[rows]):
-            obj = self.model.from_db(self.using, self.init_list, row[self.start : self.end])
+        for row in self.converted.rows(connection, rows):
+            obj = self.make(row[self.start : self.end])
             for populator in self.populators:
                 populator.populate(row, obj)
             objects.append(obj)
@@ -261,7 +284,7 @@ class _Statement:
         self.sql = wrap.format(sql) if wrap else sql
         self.using = using
         self.compiler = compiler
-        self.converted = wrap is None
+        self.converted = _Converted(compiler) if wrap is None else None
 
     @staticmethod
     def _match(position, param, leaf, stand_in, adapters, connection):
@@ -288,11 +311,9 @@ class _Statement:
         with connection.cursor() as cursor:
             _execute(connection, cursor, self.sql, params)
             rows = cursor.fetchall()
-        if not rows or not self.converted:
+        if not rows or self.converted is None:
             return rows
-        compiler = copy.copy(self.compiler)
-        compiler.connection = connection
-        return list(compiler.results_iter(results=[rows]))
+        return self.converted.rows(connection, rows)
 
 
 class Shapes:

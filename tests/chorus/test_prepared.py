@@ -192,3 +192,17 @@ def test_no_statement_is_prepared_inside_a_transaction_nor_when_disabled(require
         assert query.list(structure.pk)
     for captured in (inside, disabled):
         assert [q["sql"].split()[0] for q in captured.captured_queries if q["sql"] != "BEGIN"] == ["SELECT"]
+
+
+def test_shapes_rows_are_those_of_values_list_converted_by_the_backend():
+    from chorus.prepared import Shapes
+
+    StructureFactory(name="Datée")
+
+    def build(name):
+        return Structure.objects.filter(name=name).values_list("name", "created_at", "is_state", "pk")
+
+    expected = list(build("Datée"))
+    rows = Shapes().rows("s", build, ["Datée"])
+    assert rows == expected and type(rows[0]) is tuple
+    assert isinstance(rows[0][1], datetime.datetime) and rows[0][1].tzinfo is not None
