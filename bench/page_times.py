@@ -110,7 +110,7 @@ def main():
     filled = placeholders()
     pages = {name: (path.format(**filled), who) for name, path, who, _label in PAGES}
     names = args.names or DEFAULT
-    print(f"{'page':24} {'ms (médiane)':>12} {'min':>6} {'requêtes':>9} {'SQL ms':>7} {'PostgreSQL ms':>12}")
+    print(f"{'page':24} {'ms (médiane)':>12} {'min':>6} {'requêtes':>9} {'SQL ms':>7} {'PostgreSQL ms':>12} {'ko':>8}")
     for name in names:
         path, who = pages[name] if name in pages else name.rsplit(":", 1)  # or "/path/:who"
         client = clients[who]
@@ -159,7 +159,7 @@ def main():
         sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
         print(
             f"{name:24} {statistics.median(series):12.1f} {min(series):6.1f} "
-            f"{len(queries.captured_queries):9d} {sql_ms:7.1f} {backend_ms:12.2f}"
+            f"{len(queries.captured_queries):9d} {sql_ms:7.1f} {backend_ms:12.2f} {len(response.content) / 1000:8.1f}"
         )
 
 
