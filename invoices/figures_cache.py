@@ -11,6 +11,10 @@ the version they were computed under, so invalidating is replacing one small key
 an older version are never used again (they are computed anew, then replaced). The versions and
 the figures are read in one call to the cache (one round trip to Redis per page).
 
+The Tableau de bord keeps its whole body (figures, charts, tables, the period's form) the same way,
+under the same tokens (``views.figures.invoice_dashboard``): written again only when its figures
+would be computed again.
+
 Two more things change figures for everyone: the ECB rates of the late-payment interest
 (``LatePaymentRate``, saved by operators) and ``manage.py payment_clocks_rebuild``; both call
 ``invalidate_all()``, which replaces a global generation that is part of every key.

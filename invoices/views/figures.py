@@ -7,12 +7,18 @@ Liste fiscale 5 (a page and its VAT lines in one query), Factures en retard 9 at
 with the number of invoices shown."""
 
 import csv
+import hashlib
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import get_template, render_to_string
+from django.urls import get_script_prefix
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -75,19 +81,49 @@ def invoice_summary(request):
     )
 
 
+DASHBOARD_BODY = "invoices/includes/dashboard_body.html"
+_BODY_VERSION: list[str] = []
+
+
+def _body_version() -> str:
+    """A digest of the body's template, so that a deployment never serves a body kept before."""
+    if not _BODY_VERSION or settings.DEBUG:
+        source = get_template(DASHBOARD_BODY).template.source
+        _BODY_VERSION[:] = [hashlib.sha256(source.encode()).hexdigest()[:12]]
+    return _BODY_VERSION[0]
+
+
 @login_required
 @require_GET
 def invoice_dashboard(request):
+    """The Tableau de bord. Its body (figures, charts, tables, the period's form) is a function of
+    the figures and of the query: it is kept with the figures (``figures_cache``, the same
+    invalidation: any status change of one of the supplier's invoices) and written again only then."""
     supplier = current_supplier(request)
     if supplier is None:
         return no_structure(request)
     form = DashboardPeriodForm(request.GET)
-    context = {"page_title": _("Tableau de bord"), "workspace_tab": "dashboard", "supplier": supplier, "form": form}
+    context = {"page_title": _("Tableau de bord"), "workspace_tab": "dashboard", "supplier": supplier}
     if form.is_bound and not form.is_valid():
+        context["body"] = render_to_string(DASHBOARD_BODY, {"form": form})
         return render(request, "invoices/invoice_dashboard.html", context, status=200)
     start, end = form.period()
-    recipient = figures.public_recipient(parse_id(request.GET.get("destinataire", "")))
+    recipient_id = parse_id(request.GET.get("destinataire", ""))
     today = timezone.localdate()
+    key = (start, end, recipient_id, today, sorted(request.GET.lists()), get_language(), get_script_prefix())
+    context["body"] = mark_safe(  # noqa: S308 (written and escaped by its template)
+        figures_cache.cached(
+            supplier.pk,
+            "dashboard-body-" + _body_version(),
+            key,
+            lambda: _dashboard_body(supplier, form, start, end, recipient_id, today),
+        )
+    )
+    return render(request, "invoices/invoice_dashboard.html", context)
+
+
+def _dashboard_body(supplier, form, start: date, end: date, recipient_id, today: date) -> str:
+    recipient = figures.public_recipient(recipient_id)
     board = figures_cache.cached(
         supplier.pk,
         "dashboard",
@@ -98,7 +134,8 @@ def invoice_dashboard(request):
     if not form.is_bound:
         form = DashboardPeriodForm({"du": month_value(start), "au": month_value(last)})
         form.is_valid()
-    context.update(
+    return render_to_string(
+        DASHBOARD_BODY,
         {
             "form": form,
             "board": board,
@@ -111,9 +148,8 @@ def invoice_dashboard(request):
             "month_count_chart": charts.column_chart(_month_items(board.months, "count"), money=False),
             "status_chart": charts.bar_chart([(b.label, b.count) for b in board.statuses], money=False),
             "recipient_chart": charts.bar_chart([(b.label, b.amount) for b in board.recipients], money=True),
-        }
+        },
     )
-    return render(request, "invoices/invoice_dashboard.html", context)
 
 
 def _month_items(months, attribute: str) -> list[tuple]:

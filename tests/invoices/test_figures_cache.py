@@ -169,3 +169,27 @@ def test_stored_figures_are_read_in_one_call_to_the_cache(monkeypatch):
     assert figures_cache.cached(7, "test", (1,), compute) == 3
     figures_cache.invalidate_all()
     assert figures_cache.cached(7, "test", (1,), compute) == 4
+
+
+def test_the_dashboard_body_is_kept_with_its_figures(logged, member, monkeypatch, django_capture_on_commit_callbacks):
+    """The second view writes neither chart nor table (the body kept with the figures), gives the
+    same page, and a status change writes it again."""
+    from invoices import charts
+
+    invoice = deposited(member.structure, on=timezone.localdate(), amount_ttc=Decimal("1200.00"))
+    url = reverse("invoices:dashboard")
+
+    def main(page):  # the page's content (the header's logout form has a token of its own)
+        return page[page.index("<main") : page.index("</main>")]
+
+    first = main(html(logged.get(url)))
+    drawn = []
+    original = charts.column_chart
+    monkeypatch.setattr(charts, "column_chart", lambda *a, **k: drawn.append(1) or original(*a, **k))
+    assert main(html(logged.get(url))) == first and drawn == []
+    assert main(html(logged.get(url, {"du": "2020-01", "au": "2020-03"}))) != first and drawn  # another period
+    drawn.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invoice_transition(invoice=invoice, transition="acheminer", actor=Actor.SYSTEM)
+    page = main(html(logged.get(url)))
+    assert drawn and "En cours d'acheminement" in page and page != first
