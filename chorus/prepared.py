@@ -49,6 +49,7 @@ _STAND_INS = tuple(-7_391_842_615 - i for i in range(8))
 # aborts one), and not at all with ``DATABASE_SERVER_PREPARED=False`` (behind a pooler in
 # transaction mode, such as PgBouncer, whose connections are not the session's).
 
+SERVER_PREPARED_MAX = 256  # statements prepared on one connection at most
 _PREPARED_ON = weakref.WeakKeyDictionary()  # raw connection -> names of its prepared statements
 _PLACEHOLDERS = re.compile(r"%(s|%)")
 
@@ -74,6 +75,10 @@ def _execute(connection, cursor, sql: str, params: list) -> None:
         names = _PREPARED_ON[raw] = set()
     name = "chorus_" + hashlib.sha256(sql.encode()).hexdigest()[:20]
     if name not in names:
+        if len(names) >= SERVER_PREPARED_MAX:
+            # Bounded memory in the server: past the bound, this connection starts afresh.
+            cursor.execute("DEALLOCATE ALL")
+            names.clear()
         cursor.execute(f"PREPARE {name} AS {_dollars(sql)}")
         names.add(name)
     if params:

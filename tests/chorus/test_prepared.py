@@ -178,6 +178,37 @@ def test_outside_a_transaction_postgresql_prepares_each_statement_once_per_conne
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
+def test_a_connection_holds_a_bounded_number_of_prepared_statements(requires_postgres, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from chorus import prepared
+
+    monkeypatch.setattr(prepared, "SERVER_PREPARED_MAX", 2)
+    structure = StructureFactory()
+    shapes = prepared.Shapes()
+    connection.close()
+    with CaptureQueriesContext(connection) as captured:
+        for n in range(3):  # three statements (the LIMIT is part of the SQL)
+            assert shapes.rows(
+                n, lambda pk, n=n: Structure.objects.filter(pk=pk).values_list("pk")[: n + 1], [structure.pk]
+            )
+    assert [q["sql"].split()[0] for q in captured.captured_queries] == [
+        "PREPARE",
+        "EXECUTE",
+        "PREPARE",
+        "EXECUTE",
+        "DEALLOCATE",
+        "PREPARE",
+        "EXECUTE",
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone()[0] == 1
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
 def test_no_statement_is_prepared_inside_a_transaction_nor_when_disabled(requires_postgres, settings):
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
