@@ -117,6 +117,18 @@ def segment(queryset: QuerySet, field: str, descending: bool, nulls: bool, after
     return rows
 
 
+def walked(queryset: QuerySet, field: str, nullable: bool, descending: bool, nulls: bool, after) -> QuerySet:
+    """The queryset of one step of the walk: ``segment`` of a nullable field, or the whole ordered
+    queryset after ``after`` when the field is never NULL."""
+    if nullable or nulls:
+        return segment(queryset, field, descending, nulls, after)
+    direction = "-" if descending else ""
+    rows = queryset.order_by(f"{direction}{field}", f"{direction}pk")
+    if after is not None:
+        rows = rows.filter(_beyond(field, after[1], after[0], descending))
+    return rows
+
+
 class QuerysetRows:
     """The source of a walk: a queryset, each segment read as one sliced query."""
 
@@ -125,15 +137,7 @@ class QuerysetRows:
         self.model = queryset.model
 
     def read(self, field: str, nullable: bool, descending: bool, nulls: bool, after, limit: int) -> list:
-        rows = self.queryset
-        if nullable or nulls:
-            rows = segment(rows, field, descending, nulls, after)
-        else:
-            direction = "-" if descending else ""
-            rows = rows.order_by(f"{direction}{field}", f"{direction}pk")
-            if after is not None:
-                rows = rows.filter(_beyond(field, after[1], after[0], descending))
-        return list(rows[:limit])
+        return list(walked(self.queryset, field, nullable, descending, nulls, after)[:limit])
 
 
 def _walk(source, field: str, nullable: bool, descending: bool, nulls_first: bool, after, limit: int):

@@ -56,14 +56,9 @@ class SearchRows:
         position = [] if after is None else [after[0], after[1]]
 
         def build(supplier_id, criteria, position):
-            rows = self._filtered(supplier_id, criteria)
-            if nullable or nulls:
-                rows = keyset.segment(rows, field, descending, nulls, tuple(position) if position else None)
-            else:
-                direction = "-" if descending else ""
-                rows = rows.order_by(f"{direction}{field}", f"{direction}pk")
-                if position:
-                    rows = rows.filter(keyset._beyond(field, position[1], position[0], descending))
+            rows = keyset.walked(
+                self._filtered(supplier_id, criteria), field, nullable, descending, nulls, tuple(position) or None
+            )
             return rows.values_list(*figures.LISTED)[:limit]
 
         shape = ("rows", self.archives, self.shape, field, nullable, descending, nulls, after is None, limit)
