@@ -16,6 +16,10 @@ Every read is bounded, whatever the volume (1,000,000 invoices, 200,000 for one 
   ``invoice_supplier_status_idx`` and on the partial index of the invoices to act on
   (``invoice_supplier_todo_idx``);
 - an agent's counts: capped on ``invoice_recipient_status_idx`` (recipient, status), in one query.
+
+Each read's SQL is compiled once per process (``chorus.prepared.Shapes``,
+``figures.prepared_capped_counts``) and its rows read as values, not model instances
+(``tests/invoices/test_prepared_pages.py`` compares them with the ORM's querysets).
 """
 
 from dataclasses import dataclass
@@ -30,8 +34,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import News
+from chorus.prepared import Shapes
 from invoices import figures, rows
-from invoices.figures import CappedCount, capped_count
+from invoices.figures import CappedCount
 from invoices.models import Invoice, InvoiceEvent, InvoiceType
 from invoices.models.sollicitations import MessageAuthor, Sollicitation, SollicitationMessage, SollicitationStatus
 from invoices.workflow import Status
@@ -46,6 +51,9 @@ FEED_STRUCTURES = 5
 NEWS_SIZE = 5
 # Statuses a recipient agent processes next, in the order of the page (the admin's "statut" filter).
 AGENT_STATUSES = (Status.MISE_A_DISPOSITION, Status.COMPLETEE, Status.PRISE_EN_COMPTE_DESTINATAIRE)
+
+# The page's reads, compiled once per process (``chorus.prepared.Shapes``), read as values.
+_STATEMENTS = Shapes()
 
 # Decisions on a membership that its user is told about (a request is the user's own act).
 MEMBERSHIP_DECISIONS = {
@@ -106,6 +114,17 @@ _EVENT_VALUES = (
 )
 
 
+def _event_rows(limit: int):
+    def build(supplier_id: int):
+        return (
+            InvoiceEvent.objects.filter(supplier=supplier_id)
+            .order_by("-created_at", "-id")
+            .values_list(*_EVENT_VALUES)[:limit]
+        )
+
+    return build
+
+
 def invoice_events(structures: list[Structure], *, limit: int | None = None) -> list[FeedItem]:
     """The latest events of the invoices of these supplier structures: one query per structure on
     ``invoice_event_supplier_idx``, LIMIT ``limit`` each, merged; read as values (no model
@@ -123,11 +142,7 @@ def invoice_events(structures: list[Structure], *, limit: int | None = None) -> 
     )
     items = []
     for structure in structures[:FEED_STRUCTURES]:
-        events = (
-            InvoiceEvent.objects.filter(supplier=structure)
-            .order_by("-created_at", "-id")
-            .values_list(*_EVENT_VALUES)[:limit]
-        )
+        events = _STATEMENTS.rows(("events", limit), _event_rows(limit), [int(structure.pk)])
         name = structure.name if several else ""
         for at, old, new, comment, pk, number, identifier, invoice_type, motif_id, motif_label in events:
             kind = kinds.get(invoice_type, invoice_kind)
@@ -159,51 +174,64 @@ def invoice_events(structures: list[Structure], *, limit: int | None = None) -> 
 def membership_decisions(user, *, limit: int | None = None) -> list[FeedItem]:
     """Decisions on the user's own attachments (validated, refused, detached…)."""
     limit = limit or FEED_SIZE
-    events = (
-        MembershipEvent.objects.filter(membership__user=user, action__in=list(MEMBERSHIP_DECISIONS))
-        .select_related("membership__structure")
-        .only("id", "action", "comment", "created_at", "membership__id", "membership__structure__name")
-        .order_by("-created_at", "-id")[:limit]
-    )
+    events = _STATEMENTS.rows(("decisions", limit), _decision_rows(limit), [int(user.pk)])
     return [
         FeedItem(
-            at=event.created_at,
+            at=at,
             kind="rattachement",
             kind_label=_("Rattachement"),
             link_text=_("Ma structure"),
             url=reverse("structures:home"),
-            text=MEMBERSHIP_DECISIONS[event.action] % {"structure": event.membership.structure.name},
-            detail=event.comment,
+            text=MEMBERSHIP_DECISIONS[action] % {"structure": structure_name},
+            detail=comment,
         )
-        for event in events
+        for at, action, comment, structure_name in events
     ]
+
+
+def _decision_rows(limit: int):
+    def build(user_id: int):
+        return (
+            MembershipEvent.objects.filter(membership__user=user_id, action__in=list(MEMBERSHIP_DECISIONS))
+            .order_by("-created_at", "-id")
+            .values_list("created_at", "action", "comment", "membership__structure__name")[:limit]
+        )
+
+    return build
 
 
 def support_answers(user, structure_ids: list[int], *, limit: int | None = None) -> list[FeedItem]:
     """Support's latest answers to the sollicitations the user may read: those of the structures
     (``structure_ids``, active memberships) and the user's personal ones."""
     limit = limit or FEED_SIZE
-    visible = Q(sollicitation__structure__isnull=True, sollicitation__author=user)
-    if structure_ids:
-        visible |= Q(sollicitation__structure_id__in=structure_ids)
-    messages = (
-        SollicitationMessage.objects.filter(visible, author_kind=MessageAuthor.SUPPORT)
-        .select_related("sollicitation")
-        .only("id", "created_at", "body", "sollicitation__id", "sollicitation__subject")
-        .order_by("-created_at", "-id")[:limit]
-    )
+    values = [int(user.pk), [int(pk) for pk in structure_ids]] if structure_ids else [int(user.pk)]
+    messages = _STATEMENTS.rows(("answers", limit, bool(structure_ids)), _answer_rows(limit), values)
     return [
         FeedItem(
-            at=message.created_at,
+            at=at,
             kind="sollicitation",
             kind_label=_("Sollicitation"),
-            link_text=_("Sollicitation n° %(pk)s") % {"pk": message.sollicitation.pk},
-            url=reverse("sollicitations:detail", args=[message.sollicitation.pk]),
-            text=_("Le support a répondu : « %(subject)s »") % {"subject": message.sollicitation.subject},
-            detail=_shorten(message.body),
+            link_text=_("Sollicitation n° %(pk)s") % {"pk": sollicitation_id},
+            url=reverse("sollicitations:detail", args=[sollicitation_id]),
+            text=_("Le support a répondu : « %(subject)s »") % {"subject": subject},
+            detail=_shorten(body),
         )
-        for message in messages
+        for at, body, sollicitation_id, subject in messages
     ]
+
+
+def _answer_rows(limit: int):
+    def build(user_id: int, structure_ids: list[int] | None = None):
+        visible = Q(sollicitation__structure__isnull=True, sollicitation__author=user_id)
+        if structure_ids is not None:
+            visible |= Q(sollicitation__structure_id__in=structure_ids)
+        return (
+            SollicitationMessage.objects.filter(visible, author_kind=MessageAuthor.SUPPORT)
+            .order_by("-created_at", "-id")
+            .values_list("created_at", "body", "sollicitation_id", "sollicitation__subject")[:limit]
+        )
+
+    return build
 
 
 def feed_html(items: list[FeedItem]) -> SafeString:
@@ -247,21 +275,23 @@ def feed(user, *, suppliers: list[Structure], structure_ids: list[int], limit: i
 # --- What waits for the user -----------------------------------------------------------------
 
 
+def _waiting_counts(supplier_id: int) -> list:
+    # The three "to act on" counts read the small partial index invoice_supplier_todo_idx (its
+    # condition holds for them: only an acknowledged rejection has rejection_acknowledged_at).
+    todo = figures.todo_invoices(supplier_id)
+    return [
+        todo.filter(status=Status.A_RECYCLER),
+        todo.filter(status=Status.SUSPENDUE),
+        todo.filter(status=Status.REJETEE),
+        Invoice.objects.filter(supplier=supplier_id, status=Status.BROUILLON),
+    ]
+
+
 def waiting(supplier: Structure) -> list[Waiting]:
     """The invoices of the current supplier waiting for its users, each with its Rechercher link;
     counts capped at ``figures.COUNT_CAP``."""
-    mine = Invoice.objects.filter(supplier=supplier)
-    # The three "to act on" counts read the small partial index invoice_supplier_todo_idx (its
-    # condition holds for them: only an acknowledged rejection has rejection_acknowledged_at).
-    todo = figures.todo_invoices(supplier)
-    recycle, suspended, rejected, drafts = figures.capped_counts(
-        [
-            todo.filter(status=Status.A_RECYCLER),
-            todo.filter(status=Status.SUSPENDUE),
-            todo.filter(status=Status.REJETEE),
-            mine.filter(status=Status.BROUILLON),
-        ],
-        cap=COUNT_CAP,
+    recycle, suspended, rejected, drafts = figures.prepared_capped_counts(
+        "home-waiting", _waiting_counts, [int(supplier.pk)], cap=COUNT_CAP
     )
     return [
         Waiting(
@@ -305,12 +335,18 @@ class AgentCount:
     url: str
 
 
+def _agent_counts(recipient_ids: list[int]) -> list:
+    received = Invoice.objects.filter(recipient__in=recipient_ids)
+    return [received.filter(status=status) for status in AGENT_STATUSES]
+
+
 def agent_counts(recipients: list[Structure]) -> list[AgentCount]:
     """Invoices received by the agent's structures waiting in each status the agent processes next
     (capped counts on ``invoice_recipient_status_idx``), with the admin's list filtered by status."""
-    received = Invoice.objects.filter(recipient__in=[r.pk for r in recipients])
     changelist = reverse("admin:invoices_invoice_changelist")
-    counts = figures.capped_counts([received.filter(status=status) for status in AGENT_STATUSES], cap=COUNT_CAP)
+    counts = figures.prepared_capped_counts(
+        "home-agent", _agent_counts, [[int(r.pk) for r in recipients]], cap=COUNT_CAP
+    )
     return [
         AgentCount(status, count, f"{changelist}?statut={status.value}")
         for status, count in zip(AGENT_STATUSES, counts, strict=True)
@@ -319,10 +355,28 @@ def agent_counts(recipients: list[Structure]) -> list[AgentCount]:
 
 def support_waiting() -> CappedCount:
     """Sollicitations whose last message is the requester's (the admin's "En attente du support")."""
-    return capped_count(
-        Sollicitation.objects.filter(awaiting_support=True).exclude(status=SollicitationStatus.CLOSED), cap=COUNT_CAP
-    )
+    (count,) = figures.prepared_capped_counts("home-support", _support_waiting, [], cap=COUNT_CAP)
+    return count
 
 
-def news(limit: int = NEWS_SIZE) -> list[News]:
-    return list(News.objects.published().only("id", "title", "body", "published_at")[:limit])
+def _support_waiting() -> list:
+    return [Sollicitation.objects.filter(awaiting_support=True).exclude(status=SollicitationStatus.CLOSED)]
+
+
+@dataclass(frozen=True)
+class ListedNews:
+    """A news item of the page, read as values (what the page shows of it)."""
+
+    pk: int
+    title: str
+    body: str
+    published_at: datetime
+
+
+def news(limit: int = NEWS_SIZE) -> list[ListedNews]:
+    """The latest published news (``News.objects.published()`` at this instant)."""
+
+    def build(now):
+        return News.objects.published(now=now).values_list("id", "title", "body", "published_at")[:limit]
+
+    return [ListedNews(*row) for row in _STATEMENTS.rows(("news", limit), build, [timezone.now()])]

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from invoices import figures
+from invoices import figures, home
 from invoices.models import Invoice
 from invoices.workflow import Status
 from tests.invoices.factories import InvoiceFactory
@@ -113,3 +113,175 @@ def test_prepared_capped_counts_are_capped_like_capped_counts(supplier):
     assert figures.prepared_capped_counts("test", build, [supplier.pk, datetime.now().date()])[
         2
     ] == figures.CappedCount(0, False)
+
+
+# --- Accueil connecté ----------------------------------------------------------------------------
+
+
+def _former_decisions(user, limit):
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from structures.models import MembershipEvent
+
+    events = (
+        MembershipEvent.objects.filter(membership__user=user, action__in=list(home.MEMBERSHIP_DECISIONS))
+        .select_related("membership__structure")
+        .only("id", "action", "comment", "created_at", "membership__id", "membership__structure__name")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    return [
+        home.FeedItem(
+            at=e.created_at,
+            kind="rattachement",
+            kind_label=_("Rattachement"),
+            link_text=_("Ma structure"),
+            url=reverse("structures:home"),
+            text=home.MEMBERSHIP_DECISIONS[e.action] % {"structure": e.membership.structure.name},
+            detail=e.comment,
+        )
+        for e in events
+    ]
+
+
+def _former_answers(user, structure_ids, limit):
+    from django.db.models import Q
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from invoices.models.sollicitations import MessageAuthor, SollicitationMessage
+
+    visible = Q(sollicitation__structure__isnull=True, sollicitation__author=user)
+    if structure_ids:
+        visible |= Q(sollicitation__structure_id__in=structure_ids)
+    messages = (
+        SollicitationMessage.objects.filter(visible, author_kind=MessageAuthor.SUPPORT)
+        .select_related("sollicitation")
+        .only("id", "created_at", "body", "sollicitation__id", "sollicitation__subject")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    return [
+        home.FeedItem(
+            at=m.created_at,
+            kind="sollicitation",
+            kind_label=_("Sollicitation"),
+            link_text=_("Sollicitation n° %(pk)s") % {"pk": m.sollicitation.pk},
+            url=reverse("sollicitations:detail", args=[m.sollicitation.pk]),
+            text=_("Le support a répondu : « %(subject)s »") % {"subject": m.sollicitation.subject},
+            detail=home._shorten(m.body),
+        )
+        for m in messages
+    ]
+
+
+def test_the_feed_decisions_and_answers_are_the_orms():
+    from invoices.services import sollicitation_answer
+    from structures import services as structure_services
+    from tests.accounts.factories import UserFactory
+    from tests.invoices.factories import SollicitationFactory
+    from tests.structures.factories import MembershipFactory
+
+    member = MembershipFactory(manager=True)
+    other = MembershipFactory(manager=True)
+    user = UserFactory()
+    for manager, comment in ((member, "Inconnu"), (other, "")):
+        request = structure_services.membership_request(user=user, structure=manager.structure)
+        structure_services.membership_refuse(membership=request, actor=manager.user, comment=comment)
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    mine = SollicitationFactory(structure=member.structure, author=member.user, subject="PDF refusé")
+    personal = SollicitationFactory(structure=None, author=member.user, subject="Personnelle")
+    elsewhere = SollicitationFactory(structure=other.structure, author=other.user, subject="Ailleurs")
+    for n, sollicitation in enumerate([mine, personal, elsewhere, mine]):
+        sollicitation_answer(sollicitation=sollicitation, staff=staff, body=f"Réponse {n} " + "x" * 200)
+    for who in (user, member.user, other.user, UserFactory()):
+        for limit in (1, 20):
+            assert home.membership_decisions(who, limit=limit) == _former_decisions(who, limit)
+            for ids in ([], [member.structure_id], [member.structure_id, other.structure_id]):
+                assert home.support_answers(who, ids, limit=limit) == _former_answers(who, ids, limit)
+    assert len(home.membership_decisions(user)) == 2
+    assert {i.text for i in home.support_answers(member.user, [member.structure_id])} == {
+        "Le support a répondu : « PDF refusé »",
+        "Le support a répondu : « Personnelle »",
+    }
+
+
+def test_the_news_are_the_orms():
+    from accounts.models import News
+
+    now = timezone.now()
+    News.objects.create(title="En cours", body="Texte.")
+    News.objects.create(title="Jusqu'à demain", body="Texte.", published_until=now + timedelta(days=1))
+    News.objects.create(
+        title="Expirée", body="Texte.", published_at=now - timedelta(days=3), published_until=now - timedelta(days=1)
+    )
+    News.objects.create(title="Future", body="Texte.", published_at=now + timedelta(days=1))
+    News.objects.create(title="Retirée", body="Texte.", is_published=False)
+    for n in range(6):
+        News.objects.create(title=f"Ancienne {n}", body="B", published_at=now - timedelta(days=10 + n))
+    for limit in (2, 5, 20):
+        expected = [
+            home.ListedNews(n.pk, n.title, n.body, n.published_at)
+            for n in News.objects.published().only("id", "title", "body", "published_at")[:limit]
+        ]
+        assert home.news(limit) == expected
+    assert {n.title for n in home.news(2)} == {"En cours", "Jusqu'à demain"}
+
+
+def test_the_waiting_agent_and_support_counts_are_the_orms(supplier, other):
+    from invoices.models.sollicitations import Sollicitation, SollicitationStatus
+    from tests.invoices.factories import SollicitationFactory
+
+    ministry, town = StructureFactory(public=True), StructureFactory(public=True)
+    for structure in (supplier, other):
+        _spread(structure)
+        for status in (Status.MISE_A_DISPOSITION, Status.COMPLETEE, Status.COMPLETEE):
+            _sent(structure, days_ago=3, status=status, recipient=ministry)
+        _sent(structure, days_ago=3, status=Status.PRISE_EN_COMPTE_DESTINATAIRE, recipient=town)
+    SollicitationFactory()
+    Sollicitation.objects.update(awaiting_support=True)
+    SollicitationFactory(status=SollicitationStatus.CLOSED)
+    todo = figures.todo_invoices(supplier)
+    for cap in (1, 2, 1000):
+        monkey = pytest.MonkeyPatch()
+        monkey.setattr(home, "COUNT_CAP", cap)
+        expected = figures.capped_counts(
+            [
+                todo.filter(status=Status.A_RECYCLER),
+                todo.filter(status=Status.SUSPENDUE),
+                todo.filter(status=Status.REJETEE),
+                Invoice.objects.filter(supplier=supplier, status=Status.BROUILLON),
+            ],
+            cap=cap,
+        )
+        assert [w.count for w in home.waiting(supplier)] == expected
+        for recipients in ([ministry], [town], [ministry, town], [StructureFactory(public=True)]):
+            received = Invoice.objects.filter(recipient__in=[r.pk for r in recipients])
+            expected = figures.capped_counts([received.filter(status=s) for s in home.AGENT_STATUSES], cap=cap)
+            assert [a.count for a in home.agent_counts(recipients)] == expected
+        assert home.support_waiting() == figures.capped_count(
+            Sollicitation.objects.filter(awaiting_support=True).exclude(status=SollicitationStatus.CLOSED), cap=cap
+        )
+        monkey.undo()
+    assert home.support_waiting().value == 1
+
+
+def test_the_pending_requests_count_is_the_orms(rf):
+    from structures import selectors as structure_selectors
+    from structures import services as structure_services
+    from structures.models import Membership, MembershipStatus
+    from tests.accounts.factories import UserFactory
+    from tests.structures.factories import MembershipFactory
+
+    first = MembershipFactory(manager=True)
+    second = MembershipFactory(manager=True, user=first.user)
+    elsewhere = MembershipFactory(manager=True)
+    for structure, n in ((first.structure, 2), (second.structure, 1), (elsewhere.structure, 3)):
+        for _ in range(n):
+            structure_services.membership_request(user=UserFactory(), structure=structure)
+    for user in (first.user, elsewhere.user, UserFactory()):
+        request = rf.get("/")
+        request.user = user
+        managed = [m.structure_id for m in structure_selectors.request_memberships(request) if m.is_main_manager]
+        expected = Membership.objects.filter(status=MembershipStatus.PENDING, structure_id__in=managed).count()
+        assert structure_selectors.pending_requests_count(request) == expected
+    assert expected == 0 and Membership.objects.filter(status=MembershipStatus.PENDING).count() == 6
