@@ -364,10 +364,10 @@ def summary(supplier: Structure, *, today: date | None = None) -> Summary:
     values = [supplier_id]
     return Summary(
         drafts=drafts_count,
-        latest_drafts=listed_rows(_STATEMENTS.rows("latest_drafts", _latest_drafts, values)),
-        recent=listed_rows(_STATEMENTS.rows("recent", _recent, values)),
+        latest_drafts=listed_rows(_STATEMENTS.rows(("latest_drafts", SUMMARY_ROWS), _latest_drafts, values)),
+        recent=listed_rows(_STATEMENTS.rows(("recent", SUMMARY_ROWS), _recent, values)),
         todo_by_status=[(s, n) for s, n in by_status if n],
-        todo=listed_rows(_STATEMENTS.rows("latest_todo", _latest_todo, values)),
+        todo=listed_rows(_STATEMENTS.rows(("latest_todo", SUMMARY_ROWS), _latest_todo, values)),
         late=late,
     )
 
@@ -581,7 +581,7 @@ def late_page(supplier: Structure, *, after: tuple[date, int] | None, today: dat
 # --- Liste fiscale --------------------------------------------------------------------------
 
 
-def fiscal_invoices(supplier: Structure, *, start: date, end: date) -> QuerySet[Invoice]:
+def fiscal_invoices(supplier: Structure | int, *, start: date, end: date) -> QuerySet[Invoice]:
     """The invoices the Liste fiscale counts, dated ``start`` to ``end`` included (see the module)."""
     return Invoice.objects.filter(supplier=supplier, invoice_date__gte=start, invoice_date__lte=end).exclude(
         status__in=FISCAL_EXCLUDED
@@ -662,24 +662,32 @@ class FiscalInvoice:
 _FISCAL_PAGE_COLUMNS = ("id", "invoice_date", "invoice_type", "number", "recipient_id", "recipient__name")
 
 
-def fiscal_page(supplier: Structure, *, start: date, end: date, after: tuple[date, int] | None):
-    """One keyset page of the Liste fiscale after ``(invoice_date, id)``: ``FiscalInvoice`` rows
-    with their VAT lines (by rate, highest first), and the key of the next page (None on the last).
-
-    One query: the page's ``PAGE_SIZE + 1`` invoice ids (a subquery on ``invoice_supplier_date_idx``,
-    ``LIMIT``), those invoices joined to their recipient and their VAT lines (one row per line, one
-    row without line for an invoice that has none)."""
-    invoices = fiscal_invoices(supplier, start=start, end=end).order_by("invoice_date", "id")
-    if after is not None:
-        day, pk = after
+def _fiscal_page_rows(supplier_id: int, start: date, end: date, day: date | None = None, pk: int | None = None):
+    """The query of ``fiscal_page`` (after ``(day, pk)`` when given: the shape says which)."""
+    invoices = fiscal_invoices(supplier_id, start=start, end=end).order_by("invoice_date", "id")
+    if day is not None:
         invoices = invoices.filter(Q(invoice_date__gt=day) | Q(invoice_date=day, id__gt=pk))
-    found = (
+    return (
         Invoice.objects.filter(pk__in=invoices.values("pk")[: PAGE_SIZE + 1])
         .order_by("invoice_date", "id", "-vat_lines__rate", "vat_lines__id")
         .values_list(
             *_FISCAL_PAGE_COLUMNS, "vat_lines__id", "vat_lines__rate", "vat_lines__base_ht", "vat_lines__vat_amount"
         )
     )
+
+
+def fiscal_page(supplier: Structure, *, start: date, end: date, after: tuple[date, int] | None):
+    """One keyset page of the Liste fiscale after ``(invoice_date, id)``: ``FiscalInvoice`` rows
+    with their VAT lines (by rate, highest first), and the key of the next page (None on the last).
+
+    One query, compiled once per process (``chorus.prepared.Shapes``): the page's ``PAGE_SIZE + 1``
+    invoice ids (a subquery on ``invoice_supplier_date_idx``, ``LIMIT``), those invoices joined to
+    their recipient and their VAT lines (one row per line, one row without line for an invoice that
+    has none)."""
+    values = [int(supplier.pk), start, end]
+    if after is not None:
+        values += [after[0], int(after[1])]
+    found = _STATEMENTS.rows(("fiscal-page", PAGE_SIZE, after is not None), _fiscal_page_rows, values)
     rows: list[FiscalInvoice] = []
     for pk, invoice_date, invoice_type, number, recipient_id, recipient_name, line, rate, base_ht, vat in found:
         if not rows or rows[-1].pk != pk:

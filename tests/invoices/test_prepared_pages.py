@@ -285,3 +285,72 @@ def test_the_pending_requests_count_is_the_orms(rf):
         expected = Membership.objects.filter(status=MembershipStatus.PENDING, structure_id__in=managed).count()
         assert structure_selectors.pending_requests_count(request) == expected
     assert expected == 0 and Membership.objects.filter(status=MembershipStatus.PENDING).count() == 6
+
+
+# --- Liste fiscale -------------------------------------------------------------------------------
+
+
+def _former_fiscal_page(supplier, *, start, end, after):
+    """``figures.fiscal_page`` as the ORM read it before it was prepared."""
+    from django.db.models import Q
+
+    invoices = figures.fiscal_invoices(supplier, start=start, end=end).order_by("invoice_date", "id")
+    if after is not None:
+        day, pk = after
+        invoices = invoices.filter(Q(invoice_date__gt=day) | Q(invoice_date=day, id__gt=pk))
+    found = (
+        Invoice.objects.filter(pk__in=invoices.values("pk")[: figures.PAGE_SIZE + 1])
+        .order_by("invoice_date", "id", "-vat_lines__rate", "vat_lines__id")
+        .values_list(
+            "id",
+            "invoice_date",
+            "invoice_type",
+            "number",
+            "recipient_id",
+            "recipient__name",
+            "vat_lines__id",
+            "vat_lines__rate",
+            "vat_lines__base_ht",
+            "vat_lines__vat_amount",
+        )
+    )
+    rows = []
+    for pk, invoice_date, invoice_type, number, recipient_id, name, line, rate, base_ht, vat in found:
+        if not rows or rows[-1].pk != pk:
+            rows.append(
+                figures.FiscalInvoice(pk, invoice_date, invoice_type, number, name if recipient_id else None, [])
+            )
+        if line is not None:
+            k = -1 if invoice_type == "AVOIR" else 1
+            rows[-1].signed_vat_lines.append(figures.SignedVat(rate, k * base_ht, k * vat))
+    size = figures.PAGE_SIZE
+    following = (rows[size - 1].invoice_date, rows[size - 1].pk) if len(rows) > size else None
+    return rows[:size], following
+
+
+@pytest.mark.parametrize("page_size", [2, 3, 50])
+def test_the_fiscal_pages_are_the_orms(supplier, other, monkeypatch, page_size):
+    from invoices.models import InvoiceVatLine
+
+    monkeypatch.setattr(figures, "PAGE_SIZE", page_size)
+    today = timezone.localdate()
+    for structure in (supplier, other):
+        _spread(structure)
+        credit = _sent(structure, days_ago=5, invoice_type="AVOIR", recipient=None)
+        credit.vat_lines.create(rate=Decimal("5.50"), base_ht=Decimal("10.00"), vat_amount=Decimal("0.55"))
+        _sent(structure, days_ago=6, status=Status.REJETEE)
+    bare = _sent(supplier, days_ago=4)
+    InvoiceVatLine.objects.filter(invoice=bare).delete()
+    for start, end in ((today - timedelta(days=60), today), (today - timedelta(days=5), today - timedelta(days=2))):
+        seen, after = [], None
+        while True:
+            page, following = figures.fiscal_page(supplier, start=start, end=end, after=after)
+            assert (page, following) == _former_fiscal_page(supplier, start=start, end=end, after=after)
+            seen += page
+            if following is None:
+                break
+            after = following
+        assert seen and {i.pk for i in seen} <= set(
+            Invoice.objects.filter(supplier=supplier).values_list("pk", flat=True)
+        )
+    assert figures.fiscal_page(supplier, start=today, end=today - timedelta(days=1), after=None) == ([], None)
