@@ -50,9 +50,9 @@ def invoice_detail(request, invoice_id):
             "page_title": _("%(label)s %(ref)s")
             % {"label": invoice.document_label, "ref": invoice.identifier or invoice.display_reference},
             "invoice": invoice,
-            "vat_lines": list(invoice.vat_lines.all()),
-            "lines": list(invoice.lines.all()) if invoice.is_entry else [],
-            "attachments": list(invoice.attachments.all()),
+            "vat_lines": selectors.invoice_vat_lines(invoice),
+            "lines": selectors.invoice_lines(invoice) if invoice.is_entry else [],
+            "attachments": selectors.invoice_attachments(invoice),
             "events": events,
             "timeline": [
                 {"event": e, "actor": event_actor(e), "meaning": status_text(e.to_status).meaning} for e in events
@@ -69,11 +69,7 @@ def invoice_detail(request, invoice_id):
             "issue": selectors.current_issue(invoice, events),
             "supplier_actions": supplier_actions(invoice),
             # Avoirs linked to this invoice, among the structure's own invoices (indexed FK; few rows).
-            "corrections": list(
-                invoice.corrections.filter(supplier_id=invoice.supplier_id).only(
-                    "pk", "number", "invoice_type", "type_code"
-                )[:20]
-            ),
+            "corrections": selectors.invoice_corrections(invoice, 20),
         },
     )
 

@@ -354,3 +354,101 @@ def test_the_fiscal_pages_are_the_orms(supplier, other, monkeypatch, page_size):
             Invoice.objects.filter(supplier=supplier).values_list("pk", flat=True)
         )
     assert figures.fiscal_page(supplier, start=today, end=today - timedelta(days=1), after=None) == ([], None)
+
+
+# --- The invoice page ----------------------------------------------------------------------------
+
+
+def _state(obj):
+    """What an instance holds: its loaded columns and the related objects read with it."""
+    if obj is None:
+        return None
+    values = {k: v for k, v in vars(obj).items() if not k.startswith("_")}
+    related = {name: _state(value) for name, value in obj._state.fields_cache.items()}
+    return type(obj), values, related
+
+
+def _request(rf, user):
+    request = rf.get("/")
+    request.user = user
+    return request
+
+
+def test_the_invoice_page_reads_are_the_orms(rf, motifs):
+    from django.http import Http404
+
+    from invoices import selectors
+    from invoices.models import InvoiceEvent
+    from invoices.views.detail import SHOWN_RELATED
+    from tests.invoices.factories import InvoiceAttachmentFactory, InvoiceLineFactory
+    from tests.structures.factories import MembershipFactory
+
+    member = MembershipFactory()
+    structures = [member.structure] + [MembershipFactory(user=member.user).structure for _ in range(5)]
+    stranger = InvoiceFactory(sent=True)
+    invoice = InvoiceFactory(supplier=structures[0], sent=True, sent_by=member.user, status=Status.SUSPENDUE)
+    entry = InvoiceFactory(supplier=structures[0], entry=True)
+    for _ in range(2):
+        InvoiceLineFactory(invoice=entry)
+        InvoiceAttachmentFactory(invoice=invoice)
+    motif = next(iter(motifs.values()))
+    for n, status in enumerate([Status.DEPOSEE, Status.SUSPENDUE]):
+        InvoiceEvent.objects.create(
+            invoice=invoice,
+            supplier_id=invoice.supplier_id,
+            transition="",
+            from_status=Status.MISE_A_DISPOSITION,
+            to_status=status,
+            actor_kind="RECIPIENT",
+            user=member.user if n else None,
+            motif=motif if n else None,
+            created_at=timezone.now() - timedelta(minutes=5 - n),
+        )
+    correction = InvoiceFactory(supplier=structures[0], sent=True, invoice_type="AVOIR", original_invoice=invoice)
+    InvoiceFactory(supplier=stranger.supplier, sent=True, invoice_type="AVOIR", original_invoice=invoice)
+    user = member.user
+    for n in (1, 2, 4, 5, 6):
+        from structures.models import Membership, MembershipStatus
+
+        Membership.objects.filter(user=user).update(status=MembershipStatus.ACTIVE)
+        Membership.objects.filter(user=user, structure__in=structures[n:]).update(status=MembershipStatus.REVOKED)
+        for shown in (None, SHOWN_RELATED):
+            related = ("sent_by",) if shown else ()
+            for target in (invoice, entry):
+                found = selectors.invoice_for_request(
+                    _request(rf, user), invoice_id=target.pk, related=related, shown=shown
+                )
+                orm = Invoice.objects.select_related("recipient", "recipient_service", *related)
+                if shown:
+                    orm = orm.only(
+                        *(f.name for f in Invoice._meta.concrete_fields),
+                        *(f"{r}__{name}" for r, names in shown.items() for name in names),
+                    )
+                expected = orm.get(pk=target.pk)
+                expected.supplier = found.supplier
+                assert _state(found) == _state(expected)
+                assert found.supplier == structures[0]
+            for hidden in (stranger.pk, 10**9, "abc", 0, 2**70):
+                with pytest.raises(Http404):
+                    selectors.invoice_for_request(_request(rf, user), invoice_id=hidden, related=related, shown=shown)
+    # Another structure's member never reads the invoice.
+    with pytest.raises(Http404):
+        selectors.invoice_for_request(_request(rf, MembershipFactory().user), invoice_id=invoice.pk)
+
+    for target in (invoice, entry, stranger):
+        assert [_state(e) for e in selectors.invoice_history(target)] == [
+            _state(e) for e in target.events.select_related("user", "motif").order_by("created_at", "id")
+        ]
+        assert [_state(v) for v in selectors.invoice_vat_lines(target)] == [_state(v) for v in target.vat_lines.all()]
+        assert [_state(v) for v in selectors.invoice_lines(target)] == [_state(v) for v in target.lines.all()]
+        assert [_state(a) for a in selectors.invoice_attachments(target)] == [
+            _state(a) for a in target.attachments.all()
+        ]
+        expected = target.corrections.filter(supplier_id=target.supplier_id).only(
+            "pk", "number", "invoice_type", "type_code"
+        )[:20]
+        assert [_state(c) for c in selectors.invoice_corrections(target)] == [_state(c) for c in expected]
+    assert [c.pk for c in selectors.invoice_corrections(invoice)] == [correction.pk]
+    assert [c.document_label for c in selectors.invoice_corrections(invoice)] == ["Avoir"]
+    assert len(selectors.invoice_history(invoice)) == 2 and len(selectors.invoice_lines(entry)) == 2
+    assert all(e.invoice is invoice for e in selectors.invoice_history(invoice))
