@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Case, Count, DecimalField, F, Prefetch, Q, QuerySet, Sum, When
+from django.db.models import Case, Count, DecimalField, F, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -334,40 +334,60 @@ def _summary_counts(supplier_id: int, today: date) -> list[QuerySet]:
     ]
 
 
-def _latest_drafts(supplier_id: int):
-    return (
-        Invoice.objects.filter(supplier=supplier_id, status=Status.BROUILLON)
-        .order_by("-created_at", "-id")
-        .values_list(*LISTED)[:SUMMARY_ROWS]
-    )
+# The Synthèse's three short lists: (its part's invoices, ordered, as the list shows them; its size).
+def _summary_lists(supplier_id: int) -> list[tuple[QuerySet, int]]:
+    return [
+        (
+            Invoice.objects.filter(supplier=supplier_id, status=Status.BROUILLON).order_by("-created_at", "-id"),
+            SUMMARY_ROWS,
+        ),
+        (Invoice.objects.filter(supplier=supplier_id, sent_at__isnull=False).order_by("-sent_at"), SUMMARY_ROWS * 2),
+        (todo_invoices(supplier_id).order_by("-created_at", "-id"), SUMMARY_ROWS),
+    ]
 
 
-def _recent(supplier_id: int):
-    return (
-        Invoice.objects.filter(supplier=supplier_id, sent_at__isnull=False)
-        .order_by("-sent_at")
-        .values_list(*LISTED)[: SUMMARY_ROWS * 2]
-    )
+def _summary_rows(supplier_id: int):
+    """The three lists in one query: ``UNION ALL`` of each list's invoices, found by the ids of its
+    ordered and sliced query (SQLite takes neither ``ORDER BY`` nor ``LIMIT`` in a part of a
+    compound statement, but takes them in a subquery), each row tagged with its list's number."""
+    parts = [
+        Invoice.objects.filter(pk__in=ordered.values("pk")[:size])
+        .order_by()
+        .annotate(summary_part=Value(index))
+        .values_list(*LISTED, "summary_part")
+        for index, (ordered, size) in enumerate(_summary_lists(supplier_id))
+    ]
+    return parts[0].union(*parts[1:], all=True)
 
 
-def _latest_todo(supplier_id: int):
-    return todo_invoices(supplier_id).order_by("-created_at", "-id").values_list(*LISTED)[:SUMMARY_ROWS]
+# How each list is ordered (its rows come in any order from the union): the keys of its ORDER BY.
+_SUMMARY_ORDERS = (
+    lambda row: (row.created_at, row.pk),
+    lambda row: row.sent_at,
+    lambda row: (row.created_at, row.pk),
+)
 
 
 def summary(supplier: Structure, *, today: date | None = None) -> Summary:
-    """The Synthèse's counts (one query) and short lists (one query each), their SQL compiled once
-    per process (``prepared_capped_counts``, ``chorus.prepared.Shapes``), the lists read as values."""
+    """The Synthèse's counts (one query) and its three short lists (one query), their SQL compiled
+    once per process (``prepared_capped_counts``, ``chorus.prepared.Shapes``), the lists read as
+    values."""
     today = today or timezone.localdate()
     supplier_id = int(supplier.pk)
     drafts_count, late, *todo_counts = prepared_capped_counts("summary", _summary_counts, [supplier_id, today])
     by_status = [(Status(s), n) for s, n in zip(TODO_STATUSES, todo_counts, strict=True)]
-    values = [supplier_id]
+    lists: list[list] = [[], [], []]
+    for *row, part in _STATEMENTS.rows(("summary-lists", SUMMARY_ROWS), _summary_rows, [supplier_id]):
+        lists[part].append(row)
+    drafts, recent, todo = (
+        sorted(listed_rows(rows), key=key, reverse=True) for rows, key in zip(lists, _SUMMARY_ORDERS, strict=True)
+    )
     return Summary(
         drafts=drafts_count,
-        latest_drafts=listed_rows(_STATEMENTS.rows(("latest_drafts", SUMMARY_ROWS), _latest_drafts, values)),
-        recent=listed_rows(_STATEMENTS.rows(("recent", SUMMARY_ROWS), _recent, values)),
+        latest_drafts=drafts,
+        recent=recent,
         todo_by_status=[(s, n) for s, n in by_status if n],
-        todo=listed_rows(_STATEMENTS.rows(("latest_todo", SUMMARY_ROWS), _latest_todo, values)),
+        todo=todo,
         late=late,
     )
 
