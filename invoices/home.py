@@ -27,7 +27,7 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -92,9 +92,19 @@ class Waiting:
     url: str
 
 
+_SEARCH_URLS: dict = {}
+
+
 def invoice_search_url(**criteria) -> str:
-    """The URL of Rechercher (``/factures/``) with these criteria (those of ``InvoiceSearchForm``)."""
-    return f"{reverse('invoices:list')}?{urlencode(criteria, doseq=True)}"
+    """The URL of Rechercher (``/factures/``) with these criteria (those of ``InvoiceSearchForm``),
+    made once per process, script prefix and criteria."""
+    key = (get_script_prefix(), tuple(criteria.items()))
+    url = _SEARCH_URLS.get(key)
+    if url is None:
+        url = f"{reverse('invoices:list')}?{urlencode(criteria, doseq=True)}"
+        if len(_SEARCH_URLS) < 1024:
+            _SEARCH_URLS[key] = url
+    return url
 
 
 # --- The feed -----------------------------------------------------------------------------------
@@ -140,6 +150,14 @@ def invoice_events(structures: list[Structure], *, limit: int | None = None) -> 
         _("Événement sans changement de statut"),
         _("motif : %(motif)s"),
     )
+    labels: dict = {}
+
+    def label(status):  # ``rows.status_label`` once per status and call (it asks the language)
+        found = labels.get(status)
+        if found is None:
+            found = labels[status] = rows.status_label(status)
+        return found
+
     items = []
     for structure in structures[:FEED_STRUCTURES]:
         events = _STATEMENTS.rows(("events", limit), _event_rows(limit), [int(structure.pk)])
@@ -147,7 +165,7 @@ def invoice_events(structures: list[Structure], *, limit: int | None = None) -> 
         for at, old, new, comment, pk, number, identifier, invoice_type, motif_id, motif_label in events:
             kind = kinds.get(invoice_type, invoice_kind)
             if old != new:
-                text = change % {"old": rows.status_label(old), "new": rows.status_label(new)}
+                text = change % {"old": label(old), "new": label(new)}
             elif new == Status.REJETEE:
                 text = acknowledged
             else:
