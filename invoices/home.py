@@ -12,6 +12,8 @@ Every read is bounded, whatever the volume (1,000,000 invoices, 200,000 for one 
   one query per structure, none per row;
 - attachment decisions: the user's own memberships' events (a handful of rows);
 - support answers: the messages of the sollicitations the user may read (a structure's are few);
+- the news: the latest published (``NEWS_SIZE``); the page reads these three in one query
+  (``feed_and_news``);
 - waiting counts: capped (``figures.capped_counts``, ``LIMIT 1001`` each, all in one query) on
   ``invoice_supplier_status_idx`` and on the partial index of the invoices to act on
   (``invoice_supplier_todo_idx``);
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
-from django.db.models import Q
+from django.db.models import CharField, IntegerField, Q, Value
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -192,7 +194,11 @@ def invoice_events(structures: list[Structure], *, limit: int | None = None) -> 
 def membership_decisions(user, *, limit: int | None = None) -> list[FeedItem]:
     """Decisions on the user's own attachments (validated, refused, detached…)."""
     limit = limit or FEED_SIZE
-    events = _STATEMENTS.rows(("decisions", limit), _decision_rows(limit), [int(user.pk)])
+    return _decision_items(_STATEMENTS.rows(("decisions", limit), _decision_rows(limit), [int(user.pk)]))
+
+
+def _decision_items(events) -> list[FeedItem]:
+    """Rows ``(created_at, action, comment, structure name)`` as feed items."""
     return [
         FeedItem(
             at=at,
@@ -209,11 +215,7 @@ def membership_decisions(user, *, limit: int | None = None) -> list[FeedItem]:
 
 def _decision_rows(limit: int):
     def build(user_id: int):
-        return (
-            MembershipEvent.objects.filter(membership__user=user_id, action__in=list(MEMBERSHIP_DECISIONS))
-            .order_by("-created_at", "-id")
-            .values_list("created_at", "action", "comment", "membership__structure__name")[:limit]
-        )
+        return _decisions(user_id).values_list("created_at", "action", "comment", "membership__structure__name")[:limit]
 
     return build
 
@@ -223,7 +225,11 @@ def support_answers(user, structure_ids: list[int], *, limit: int | None = None)
     (``structure_ids``, active memberships) and the user's personal ones."""
     limit = limit or FEED_SIZE
     values = [int(user.pk), [int(pk) for pk in structure_ids]] if structure_ids else [int(user.pk)]
-    messages = _STATEMENTS.rows(("answers", limit, bool(structure_ids)), _answer_rows(limit), values)
+    return _answer_items(_STATEMENTS.rows(("answers", limit, bool(structure_ids)), _answer_rows(limit), values))
+
+
+def _answer_items(messages) -> list[FeedItem]:
+    """Rows ``(created_at, body, sollicitation id, subject)`` as feed items."""
     return [
         FeedItem(
             at=at,
@@ -238,18 +244,90 @@ def support_answers(user, structure_ids: list[int], *, limit: int | None = None)
     ]
 
 
+def _answers(user_id: int, structure_ids: list[int] | None):
+    visible = Q(sollicitation__structure__isnull=True, sollicitation__author=user_id)
+    if structure_ids is not None:
+        visible |= Q(sollicitation__structure_id__in=structure_ids)
+    return SollicitationMessage.objects.filter(visible, author_kind=MessageAuthor.SUPPORT).order_by(
+        "-created_at", "-id"
+    )
+
+
 def _answer_rows(limit: int):
     def build(user_id: int, structure_ids: list[int] | None = None):
-        visible = Q(sollicitation__structure__isnull=True, sollicitation__author=user_id)
-        if structure_ids is not None:
-            visible |= Q(sollicitation__structure_id__in=structure_ids)
-        return (
-            SollicitationMessage.objects.filter(visible, author_kind=MessageAuthor.SUPPORT)
-            .order_by("-created_at", "-id")
-            .values_list("created_at", "body", "sollicitation_id", "sollicitation__subject")[:limit]
-        )
+        return _answers(user_id, structure_ids).values_list(
+            "created_at", "body", "sollicitation_id", "sollicitation__subject"
+        )[:limit]
 
     return build
+
+
+def _decisions(user_id: int):
+    return MembershipEvent.objects.filter(membership__user=user_id, action__in=list(MEMBERSHIP_DECISIONS)).order_by(
+        "-created_at", "-id"
+    )
+
+
+# The three reads of the page about the user (not about their structures' invoices) in one query:
+# ``UNION ALL`` of the decisions, the support answers and the news, each part's rows found by the
+# ids of its ordered and sliced query (SQLite takes neither ``ORDER BY`` nor ``LIMIT`` in a part of
+# a compound statement, but takes them in a subquery), tagged with the part's number, in columns of
+# the same types: (part, when, id, text, text, text, integer).
+_DECISIONS, _ANSWERS, _NEWS = 0, 1, 2
+
+
+def _user_rows(limit: int, news_limit: int):
+    def build(user_id: int, now, structure_ids: list[int] | None = None):
+        text, number = Value("", output_field=CharField()), Value(None, output_field=IntegerField())
+        decisions = (
+            MembershipEvent.objects.filter(pk__in=_decisions(user_id).values("pk")[:limit])
+            .order_by()
+            .values_list(
+                Value(_DECISIONS), "created_at", "id", "action", "comment", "membership__structure__name", number
+            )
+        )
+        answers = (
+            SollicitationMessage.objects.filter(pk__in=_answers(user_id, structure_ids).values("pk")[:limit])
+            .order_by()
+            .values_list(
+                Value(_ANSWERS), "created_at", "id", "body", "sollicitation__subject", text, "sollicitation_id"
+            )
+        )
+        news = (
+            News.objects.filter(pk__in=News.objects.published(now=now).values("pk")[:news_limit])
+            .order_by()
+            .values_list(Value(_NEWS), "published_at", "id", "title", "body", text, number)
+        )
+        return decisions.union(answers, news, all=True)
+
+    return build
+
+
+def feed_and_news(
+    user, *, suppliers: list[Structure], structure_ids: list[int], limit: int | None = None, news_limit: int = NEWS_SIZE
+) -> tuple[list[FeedItem], list["ListedNews"]]:
+    """``feed(…)`` and ``news(news_limit)``: the invoice events (one query per structure), then the
+    decisions, the support answers and the news in one query (``_user_rows``)."""
+    limit = limit or FEED_SIZE
+    values = [int(user.pk), timezone.now()]
+    if structure_ids:
+        values.append([int(pk) for pk in structure_ids])
+    parts: list[list] = [[], [], []]
+    shape = ("user-rows", limit, news_limit, bool(structure_ids))
+    for part, *row in _STATEMENTS.rows(shape, _user_rows(limit, news_limit), values):
+        parts[part].append(row)
+    # Each part as its own query orders it: (when, id) descending, the news by date only.
+    decisions, answers = (sorted(rows, key=lambda row: (row[0], row[1]), reverse=True) for rows in parts[:2])
+    latest_news = sorted(parts[_NEWS], key=lambda row: row[0], reverse=True)
+    items = [
+        *invoice_events(suppliers, limit=limit),
+        *_decision_items((at, action, comment, name) for at, _pk, action, comment, name, _n in decisions),
+        *_answer_items(
+            (at, body, sollicitation_id, subject) for at, _pk, body, subject, _t, sollicitation_id in answers
+        ),
+    ]
+    items.sort(key=lambda item: item.at, reverse=True)
+    return items[:limit], [ListedNews(pk, title, body, at) for at, pk, title, body, _t, _n in latest_news]
 
 
 def feed_html(items: list[FeedItem]) -> SafeString:

@@ -452,3 +452,54 @@ def test_the_invoice_page_reads_are_the_orms(rf, motifs):
     assert [c.document_label for c in selectors.invoice_corrections(invoice)] == ["Avoir"]
     assert len(selectors.invoice_history(invoice)) == 2 and len(selectors.invoice_lines(entry)) == 2
     assert all(e.invoice is invoice for e in selectors.invoice_history(invoice))
+
+
+def test_the_feed_and_the_news_in_one_query_are_those_of_their_own_reads(django_assert_num_queries):
+    from accounts.models import News
+    from invoices.models import InvoiceEvent
+    from invoices.services import sollicitation_answer
+    from structures import services as structure_services
+    from tests.accounts.factories import UserFactory
+    from tests.invoices.factories import SollicitationFactory
+    from tests.structures.factories import MembershipFactory
+
+    member = MembershipFactory(manager=True)
+    other = MembershipFactory(manager=True)
+    user = UserFactory()
+    for manager, comment in ((member, "Inconnu"), (other, "")):
+        request = structure_services.membership_request(user=user, structure=manager.structure)
+        structure_services.membership_refuse(membership=request, actor=manager.user, comment=comment)
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    mine = SollicitationFactory(structure=member.structure, author=member.user, subject="PDF refusé")
+    personal = SollicitationFactory(structure=None, author=member.user, subject="Personnelle")
+    elsewhere = SollicitationFactory(structure=other.structure, author=other.user, subject="Ailleurs")
+    for n, sollicitation in enumerate([mine, personal, elsewhere, mine]):
+        sollicitation_answer(sollicitation=sollicitation, staff=staff, body=f"Réponse {n} " + "x" * 200)
+    invoice = InvoiceFactory(supplier=member.structure, sent=True)
+    for n in range(3):
+        InvoiceEvent.objects.create(
+            invoice=invoice,
+            supplier_id=invoice.supplier_id,
+            transition="",
+            from_status=Status.MISE_A_DISPOSITION,
+            to_status=Status.SUSPENDUE,
+            actor_kind="RECIPIENT",
+            created_at=timezone.now() - timedelta(minutes=n),
+        )
+    now = timezone.now()
+    News.objects.create(title="Future", body="Texte.", published_at=now + timedelta(days=1))
+    News.objects.create(title="Retirée", body="Texte.", is_published=False)
+    for n in range(7):
+        News.objects.create(title=f"Nouvelle {n}", body="B", published_at=now - timedelta(days=n))
+    for who, suppliers in ((user, []), (member.user, [member.structure]), (other.user, [other.structure])):
+        for ids in ([], [s.pk for s in suppliers], [member.structure_id, other.structure_id]):
+            for limit, news_limit in ((1, 1), (3, 5), (20, 5)):
+                expected = (home.feed(who, suppliers=suppliers, structure_ids=ids, limit=limit), home.news(news_limit))
+                with django_assert_num_queries(1 + len(suppliers)):
+                    found = home.feed_and_news(
+                        who, suppliers=suppliers, structure_ids=ids, limit=limit, news_limit=news_limit
+                    )
+                assert found == expected
+    feed, news = home.feed_and_news(member.user, suppliers=[member.structure], structure_ids=[member.structure_id])
+    assert {i.kind for i in feed} == {"facture", "sollicitation"} and len(news) == 5
+    assert [n.title for n in news] == [f"Nouvelle {n}" for n in range(5)]
