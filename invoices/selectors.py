@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import BigIntegerField, CharField, DateTimeField, DecimalField, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 
@@ -181,6 +181,129 @@ def invoice_corrections(invoice: Invoice, limit: int = 20) -> list[Invoice]:
     for correction in corrections:  # as the related manager sets it
         correction.original_invoice = invoice
     return corrections
+
+
+# The VAT lines, the attachments and the corrections of the invoice page in one query: ``UNION
+# ALL`` of the three (the corrections found by the ids of their ordered and sliced query: SQLite
+# takes neither ``ORDER BY`` nor ``LIMIT`` in a part of a compound statement), each row tagged with
+# its part, in columns of the same types: (part, id, three decimals, when, three texts, integer);
+# each part ordered again in Python as its model orders it.
+_VAT, _ATTACHMENT, _CORRECTION = 0, 1, 2
+_VAT_COLUMNS = ("id", "invoice_id", "rate", "base_ht", "vat_amount", "exemption_reason")
+_ATTACHMENT_COLUMNS = tuple(
+    f.attname
+    for f in InvoiceAttachment._meta.concrete_fields
+    if f.attname in ("id", "invoice_id", "original_filename", "size", "created_at")
+)
+
+
+def _page_files(limit: int):
+    def build(invoice_id: int, supplier_id: int):
+        none = {
+            kind: Value(None, output_field=field)
+            for kind, field in (
+                ("decimal", DecimalField(max_digits=15, decimal_places=2)),
+                ("when", DateTimeField()),
+                ("number", BigIntegerField()),
+            )
+        }
+        text = Value("", output_field=CharField())
+        vat = (
+            InvoiceVatLine.objects.filter(invoice_id=invoice_id)
+            .order_by()
+            .values_list(
+                Value(_VAT),
+                "id",
+                "rate",
+                "base_ht",
+                "vat_amount",
+                none["when"],
+                "exemption_reason",
+                text,
+                text,
+                none["number"],
+            )
+        )
+        attachments = (
+            InvoiceAttachment.objects.filter(invoice_id=invoice_id)
+            .order_by()
+            .values_list(
+                Value(_ATTACHMENT),
+                "id",
+                none["decimal"],
+                none["decimal"],
+                none["decimal"],
+                "created_at",
+                "original_filename",
+                text,
+                text,
+                "size",
+            )
+        )
+        corrections = (
+            Invoice.objects.filter(
+                pk__in=Invoice.objects.filter(original_invoice=invoice_id, supplier_id=supplier_id)
+                .order_by(*Invoice._meta.ordering)
+                .values("pk")[:limit]
+            )
+            .order_by()
+            .values_list(
+                Value(_CORRECTION),
+                "id",
+                none["decimal"],
+                none["decimal"],
+                none["decimal"],
+                "created_at",
+                "number",
+                "invoice_type",
+                "type_code",
+                none["number"],
+            )
+        )
+        return vat.union(attachments, corrections, all=True)
+
+    return build
+
+
+def invoice_page_files(invoice: Invoice, limit: int = 20) -> tuple[list, list, list]:
+    """``(invoice_vat_lines(invoice), invoice_attachments(invoice), invoice_corrections(invoice,
+    limit))`` in one query compiled once per process, each row an instance of its model with the
+    columns the page shows (the attachments' file, type and uploader not read)."""
+    db = invoice._state.db or "default"
+    parts: list[list] = [[], [], []]
+    rows = _PAGE_FILES.rows(("page-files", limit), _page_files(limit), [int(invoice.pk), int(invoice.supplier_id)])
+    for part, pk, rate, base_ht, vat_amount, at, text, invoice_type, type_code, number in rows:
+        if part == _VAT:
+            parts[part].append(
+                InvoiceVatLine.from_db(db, _VAT_COLUMNS, (pk, invoice.pk, rate, base_ht, vat_amount, text))
+            )
+        elif part == _ATTACHMENT:
+            by_name = {"id": pk, "invoice_id": invoice.pk, "original_filename": text, "size": number, "created_at": at}
+            parts[part].append(
+                InvoiceAttachment.from_db(db, _ATTACHMENT_COLUMNS, [by_name[name] for name in _ATTACHMENT_COLUMNS])
+            )
+        else:
+            by_name = {
+                "id": pk,
+                "number": text,
+                "invoice_type": invoice_type,
+                "type_code": type_code,
+                "original_invoice_id": invoice.pk,
+            }
+            correction = Invoice.from_db(db, _CORRECTION_COLUMNS, [by_name[name] for name in _CORRECTION_COLUMNS])
+            correction.original_invoice = invoice
+            correction._page_created_at = at
+            parts[part].append(correction)
+    vat_lines, attachments, corrections = parts
+    vat_lines.sort(key=lambda line: (-line.rate, line.pk))
+    attachments.sort(key=lambda attachment: (attachment.created_at, attachment.pk))
+    corrections.sort(key=lambda correction: (correction._page_created_at, correction.pk), reverse=True)
+    for correction in corrections:
+        del correction._page_created_at
+    return _set_invoice(vat_lines, invoice), _set_invoice(attachments, invoice), corrections
+
+
+_PAGE_FILES = Shapes()
 
 
 # Statuses in which the supplier must act on what the recipient (or the routing) said.

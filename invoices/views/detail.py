@@ -43,6 +43,7 @@ SHOWN_RELATED = {
 def invoice_detail(request, invoice_id):
     invoice = selectors.invoice_for_request(request, invoice_id=invoice_id, related=("sent_by",), shown=SHOWN_RELATED)
     events = selectors.invoice_history(invoice)
+    vat_lines, attachments, corrections = selectors.invoice_page_files(invoice, 20)
     return render(
         request,
         "invoices/invoice_detail.html",
@@ -50,9 +51,9 @@ def invoice_detail(request, invoice_id):
             "page_title": _("%(label)s %(ref)s")
             % {"label": invoice.document_label, "ref": invoice.identifier or invoice.display_reference},
             "invoice": invoice,
-            "vat_lines": selectors.invoice_vat_lines(invoice),
+            "vat_lines": vat_lines,
             "lines": selectors.invoice_lines(invoice) if invoice.is_entry else [],
-            "attachments": selectors.invoice_attachments(invoice),
+            "attachments": attachments,
             "events": events,
             "timeline": [
                 {"event": e, "actor": event_actor(e), "meaning": status_text(e.to_status).meaning} for e in events
@@ -69,7 +70,7 @@ def invoice_detail(request, invoice_id):
             "issue": selectors.current_issue(invoice, events),
             "supplier_actions": supplier_actions(invoice),
             # Avoirs linked to this invoice, among the structure's own invoices (indexed FK; few rows).
-            "corrections": selectors.invoice_corrections(invoice, 20),
+            "corrections": corrections,
         },
     )
 

@@ -503,3 +503,56 @@ def test_the_feed_and_the_news_in_one_query_are_those_of_their_own_reads(django_
     feed, news = home.feed_and_news(member.user, suppliers=[member.structure], structure_ids=[member.structure_id])
     assert {i.kind for i in feed} == {"facture", "sollicitation"} and len(news) == 5
     assert [n.title for n in news] == [f"Nouvelle {n}" for n in range(5)]
+
+
+def test_the_invoice_page_files_in_one_query_are_those_of_their_own_reads(django_assert_num_queries):
+    from invoices import selectors
+    from invoices.models import InvoiceVatLine
+    from tests.invoices.factories import InvoiceAttachmentFactory
+
+    supplier, other = StructureFactory(), StructureFactory()
+    invoice = InvoiceFactory(supplier=supplier, sent=True)
+    InvoiceVatLine.objects.filter(invoice=invoice).delete()
+    for rate, base, exemption in (("5.50", "10.00", ""), ("20.00", "1234.56", ""), ("0.00", "7.00", "Exonérée")):
+        invoice.vat_lines.create(
+            rate=Decimal(rate), base_ht=Decimal(base), vat_amount=Decimal("1.23"), exemption_reason=exemption
+        )
+    invoice.vat_lines.create(rate=Decimal("20.00"), base_ht=Decimal("1.00"), vat_amount=Decimal("0.20"))
+    for n in range(3):
+        attachment = InvoiceAttachmentFactory(invoice=invoice, original_filename=f"annexe-{n}.pdf", size=10**n)
+        type(attachment).objects.filter(pk=attachment.pk).update(created_at=timezone.now() - timedelta(hours=n))
+    for n in range(4):
+        correction = InvoiceFactory(supplier=supplier, sent=True, invoice_type="AVOIR", original_invoice=invoice)
+        Invoice.objects.filter(pk=correction.pk).update(created_at=timezone.now() - timedelta(hours=n % 2))
+    InvoiceFactory(supplier=other, sent=True, invoice_type="AVOIR", original_invoice=invoice)  # not the supplier's
+    bare = InvoiceFactory(supplier=supplier, sent=True)
+    InvoiceVatLine.objects.filter(invoice=bare).delete()
+
+    def state(objects, columns):
+        return [(type(o), tuple(getattr(o, c) for c in columns), o._state.fields_cache.get("invoice")) for o in objects]
+
+    for target in (invoice, bare, InvoiceFactory(supplier=other, sent=True)):
+        for limit in (2, 20):
+            with django_assert_num_queries(1):
+                vat_lines, attachments, corrections = selectors.invoice_page_files(target, limit)
+            expected_vat = list(target.vat_lines.all())
+            expected_attachments = list(target.attachments.all())
+            expected_corrections = list(
+                target.corrections.filter(supplier_id=target.supplier_id).only(
+                    "pk", "number", "invoice_type", "type_code"
+                )[:limit]
+            )
+            vat_columns = ("pk", "invoice_id", "rate", "base_ht", "vat_amount", "exemption_reason")
+            assert state(vat_lines, vat_columns) == state(expected_vat, vat_columns)
+            attachment_columns = ("pk", "invoice_id", "original_filename", "size", "created_at")
+            assert state(attachments, attachment_columns) == state(expected_attachments, attachment_columns)
+            correction_columns = ("pk", "number", "invoice_type", "type_code", "original_invoice_id", "document_label")
+            assert [tuple(getattr(c, k) for k in correction_columns) for c in corrections] == [
+                tuple(getattr(c, k) for k in correction_columns) for c in expected_corrections
+            ]
+            assert all(c.original_invoice is target for c in corrections)
+            assert all(line.invoice is target for line in vat_lines + attachments)
+    vat_lines, attachments, corrections = selectors.invoice_page_files(invoice)
+    assert [str(v.rate) for v in vat_lines] == ["20.00", "20.00", "5.50", "0.00"]
+    assert [a.original_filename for a in attachments] == ["annexe-2.pdf", "annexe-1.pdf", "annexe-0.pdf"]
+    assert len(corrections) == 4 and len(selectors.invoice_page_files(invoice, 2)[2]) == 2
