@@ -89,9 +89,10 @@ class User(AbstractUser):
 
 
 class NewsQuerySet(models.QuerySet):
-    def published(self):
-        """Published, from ``published_at`` until ``published_until`` (excluded) when it is set."""
-        now = timezone.now()
+    def published(self, now=None):
+        """Published at ``now`` (this instant when not given), from ``published_at`` until
+        ``published_until`` (excluded) when it is set."""
+        now = now or timezone.now()
         return self.filter(is_published=True, published_at__lte=now).filter(
             models.Q(published_until__isnull=True) | models.Q(published_until__gt=now)
         )

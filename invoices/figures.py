@@ -20,16 +20,18 @@ date, except those the recipient rejected (a rejected invoice is replaced by a n
 notes (avoirs) count negative.
 """
 
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Case, Count, DecimalField, F, Prefetch, Q, QuerySet, Sum, When
+from django.db.models import Case, Count, DecimalField, F, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from chorus.prepared import Shapes
 from invoices import payment, workflow
 from invoices.models import Invoice, InvoiceType, InvoiceVatLine, LatePaymentRate
 from invoices.workflow import Status
@@ -64,12 +66,9 @@ def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> CappedCount:
     return CappedCount(min(n, cap), n > cap)
 
 
-def capped_counts(querysets: list[QuerySet], cap: int = COUNT_CAP) -> list[CappedCount]:
-    """``capped_count`` of each queryset (all on the same database), in one query: one scalar
-    subquery ``(SELECT COUNT(*) FROM (… LIMIT cap + 1))`` per count, each planned on its own index
-    as it would be alone, one round trip for all (a page's counts were one query each)."""
-    if not querysets:
-        return []
+def _capped_counts_sql(querysets: list[QuerySet], cap: int) -> tuple[str, list]:
+    """The one query of ``capped_counts``: one scalar subquery per count (``0`` for a queryset
+    that can match nothing)."""
     using = querysets[0].db
     parts, params = [], []
     for index, queryset in enumerate(querysets):
@@ -80,10 +79,93 @@ def capped_counts(querysets: list[QuerySet], cap: int = COUNT_CAP) -> list[Cappe
             continue
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped_{index})")  # noqa: S608 (the ORM's SQL, values as parameters)
         params.extend(values)
+    return "SELECT " + ", ".join(parts), params
+
+
+def _run_counts(using: str, sql: str, params: list, cap: int) -> list[CappedCount]:
     with connections[using].cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     return [CappedCount(min(n, cap), n > cap) for n in row]
+
+
+def capped_counts(querysets: list[QuerySet], cap: int = COUNT_CAP) -> list[CappedCount]:
+    """``capped_count`` of each queryset (all on the same database), in one query: one scalar
+    subquery ``(SELECT COUNT(*) FROM (… LIMIT cap + 1))`` per count, each planned on its own index
+    as it would be alone, one round trip for all (a page's counts were one query each)."""
+    if not querysets:
+        return []
+    sql, params = _capped_counts_sql(querysets, cap)
+    return _run_counts(querysets[0].db, sql, params, cap)
+
+
+class _CountsStatement:
+    """The SQL of ``capped_counts(build(*values), cap)`` compiled with stand-in values (integers,
+    dates, lists of them), and where each value goes among its parameters."""
+
+    def __init__(self, build, values, cap: int, using: str):
+        leaves: list = []
+
+        def stand_in(value):
+            if isinstance(value, list | tuple):
+                return type(value)(stand_in(item) for item in value)
+            n = len(leaves)
+            if isinstance(value, bool) or value is None or isinstance(value, datetime):
+                raise TypeError(f"capped_counts préparé : valeur {value!r} non préparable.")
+            if isinstance(value, int):
+                leaves.append(-9_391_842_615 - n)
+            elif isinstance(value, date):
+                leaves.append(date(1001 + n, 2, 3))
+            else:
+                raise TypeError(f"capped_counts préparé : valeur de type {type(value).__name__} non préparable.")
+            return leaves[-1]
+
+        querysets = [queryset.using(using) for queryset in build(*[stand_in(value) for value in values])]
+        sql, params = _capped_counts_sql(querysets, cap)
+        adapt = connections[using].ops.adapt_datefield_value
+        self.slots = []
+        for position, param in enumerate(params):
+            for leaf, value in enumerate(leaves):
+                if type(param) is type(value) and param == value:
+                    self.slots.append((position, leaf, None))
+                    break
+                if isinstance(value, date):
+                    adapted = adapt(value)
+                    if type(param) is type(adapted) and param == adapted:
+                        self.slots.append((position, leaf, adapt))
+                        break
+        if {leaf for _p, leaf, _a in self.slots} != set(range(len(leaves))):
+            raise ValueError("capped_counts préparé : chaque valeur doit être un paramètre de la requête.")
+        self.sql, self.params, self.cap, self.using = sql, params, cap, using
+
+    def counts(self, values) -> list[CappedCount]:
+        leaves = []
+        for value in values:
+            leaves.extend(value if isinstance(value, list | tuple) else [value])
+        params = list(self.params)
+        for position, leaf, adapt in self.slots:
+            params[position] = adapt(leaves[leaf]) if adapt else leaves[leaf]
+        return _run_counts(self.using, self.sql, params, self.cap)
+
+
+_COUNTS: dict = {}
+_COUNTS_LOCK = threading.Lock()
+
+
+def prepared_capped_counts(shape, build, values: list, cap: int = COUNT_CAP, using: str = "default"):
+    """``capped_counts(build(*values), cap)``, its SQL compiled once per process and ``shape``
+    (building and compiling five querysets cost more than running their counts): ``build`` returns
+    the list of querysets and depends on the shape only, never on the values (integers, dates,
+    lists of them, each reaching the SQL as a parameter; a list's length is part of the shape)."""
+    key = (using, shape, cap, tuple(len(v) if isinstance(v, list | tuple) else -1 for v in values))
+    statement = _COUNTS.get(key)
+    if statement is None:
+        statement = _CountsStatement(build, values, cap, using)
+        with _COUNTS_LOCK:
+            if len(_COUNTS) >= 256:
+                _COUNTS.clear()
+            _COUNTS[key] = statement
+    return statement.counts(values)
 
 
 def signed(column: str):
@@ -178,7 +260,7 @@ class Summary:
         )
 
 
-def todo_invoices(supplier: Structure) -> QuerySet[Invoice]:
+def todo_invoices(supplier: Structure | int) -> QuerySet[Invoice]:
     """Sent invoices the supplier must act on (partial index ``invoice_supplier_todo_idx``)."""
     return Invoice.objects.filter(supplier=supplier, status__in=TODO_STATUSES, rejection_acknowledged_at__isnull=True)
 
@@ -240,21 +322,72 @@ def listed_rows(rows) -> list[ListedInvoice]:
     return listed
 
 
+_STATEMENTS = Shapes()
+
+
+def _summary_counts(supplier_id: int, today: date) -> list[QuerySet]:
+    todo = todo_invoices(supplier_id)
+    return [
+        Invoice.objects.filter(supplier=supplier_id, status=Status.BROUILLON),
+        late_invoices(supplier_id, today=today),
+        *(todo.filter(status=s) for s in TODO_STATUSES),
+    ]
+
+
+# The Synthèse's three short lists: (its part's invoices, ordered, as the list shows them; its size).
+def _summary_lists(supplier_id: int) -> list[tuple[QuerySet, int]]:
+    return [
+        (
+            Invoice.objects.filter(supplier=supplier_id, status=Status.BROUILLON).order_by("-created_at", "-id"),
+            SUMMARY_ROWS,
+        ),
+        (Invoice.objects.filter(supplier=supplier_id, sent_at__isnull=False).order_by("-sent_at"), SUMMARY_ROWS * 2),
+        (todo_invoices(supplier_id).order_by("-created_at", "-id"), SUMMARY_ROWS),
+    ]
+
+
+def _summary_rows(supplier_id: int):
+    """The three lists in one query: ``UNION ALL`` of each list's invoices, found by the ids of its
+    ordered and sliced query (SQLite takes neither ``ORDER BY`` nor ``LIMIT`` in a part of a
+    compound statement, but takes them in a subquery), each row tagged with its list's number."""
+    parts = [
+        Invoice.objects.filter(pk__in=ordered.values("pk")[:size])
+        .order_by()
+        .annotate(summary_part=Value(index))
+        .values_list(*LISTED, "summary_part")
+        for index, (ordered, size) in enumerate(_summary_lists(supplier_id))
+    ]
+    return parts[0].union(*parts[1:], all=True)
+
+
+# How each list is ordered (its rows come in any order from the union): the keys of its ORDER BY.
+_SUMMARY_ORDERS = (
+    lambda row: (row.created_at, row.pk),
+    lambda row: row.sent_at,
+    lambda row: (row.created_at, row.pk),
+)
+
+
 def summary(supplier: Structure, *, today: date | None = None) -> Summary:
-    drafts = Invoice.objects.filter(supplier=supplier, status=Status.BROUILLON)
-    todo = todo_invoices(supplier)
-    drafts_count, late, *todo_counts = capped_counts(
-        [drafts, late_invoices(supplier, today=today), *(todo.filter(status=s) for s in TODO_STATUSES)]
-    )
+    """The Synthèse's counts (one query) and its three short lists (one query), their SQL compiled
+    once per process (``prepared_capped_counts``, ``chorus.prepared.Shapes``), the lists read as
+    values."""
+    today = today or timezone.localdate()
+    supplier_id = int(supplier.pk)
+    drafts_count, late, *todo_counts = prepared_capped_counts("summary", _summary_counts, [supplier_id, today])
     by_status = [(Status(s), n) for s, n in zip(TODO_STATUSES, todo_counts, strict=True)]
+    lists: list[list] = [[], [], []]
+    for *row, part in _STATEMENTS.rows(("summary-lists", SUMMARY_ROWS), _summary_rows, [supplier_id]):
+        lists[part].append(row)
+    drafts, recent, todo = (
+        sorted(listed_rows(rows), key=key, reverse=True) for rows, key in zip(lists, _SUMMARY_ORDERS, strict=True)
+    )
     return Summary(
         drafts=drafts_count,
-        latest_drafts=listed(drafts.order_by("-created_at", "-id")[:SUMMARY_ROWS]),
-        recent=listed(
-            Invoice.objects.filter(supplier=supplier, sent_at__isnull=False).order_by("-sent_at")[: SUMMARY_ROWS * 2]
-        ),
+        latest_drafts=drafts,
+        recent=recent,
         todo_by_status=[(s, n) for s, n in by_status if n],
-        todo=listed(todo.order_by("-created_at", "-id")[:SUMMARY_ROWS]),
+        todo=todo,
         late=late,
     )
 
@@ -384,7 +517,7 @@ def public_recipient(recipient_id) -> Structure | None:
 # --- Late invoices -----------------------------------------------------------------------------
 
 
-def late_invoices(supplier: Structure, *, today: date | None = None) -> QuerySet[Invoice]:
+def late_invoices(supplier: Structure | int, *, today: date | None = None) -> QuerySet[Invoice]:
     """Invoices whose payment clock runs past its due date, the longest late first."""
     today = today or timezone.localdate()
     return Invoice.objects.filter(
@@ -468,7 +601,7 @@ def late_page(supplier: Structure, *, after: tuple[date, int] | None, today: dat
 # --- Liste fiscale --------------------------------------------------------------------------
 
 
-def fiscal_invoices(supplier: Structure, *, start: date, end: date) -> QuerySet[Invoice]:
+def fiscal_invoices(supplier: Structure | int, *, start: date, end: date) -> QuerySet[Invoice]:
     """The invoices the Liste fiscale counts, dated ``start`` to ``end`` included (see the module)."""
     return Invoice.objects.filter(supplier=supplier, invoice_date__gte=start, invoice_date__lte=end).exclude(
         status__in=FISCAL_EXCLUDED
@@ -549,24 +682,32 @@ class FiscalInvoice:
 _FISCAL_PAGE_COLUMNS = ("id", "invoice_date", "invoice_type", "number", "recipient_id", "recipient__name")
 
 
-def fiscal_page(supplier: Structure, *, start: date, end: date, after: tuple[date, int] | None):
-    """One keyset page of the Liste fiscale after ``(invoice_date, id)``: ``FiscalInvoice`` rows
-    with their VAT lines (by rate, highest first), and the key of the next page (None on the last).
-
-    One query: the page's ``PAGE_SIZE + 1`` invoice ids (a subquery on ``invoice_supplier_date_idx``,
-    ``LIMIT``), those invoices joined to their recipient and their VAT lines (one row per line, one
-    row without line for an invoice that has none)."""
-    invoices = fiscal_invoices(supplier, start=start, end=end).order_by("invoice_date", "id")
-    if after is not None:
-        day, pk = after
+def _fiscal_page_rows(supplier_id: int, start: date, end: date, day: date | None = None, pk: int | None = None):
+    """The query of ``fiscal_page`` (after ``(day, pk)`` when given: the shape says which)."""
+    invoices = fiscal_invoices(supplier_id, start=start, end=end).order_by("invoice_date", "id")
+    if day is not None:
         invoices = invoices.filter(Q(invoice_date__gt=day) | Q(invoice_date=day, id__gt=pk))
-    found = (
+    return (
         Invoice.objects.filter(pk__in=invoices.values("pk")[: PAGE_SIZE + 1])
         .order_by("invoice_date", "id", "-vat_lines__rate", "vat_lines__id")
         .values_list(
             *_FISCAL_PAGE_COLUMNS, "vat_lines__id", "vat_lines__rate", "vat_lines__base_ht", "vat_lines__vat_amount"
         )
     )
+
+
+def fiscal_page(supplier: Structure, *, start: date, end: date, after: tuple[date, int] | None):
+    """One keyset page of the Liste fiscale after ``(invoice_date, id)``: ``FiscalInvoice`` rows
+    with their VAT lines (by rate, highest first), and the key of the next page (None on the last).
+
+    One query, compiled once per process (``chorus.prepared.Shapes``): the page's ``PAGE_SIZE + 1``
+    invoice ids (a subquery on ``invoice_supplier_date_idx``, ``LIMIT``), those invoices joined to
+    their recipient and their VAT lines (one row per line, one row without line for an invoice that
+    has none)."""
+    values = [int(supplier.pk), start, end]
+    if after is not None:
+        values += [after[0], int(after[1])]
+    found = _STATEMENTS.rows(("fiscal-page", PAGE_SIZE, after is not None), _fiscal_page_rows, values)
     rows: list[FiscalInvoice] = []
     for pk, invoice_date, invoice_type, number, recipient_id, recipient_name, line, rate, base_ht, vat in found:
         if not rows or rows[-1].pk != pk:

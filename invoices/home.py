@@ -12,26 +12,33 @@ Every read is bounded, whatever the volume (1,000,000 invoices, 200,000 for one 
   one query per structure, none per row;
 - attachment decisions: the user's own memberships' events (a handful of rows);
 - support answers: the messages of the sollicitations the user may read (a structure's are few);
+- the news: the latest published (``NEWS_SIZE``); the page reads these three in one query
+  (``feed_and_news``);
 - waiting counts: capped (``figures.capped_counts``, ``LIMIT 1001`` each, all in one query) on
   ``invoice_supplier_status_idx`` and on the partial index of the invoices to act on
   (``invoice_supplier_todo_idx``);
 - an agent's counts: capped on ``invoice_recipient_status_idx`` (recipient, status), in one query.
+
+Each read's SQL is compiled once per process (``chorus.prepared.Shapes``,
+``figures.prepared_capped_counts``) and its rows read as values, not model instances
+(``tests/invoices/test_prepared_pages.py`` compares them with the ORM's querysets).
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
-from django.db.models import Q
-from django.urls import reverse
+from django.db.models import CharField, IntegerField, Q, Value
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import News
+from chorus.prepared import Shapes
 from invoices import figures, rows
-from invoices.figures import CappedCount, capped_count
+from invoices.figures import CappedCount
 from invoices.models import Invoice, InvoiceEvent, InvoiceType
 from invoices.models.sollicitations import MessageAuthor, Sollicitation, SollicitationMessage, SollicitationStatus
 from invoices.workflow import Status
@@ -46,6 +53,9 @@ FEED_STRUCTURES = 5
 NEWS_SIZE = 5
 # Statuses a recipient agent processes next, in the order of the page (the admin's "statut" filter).
 AGENT_STATUSES = (Status.MISE_A_DISPOSITION, Status.COMPLETEE, Status.PRISE_EN_COMPTE_DESTINATAIRE)
+
+# The page's reads, compiled once per process (``chorus.prepared.Shapes``), read as values.
+_STATEMENTS = Shapes()
 
 # Decisions on a membership that its user is told about (a request is the user's own act).
 MEMBERSHIP_DECISIONS = {
@@ -84,9 +94,19 @@ class Waiting:
     url: str
 
 
+_SEARCH_URLS: dict = {}
+
+
 def invoice_search_url(**criteria) -> str:
-    """The URL of Rechercher (``/factures/``) with these criteria (those of ``InvoiceSearchForm``)."""
-    return f"{reverse('invoices:list')}?{urlencode(criteria, doseq=True)}"
+    """The URL of Rechercher (``/factures/``) with these criteria (those of ``InvoiceSearchForm``),
+    made once per process, script prefix and criteria."""
+    key = (get_script_prefix(), tuple(criteria.items()))
+    url = _SEARCH_URLS.get(key)
+    if url is None:
+        url = f"{reverse('invoices:list')}?{urlencode(criteria, doseq=True)}"
+        if len(_SEARCH_URLS) < 1024:
+            _SEARCH_URLS[key] = url
+    return url
 
 
 # --- The feed -----------------------------------------------------------------------------------
@@ -106,6 +126,17 @@ _EVENT_VALUES = (
 )
 
 
+def _event_rows(limit: int):
+    def build(supplier_id: int):
+        return (
+            InvoiceEvent.objects.filter(supplier=supplier_id)
+            .order_by("-created_at", "-id")
+            .values_list(*_EVENT_VALUES)[:limit]
+        )
+
+    return build
+
+
 def invoice_events(structures: list[Structure], *, limit: int | None = None) -> list[FeedItem]:
     """The latest events of the invoices of these supplier structures: one query per structure on
     ``invoice_event_supplier_idx``, LIMIT ``limit`` each, merged; read as values (no model
@@ -121,18 +152,22 @@ def invoice_events(structures: list[Structure], *, limit: int | None = None) -> 
         _("Événement sans changement de statut"),
         _("motif : %(motif)s"),
     )
+    labels: dict = {}
+
+    def label(status):  # ``rows.status_label`` once per status and call (it asks the language)
+        found = labels.get(status)
+        if found is None:
+            found = labels[status] = rows.status_label(status)
+        return found
+
     items = []
     for structure in structures[:FEED_STRUCTURES]:
-        events = (
-            InvoiceEvent.objects.filter(supplier=structure)
-            .order_by("-created_at", "-id")
-            .values_list(*_EVENT_VALUES)[:limit]
-        )
+        events = _STATEMENTS.rows(("events", limit), _event_rows(limit), [int(structure.pk)])
         name = structure.name if several else ""
         for at, old, new, comment, pk, number, identifier, invoice_type, motif_id, motif_label in events:
             kind = kinds.get(invoice_type, invoice_kind)
             if old != new:
-                text = change % {"old": rows.status_label(old), "new": rows.status_label(new)}
+                text = change % {"old": label(old), "new": label(new)}
             elif new == Status.REJETEE:
                 text = acknowledged
             else:
@@ -159,51 +194,140 @@ def invoice_events(structures: list[Structure], *, limit: int | None = None) -> 
 def membership_decisions(user, *, limit: int | None = None) -> list[FeedItem]:
     """Decisions on the user's own attachments (validated, refused, detached…)."""
     limit = limit or FEED_SIZE
-    events = (
-        MembershipEvent.objects.filter(membership__user=user, action__in=list(MEMBERSHIP_DECISIONS))
-        .select_related("membership__structure")
-        .only("id", "action", "comment", "created_at", "membership__id", "membership__structure__name")
-        .order_by("-created_at", "-id")[:limit]
-    )
+    return _decision_items(_STATEMENTS.rows(("decisions", limit), _decision_rows(limit), [int(user.pk)]))
+
+
+def _decision_items(events) -> list[FeedItem]:
+    """Rows ``(created_at, action, comment, structure name)`` as feed items."""
     return [
         FeedItem(
-            at=event.created_at,
+            at=at,
             kind="rattachement",
             kind_label=_("Rattachement"),
             link_text=_("Ma structure"),
             url=reverse("structures:home"),
-            text=MEMBERSHIP_DECISIONS[event.action] % {"structure": event.membership.structure.name},
-            detail=event.comment,
+            text=MEMBERSHIP_DECISIONS[action] % {"structure": structure_name},
+            detail=comment,
         )
-        for event in events
+        for at, action, comment, structure_name in events
     ]
+
+
+def _decision_rows(limit: int):
+    def build(user_id: int):
+        return _decisions(user_id).values_list("created_at", "action", "comment", "membership__structure__name")[:limit]
+
+    return build
 
 
 def support_answers(user, structure_ids: list[int], *, limit: int | None = None) -> list[FeedItem]:
     """Support's latest answers to the sollicitations the user may read: those of the structures
     (``structure_ids``, active memberships) and the user's personal ones."""
     limit = limit or FEED_SIZE
-    visible = Q(sollicitation__structure__isnull=True, sollicitation__author=user)
-    if structure_ids:
-        visible |= Q(sollicitation__structure_id__in=structure_ids)
-    messages = (
-        SollicitationMessage.objects.filter(visible, author_kind=MessageAuthor.SUPPORT)
-        .select_related("sollicitation")
-        .only("id", "created_at", "body", "sollicitation__id", "sollicitation__subject")
-        .order_by("-created_at", "-id")[:limit]
-    )
+    values = [int(user.pk), [int(pk) for pk in structure_ids]] if structure_ids else [int(user.pk)]
+    return _answer_items(_STATEMENTS.rows(("answers", limit, bool(structure_ids)), _answer_rows(limit), values))
+
+
+def _answer_items(messages) -> list[FeedItem]:
+    """Rows ``(created_at, body, sollicitation id, subject)`` as feed items."""
     return [
         FeedItem(
-            at=message.created_at,
+            at=at,
             kind="sollicitation",
             kind_label=_("Sollicitation"),
-            link_text=_("Sollicitation n° %(pk)s") % {"pk": message.sollicitation.pk},
-            url=reverse("sollicitations:detail", args=[message.sollicitation.pk]),
-            text=_("Le support a répondu : « %(subject)s »") % {"subject": message.sollicitation.subject},
-            detail=_shorten(message.body),
+            link_text=_("Sollicitation n° %(pk)s") % {"pk": sollicitation_id},
+            url=reverse("sollicitations:detail", args=[sollicitation_id]),
+            text=_("Le support a répondu : « %(subject)s »") % {"subject": subject},
+            detail=_shorten(body),
         )
-        for message in messages
+        for at, body, sollicitation_id, subject in messages
     ]
+
+
+def _answers(user_id: int, structure_ids: list[int] | None):
+    visible = Q(sollicitation__structure__isnull=True, sollicitation__author=user_id)
+    if structure_ids is not None:
+        visible |= Q(sollicitation__structure_id__in=structure_ids)
+    return SollicitationMessage.objects.filter(visible, author_kind=MessageAuthor.SUPPORT).order_by(
+        "-created_at", "-id"
+    )
+
+
+def _answer_rows(limit: int):
+    def build(user_id: int, structure_ids: list[int] | None = None):
+        return _answers(user_id, structure_ids).values_list(
+            "created_at", "body", "sollicitation_id", "sollicitation__subject"
+        )[:limit]
+
+    return build
+
+
+def _decisions(user_id: int):
+    return MembershipEvent.objects.filter(membership__user=user_id, action__in=list(MEMBERSHIP_DECISIONS)).order_by(
+        "-created_at", "-id"
+    )
+
+
+# The three reads of the page about the user (not about their structures' invoices) in one query:
+# ``UNION ALL`` of the decisions, the support answers and the news, each part's rows found by the
+# ids of its ordered and sliced query (SQLite takes neither ``ORDER BY`` nor ``LIMIT`` in a part of
+# a compound statement, but takes them in a subquery), tagged with the part's number, in columns of
+# the same types: (part, when, id, text, text, text, integer).
+_DECISIONS, _ANSWERS, _NEWS = 0, 1, 2
+
+
+def _user_rows(limit: int, news_limit: int):
+    def build(user_id: int, now, structure_ids: list[int] | None = None):
+        text, number = Value("", output_field=CharField()), Value(None, output_field=IntegerField())
+        decisions = (
+            MembershipEvent.objects.filter(pk__in=_decisions(user_id).values("pk")[:limit])
+            .order_by()
+            .values_list(
+                Value(_DECISIONS), "created_at", "id", "action", "comment", "membership__structure__name", number
+            )
+        )
+        answers = (
+            SollicitationMessage.objects.filter(pk__in=_answers(user_id, structure_ids).values("pk")[:limit])
+            .order_by()
+            .values_list(
+                Value(_ANSWERS), "created_at", "id", "body", "sollicitation__subject", text, "sollicitation_id"
+            )
+        )
+        news = (
+            News.objects.filter(pk__in=News.objects.published(now=now).values("pk")[:news_limit])
+            .order_by()
+            .values_list(Value(_NEWS), "published_at", "id", "title", "body", text, number)
+        )
+        return decisions.union(answers, news, all=True)
+
+    return build
+
+
+def feed_and_news(
+    user, *, suppliers: list[Structure], structure_ids: list[int], limit: int | None = None, news_limit: int = NEWS_SIZE
+) -> tuple[list[FeedItem], list["ListedNews"]]:
+    """``feed(…)`` and ``news(news_limit)``: the invoice events (one query per structure), then the
+    decisions, the support answers and the news in one query (``_user_rows``)."""
+    limit = limit or FEED_SIZE
+    values = [int(user.pk), timezone.now()]
+    if structure_ids:
+        values.append([int(pk) for pk in structure_ids])
+    parts: list[list] = [[], [], []]
+    shape = ("user-rows", limit, news_limit, bool(structure_ids))
+    for part, *row in _STATEMENTS.rows(shape, _user_rows(limit, news_limit), values):
+        parts[part].append(row)
+    # Each part as its own query orders it: (when, id) descending, the news by date only.
+    decisions, answers = (sorted(rows, key=lambda row: (row[0], row[1]), reverse=True) for rows in parts[:2])
+    latest_news = sorted(parts[_NEWS], key=lambda row: row[0], reverse=True)
+    items = [
+        *invoice_events(suppliers, limit=limit),
+        *_decision_items((at, action, comment, name) for at, _pk, action, comment, name, _n in decisions),
+        *_answer_items(
+            (at, body, sollicitation_id, subject) for at, _pk, body, subject, _t, sollicitation_id in answers
+        ),
+    ]
+    items.sort(key=lambda item: item.at, reverse=True)
+    return items[:limit], [ListedNews(pk, title, body, at) for at, pk, title, body, _t, _n in latest_news]
 
 
 def feed_html(items: list[FeedItem]) -> SafeString:
@@ -247,21 +371,23 @@ def feed(user, *, suppliers: list[Structure], structure_ids: list[int], limit: i
 # --- What waits for the user -----------------------------------------------------------------
 
 
+def _waiting_counts(supplier_id: int) -> list:
+    # The three "to act on" counts read the small partial index invoice_supplier_todo_idx (its
+    # condition holds for them: only an acknowledged rejection has rejection_acknowledged_at).
+    todo = figures.todo_invoices(supplier_id)
+    return [
+        todo.filter(status=Status.A_RECYCLER),
+        todo.filter(status=Status.SUSPENDUE),
+        todo.filter(status=Status.REJETEE),
+        Invoice.objects.filter(supplier=supplier_id, status=Status.BROUILLON),
+    ]
+
+
 def waiting(supplier: Structure) -> list[Waiting]:
     """The invoices of the current supplier waiting for its users, each with its Rechercher link;
     counts capped at ``figures.COUNT_CAP``."""
-    mine = Invoice.objects.filter(supplier=supplier)
-    # The three "to act on" counts read the small partial index invoice_supplier_todo_idx (its
-    # condition holds for them: only an acknowledged rejection has rejection_acknowledged_at).
-    todo = figures.todo_invoices(supplier)
-    recycle, suspended, rejected, drafts = figures.capped_counts(
-        [
-            todo.filter(status=Status.A_RECYCLER),
-            todo.filter(status=Status.SUSPENDUE),
-            todo.filter(status=Status.REJETEE),
-            mine.filter(status=Status.BROUILLON),
-        ],
-        cap=COUNT_CAP,
+    recycle, suspended, rejected, drafts = figures.prepared_capped_counts(
+        "home-waiting", _waiting_counts, [int(supplier.pk)], cap=COUNT_CAP
     )
     return [
         Waiting(
@@ -305,12 +431,18 @@ class AgentCount:
     url: str
 
 
+def _agent_counts(recipient_ids: list[int]) -> list:
+    received = Invoice.objects.filter(recipient__in=recipient_ids)
+    return [received.filter(status=status) for status in AGENT_STATUSES]
+
+
 def agent_counts(recipients: list[Structure]) -> list[AgentCount]:
     """Invoices received by the agent's structures waiting in each status the agent processes next
     (capped counts on ``invoice_recipient_status_idx``), with the admin's list filtered by status."""
-    received = Invoice.objects.filter(recipient__in=[r.pk for r in recipients])
     changelist = reverse("admin:invoices_invoice_changelist")
-    counts = figures.capped_counts([received.filter(status=status) for status in AGENT_STATUSES], cap=COUNT_CAP)
+    counts = figures.prepared_capped_counts(
+        "home-agent", _agent_counts, [[int(r.pk) for r in recipients]], cap=COUNT_CAP
+    )
     return [
         AgentCount(status, count, f"{changelist}?statut={status.value}")
         for status, count in zip(AGENT_STATUSES, counts, strict=True)
@@ -319,10 +451,28 @@ def agent_counts(recipients: list[Structure]) -> list[AgentCount]:
 
 def support_waiting() -> CappedCount:
     """Sollicitations whose last message is the requester's (the admin's "En attente du support")."""
-    return capped_count(
-        Sollicitation.objects.filter(awaiting_support=True).exclude(status=SollicitationStatus.CLOSED), cap=COUNT_CAP
-    )
+    (count,) = figures.prepared_capped_counts("home-support", _support_waiting, [], cap=COUNT_CAP)
+    return count
 
 
-def news(limit: int = NEWS_SIZE) -> list[News]:
-    return list(News.objects.published().only("id", "title", "body", "published_at")[:limit])
+def _support_waiting() -> list:
+    return [Sollicitation.objects.filter(awaiting_support=True).exclude(status=SollicitationStatus.CLOSED)]
+
+
+@dataclass(frozen=True)
+class ListedNews:
+    """A news item of the page, read as values (what the page shows of it)."""
+
+    pk: int
+    title: str
+    body: str
+    published_at: datetime
+
+
+def news(limit: int = NEWS_SIZE) -> list[ListedNews]:
+    """The latest published news (``News.objects.published()`` at this instant)."""
+
+    def build(now):
+        return News.objects.published(now=now).values_list("id", "title", "body", "published_at")[:limit]
+
+    return [ListedNews(*row) for row in _STATEMENTS.rows(("news", limit), build, [timezone.now()])]

@@ -9,11 +9,12 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import BigIntegerField, CharField, DateTimeField, DecimalField, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 
 from chorus.ids import parse_id
+from chorus.prepared import PreparedQuery, Shapes
 from invoices import workflow
 from invoices.models import (
     DepositBatch,
@@ -21,6 +22,8 @@ from invoices.models import (
     Invoice,
     InvoiceAttachment,
     InvoiceEvent,
+    InvoiceLine,
+    InvoiceVatLine,
     Sollicitation,
     SollicitationAttachment,
 )
@@ -52,37 +55,255 @@ def invoice_for_user(*, user, invoice_id, related: tuple[str, ...] = ()) -> Invo
         raise Http404 from None
 
 
-def invoice_for_request(
-    request, *, invoice_id, related: tuple[str, ...] = (), shown: dict[str, tuple[str, ...]] | None = None
-) -> Invoice:
-    """``invoice_for_user`` for the request's user, from the memberships the request reads anyway
-    (``structures.selectors.request_memberships``, once per request, for the navigation too): the
-    invoice by its id alone, then its supplier must be one of the user's active structures (that
-    structure object is the invoice's ``supplier``); 404 otherwise. No subquery of the memberships
-    nor join of the supplier in the invoice's query. ``shown``: the only columns read of some of
-    the relations (``{"recipient": ("name", …)}``), every column of the invoice itself."""
-    from structures.selectors import request_memberships
-
-    if not request.user.is_authenticated:
-        raise Http404
-    structures = {m.structure_id: m.structure for m in request_memberships(request)}
-    try:
+def _invoice_page_query(related: tuple[str, ...], shown: dict[str, tuple[str, ...]] | None):
+    def build(invoice_id, structure_ids: list):
         invoices = Invoice.objects.select_related("recipient", "recipient_service", *related)
         if shown:
             invoices = invoices.only(
                 *(f.name for f in Invoice._meta.concrete_fields),
                 *(f"{relation}__{name}" for relation, names in shown.items() for name in names),
             )
-        invoice = invoices.filter(supplier_id__in=list(structures)).get(pk=invoice_id)
-    except (Invoice.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+        return invoices.filter(supplier_id__in=structure_ids, pk=invoice_id)
+
+    return build
+
+
+# ``PreparedQuery`` takes one integer per argument: a builder per number of the user's structures.
+_BY_STRUCTURES = {
+    1: lambda build: lambda invoice_id, a: build(invoice_id, [a]),
+    2: lambda build: lambda invoice_id, a, b: build(invoice_id, [a, b]),
+    3: lambda build: lambda invoice_id, a, b, c: build(invoice_id, [a, b, c]),
+    4: lambda build: lambda invoice_id, a, b, c, d: build(invoice_id, [a, b, c, d]),
+}
+_INVOICE_PAGE_QUERIES: dict = {}
+
+
+def _invoice_page(invoice_id: int, structure_ids: list[int], related, shown) -> Invoice | None:
+    """The invoice ``invoice_id`` if its supplier is one of ``structure_ids`` (None otherwise),
+    its query compiled once per process (``chorus.prepared.PreparedQuery``) for users of at most
+    four structures, built each time for the others."""
+    build = _invoice_page_query(related, shown)
+    arity = len(structure_ids)
+    if arity not in _BY_STRUCTURES:
+        return build(invoice_id, structure_ids).first()
+    key = (related, tuple((relation, tuple(names)) for relation, names in (shown or {}).items()), arity)
+    query = _INVOICE_PAGE_QUERIES.get(key)
+    if query is None:
+        query = _INVOICE_PAGE_QUERIES.setdefault(key, PreparedQuery(_BY_STRUCTURES[arity](build)))
+    found = query.list(invoice_id, *structure_ids)
+    return found[0] if found else None
+
+
+def invoice_for_request(
+    request, *, invoice_id, related: tuple[str, ...] = (), shown: dict[str, tuple[str, ...]] | None = None
+) -> Invoice:
+    """``invoice_for_user`` for the request's user, from the memberships the request reads anyway
+    (``structures.selectors.request_memberships``, once per request, for the navigation too): the
+    invoice by its id among those of the user's active structures (that structure object is then
+    the invoice's ``supplier``); 404 otherwise. No subquery of the memberships nor join of the
+    supplier in the invoice's query, which is compiled once per process (``_invoice_page``).
+    ``shown``: the only columns read of some of the relations (``{"recipient": ("name", …)}``),
+    every column of the invoice itself."""
+    from structures.selectors import request_memberships
+
+    if not request.user.is_authenticated:
+        raise Http404
+    structures = {m.structure_id: m.structure for m in request_memberships(request)}
+    invoice_id = parse_id(invoice_id)
+    invoice = _invoice_page(invoice_id, list(structures), related, shown) if invoice_id and structures else None
+    if invoice is None or invoice.supplier_id not in structures:
+        raise Http404
     invoice.supplier = structures[invoice.supplier_id]
     return invoice
 
 
+def _set_invoice(objects: list, invoice: Invoice) -> list:
+    """The invoice as the ``invoice`` of each of its rows, as its related manager sets it."""
+    for obj in objects:
+        obj.invoice = invoice
+    return objects
+
+
+_HISTORY = PreparedQuery(
+    lambda invoice_id: (
+        InvoiceEvent.objects.filter(invoice_id=invoice_id).select_related("user", "motif").order_by("created_at", "id")
+    )
+)
+_VAT_LINES = PreparedQuery(lambda invoice_id: InvoiceVatLine.objects.filter(invoice_id=invoice_id))
+_LINES = PreparedQuery(lambda invoice_id: InvoiceLine.objects.filter(invoice_id=invoice_id))
+_ATTACHMENTS = PreparedQuery(lambda invoice_id: InvoiceAttachment.objects.filter(invoice_id=invoice_id))
+
+
 def invoice_history(invoice: Invoice) -> list[InvoiceEvent]:
-    """The invoice's events, oldest first, with who acted and the motif."""
-    return list(invoice.events.select_related("user", "motif").order_by("created_at", "id"))
+    """The invoice's events, oldest first, with who acted and the motif (compiled once per process)."""
+    return _set_invoice(_HISTORY.list(invoice.pk), invoice)
+
+
+def invoice_vat_lines(invoice: Invoice) -> list[InvoiceVatLine]:
+    """``invoice.vat_lines.all()``, compiled once per process."""
+    return _set_invoice(_VAT_LINES.list(invoice.pk), invoice)
+
+
+def invoice_lines(invoice: Invoice) -> list[InvoiceLine]:
+    """``invoice.lines.all()``, compiled once per process."""
+    return _set_invoice(_LINES.list(invoice.pk), invoice)
+
+
+def invoice_attachments(invoice: Invoice) -> list[InvoiceAttachment]:
+    """``invoice.attachments.all()``, compiled once per process."""
+    return _set_invoice(_ATTACHMENTS.list(invoice.pk), invoice)
+
+
+# In the order of the model's fields, as ``Model.from_db`` takes them.
+_CORRECTION_COLUMNS = tuple(
+    f.attname
+    for f in Invoice._meta.concrete_fields
+    if f.attname in ("id", "number", "invoice_type", "type_code", "original_invoice_id")
+)
+_CORRECTIONS = Shapes()
+
+
+def invoice_corrections(invoice: Invoice, limit: int = 20) -> list[Invoice]:
+    """The credit notes and corrective invoices of this invoice among its structure's own invoices
+    (``invoice.corrections.filter(supplier_id=…).only(…)[:limit]``: indexed FK, few rows), the
+    query compiled once per process, each an ``Invoice`` of those columns only (and the invoice as
+    its ``original_invoice``)."""
+
+    def build(invoice_id, supplier_id):
+        return (
+            Invoice.objects.filter(original_invoice=invoice_id, supplier_id=supplier_id)
+            .order_by(*Invoice._meta.ordering)
+            .values_list(*_CORRECTION_COLUMNS)[:limit]
+        )
+
+    rows = _CORRECTIONS.rows(("corrections", limit), build, [int(invoice.pk), int(invoice.supplier_id)])
+    corrections = [Invoice.from_db(invoice._state.db or "default", _CORRECTION_COLUMNS, row) for row in rows]
+    for correction in corrections:  # as the related manager sets it
+        correction.original_invoice = invoice
+    return corrections
+
+
+# The VAT lines, the attachments and the corrections of the invoice page in one query: ``UNION
+# ALL`` of the three (the corrections found by the ids of their ordered and sliced query: SQLite
+# takes neither ``ORDER BY`` nor ``LIMIT`` in a part of a compound statement), each row tagged with
+# its part, in columns of the same types: (part, id, three decimals, when, three texts, integer);
+# each part ordered again in Python as its model orders it.
+_VAT, _ATTACHMENT, _CORRECTION = 0, 1, 2
+_VAT_COLUMNS = ("id", "invoice_id", "rate", "base_ht", "vat_amount", "exemption_reason")
+_ATTACHMENT_COLUMNS = tuple(
+    f.attname
+    for f in InvoiceAttachment._meta.concrete_fields
+    if f.attname in ("id", "invoice_id", "original_filename", "size", "created_at")
+)
+
+
+def _page_files(limit: int):
+    def build(invoice_id: int, supplier_id: int):
+        none = {
+            kind: Value(None, output_field=field)
+            for kind, field in (
+                ("decimal", DecimalField(max_digits=15, decimal_places=2)),
+                ("when", DateTimeField()),
+                ("number", BigIntegerField()),
+            )
+        }
+        text = Value("", output_field=CharField())
+        vat = (
+            InvoiceVatLine.objects.filter(invoice_id=invoice_id)
+            .order_by()
+            .values_list(
+                Value(_VAT),
+                "id",
+                "rate",
+                "base_ht",
+                "vat_amount",
+                none["when"],
+                "exemption_reason",
+                text,
+                text,
+                none["number"],
+            )
+        )
+        attachments = (
+            InvoiceAttachment.objects.filter(invoice_id=invoice_id)
+            .order_by()
+            .values_list(
+                Value(_ATTACHMENT),
+                "id",
+                none["decimal"],
+                none["decimal"],
+                none["decimal"],
+                "created_at",
+                "original_filename",
+                text,
+                text,
+                "size",
+            )
+        )
+        corrections = (
+            Invoice.objects.filter(
+                pk__in=Invoice.objects.filter(original_invoice=invoice_id, supplier_id=supplier_id)
+                .order_by(*Invoice._meta.ordering)
+                .values("pk")[:limit]
+            )
+            .order_by()
+            .values_list(
+                Value(_CORRECTION),
+                "id",
+                none["decimal"],
+                none["decimal"],
+                none["decimal"],
+                "created_at",
+                "number",
+                "invoice_type",
+                "type_code",
+                none["number"],
+            )
+        )
+        return vat.union(attachments, corrections, all=True)
+
+    return build
+
+
+def invoice_page_files(invoice: Invoice, limit: int = 20) -> tuple[list, list, list]:
+    """``(invoice_vat_lines(invoice), invoice_attachments(invoice), invoice_corrections(invoice,
+    limit))`` in one query compiled once per process, each row an instance of its model with the
+    columns the page shows (the attachments' file, type and uploader not read)."""
+    db = invoice._state.db or "default"
+    parts: list[list] = [[], [], []]
+    rows = _PAGE_FILES.rows(("page-files", limit), _page_files(limit), [int(invoice.pk), int(invoice.supplier_id)])
+    for part, pk, rate, base_ht, vat_amount, at, text, invoice_type, type_code, number in rows:
+        if part == _VAT:
+            parts[part].append(
+                InvoiceVatLine.from_db(db, _VAT_COLUMNS, (pk, invoice.pk, rate, base_ht, vat_amount, text))
+            )
+        elif part == _ATTACHMENT:
+            by_name = {"id": pk, "invoice_id": invoice.pk, "original_filename": text, "size": number, "created_at": at}
+            parts[part].append(
+                InvoiceAttachment.from_db(db, _ATTACHMENT_COLUMNS, [by_name[name] for name in _ATTACHMENT_COLUMNS])
+            )
+        else:
+            by_name = {
+                "id": pk,
+                "number": text,
+                "invoice_type": invoice_type,
+                "type_code": type_code,
+                "original_invoice_id": invoice.pk,
+            }
+            correction = Invoice.from_db(db, _CORRECTION_COLUMNS, [by_name[name] for name in _CORRECTION_COLUMNS])
+            correction.original_invoice = invoice
+            correction._page_created_at = at
+            parts[part].append(correction)
+    vat_lines, attachments, corrections = parts
+    vat_lines.sort(key=lambda line: (-line.rate, line.pk))
+    attachments.sort(key=lambda attachment: (attachment.created_at, attachment.pk))
+    corrections.sort(key=lambda correction: (correction._page_created_at, correction.pk), reverse=True)
+    for correction in corrections:
+        del correction._page_created_at
+    return _set_invoice(vat_lines, invoice), _set_invoice(attachments, invoice), corrections
+
+
+_PAGE_FILES = Shapes()
 
 
 # Statuses in which the supplier must act on what the recipient (or the routing) said.

@@ -30,6 +30,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from chorus.prepared import Shapes
 from structures.models import Membership, MembershipRole, MembershipStatus, Structure
 
 SUPPORT_PERMISSION = "structures.support"
@@ -115,8 +116,8 @@ def is_support(user, *, all_permissions: bool = True) -> bool:
     """An active superuser, or an active staff user with the ``structures.support`` permission.
 
     ``all_permissions=False`` is for a page that asks only this (the Accueil connecté of a ministry
-    agent): the one permission is looked for by one ``EXISTS`` (the user's own or one of their
-    groups', as ``ModelBackend`` reads them) instead of ``has_perm`` loading every permission of
+    agent): the one permission is looked for by one query, ``LIMIT 1``, compiled once per process
+    (the user's own or one of their groups', as ``ModelBackend`` reads them) instead of ``has_perm`` loading every permission of
     the user in two queries; when they are loaded already, ``has_perm`` is asked anyway."""
     if not _is_authenticated(user) or not user.is_active:
         return False
@@ -126,13 +127,22 @@ def is_support(user, *, all_permissions: bool = True) -> bool:
         return False
     if all_permissions or hasattr(user, "_perm_cache"):
         return user.has_perm(SUPPORT_PERMISSION)
+    return bool(_SUPPORT_PERMISSION.rows("support", _support_permission, [int(user.pk)]))
+
+
+# The ``EXISTS`` of ``is_support``, compiled once per process (``chorus.prepared.Shapes``).
+_SUPPORT_PERMISSION = Shapes()
+
+
+def _support_permission(user_id: int):
     from django.contrib.auth.models import Permission
 
     app_label, codename = SUPPORT_PERMISSION.split(".")
     return (
         Permission.objects.filter(content_type__app_label=app_label, codename=codename)
-        .filter(Q(user=user) | Q(group__user=user))
-        .exists()
+        .filter(Q(user=user_id) | Q(group__user=user_id))
+        .order_by()
+        .values_list("pk")[:1]
     )
 
 

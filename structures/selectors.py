@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import Http404
 
-from chorus.prepared import PreparedQuery
+from chorus.prepared import PreparedQuery, Shapes
 from structures import access
 from structures.models import Membership, MembershipStatus, Structure
 
@@ -99,15 +99,21 @@ def pending_requests_for_manager(user) -> QuerySet[Membership]:
     )
 
 
+# Counts compiled once per process and shape (``chorus.prepared.Shapes``).
+_COUNTS = Shapes()
+
+
+def _pending_requests(structure_ids: list[int]) -> QuerySet[Membership]:
+    return Membership.objects.filter(status=MembershipStatus.PENDING, structure_id__in=structure_ids).values_list("pk")
+
+
 def pending_requests_count(request) -> int:
     """How many requests await the user, from the memberships already read (one COUNT query)."""
     cached = getattr(request, _COUNT_CACHE_ATTR, None)
     if cached is None:
         managed = [m.structure_id for m in request_memberships(request) if m.is_main_manager]
         cached = (
-            Membership.objects.filter(status=MembershipStatus.PENDING, structure_id__in=managed).count()
-            if managed
-            else 0
+            _COUNTS.count(("pending", len(managed)), _pending_requests, [[int(pk) for pk in managed]]) if managed else 0
         )
         setattr(request, _COUNT_CACHE_ATTR, cached)
     return cached

@@ -43,6 +43,7 @@ SHOWN_RELATED = {
 def invoice_detail(request, invoice_id):
     invoice = selectors.invoice_for_request(request, invoice_id=invoice_id, related=("sent_by",), shown=SHOWN_RELATED)
     events = selectors.invoice_history(invoice)
+    vat_lines, attachments, corrections = selectors.invoice_page_files(invoice, 20)
     return render(
         request,
         "invoices/invoice_detail.html",
@@ -50,9 +51,9 @@ def invoice_detail(request, invoice_id):
             "page_title": _("%(label)s %(ref)s")
             % {"label": invoice.document_label, "ref": invoice.identifier or invoice.display_reference},
             "invoice": invoice,
-            "vat_lines": list(invoice.vat_lines.all()),
-            "lines": list(invoice.lines.all()) if invoice.is_entry else [],
-            "attachments": list(invoice.attachments.all()),
+            "vat_lines": vat_lines,
+            "lines": selectors.invoice_lines(invoice) if invoice.is_entry else [],
+            "attachments": attachments,
             "events": events,
             "timeline": [
                 {"event": e, "actor": event_actor(e), "meaning": status_text(e.to_status).meaning} for e in events
@@ -69,11 +70,7 @@ def invoice_detail(request, invoice_id):
             "issue": selectors.current_issue(invoice, events),
             "supplier_actions": supplier_actions(invoice),
             # Avoirs linked to this invoice, among the structure's own invoices (indexed FK; few rows).
-            "corrections": list(
-                invoice.corrections.filter(supplier_id=invoice.supplier_id).only(
-                    "pk", "number", "invoice_type", "type_code"
-                )[:20]
-            ),
+            "corrections": corrections,
         },
     )
 

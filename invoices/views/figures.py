@@ -2,9 +2,9 @@
 invoices. Reads in ``invoices.figures``; the current supplier structure bounds everything.
 
 Queries per page (measured by tests/invoices/test_figures_views.py, session and user included):
-Synthèse 6 (its five capped counts in one query), Tableau de bord 7 (figures not in the cache yet),
-Liste fiscale 5 (a page and its VAT lines in one query), Factures en retard 9 at most; none grows
-with the number of invoices shown."""
+Synthèse 4 (its five capped counts in one query, its three short lists in another), Tableau de
+bord 7 (figures not in the cache yet), Liste fiscale 5 (a page and its VAT lines in one query),
+Factures en retard 9 at most; none grows with the number of invoices shown."""
 
 import csv
 import hashlib

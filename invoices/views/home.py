@@ -9,7 +9,8 @@
 
 Queries (supplier, one structure; tests/invoices/test_home.py): session from the cache, user,
 memberships, pending requests when gestionnaire principal, the 4 capped counts (one query), invoice
-events, attachment decisions, support answers, news: **8** at most, whatever the number of invoices.
+events, attachment decisions with support answers and news (one query, ``home.feed_and_news``):
+**6** at most, whatever the number of invoices.
 """
 
 from django.contrib.auth.decorators import login_required
@@ -44,9 +45,10 @@ def connected_home(request):
         "recipients": recipients if agent else [],
         "is_support": user.is_staff and access.is_support(user, all_permissions=False),
         "cap": figures.COUNT_CAP,
-        "news": home.news(),
-        "feed": home.feed(user, suppliers=suppliers, structure_ids=[m.structure_id for m in memberships]),
     }
+    context["feed"], context["news"] = home.feed_and_news(
+        user, suppliers=suppliers, structure_ids=[m.structure_id for m in memberships]
+    )
     if supplier is not None:
         context["waiting"] = home.waiting(supplier)
     if agent:

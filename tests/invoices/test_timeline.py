@@ -131,9 +131,9 @@ def test_who_sent_the_invoice_is_read_with_it(client, member, django_assert_num_
     url = reverse("invoices:detail", args=[invoice.pk])
     client.get(url)
     # The user (the session is in the cache), the invoice (its supplier, recipient, service and
-    # sender), events, VAT lines, attachments, corrections, memberships (the navigation); the
-    # late-payment rates only for a late clock.
-    with django_assert_num_queries(7):
+    # sender), events, VAT lines with attachments and corrections (one query), memberships (the
+    # navigation); the late-payment rates only for a late clock.
+    with django_assert_num_queries(5):
         page = client.get(url).content.decode()
     assert f"par {sender.get_full_name()}" in page
 
@@ -182,6 +182,7 @@ def test_the_invoice_page_reads_nothing_more_whatever_the_status(client, member,
     client.get(url)
     with CaptureQueriesContext(connection) as queries:
         page = client.get(url).content.decode()
-    # The user, the invoice, events, VAT lines, typed lines, attachments, corrections, memberships.
-    assert len(queries.captured_queries) == (8 if entry else 7), [q["sql"][:120] for q in queries.captured_queries]
+    # The user, the invoice, events, VAT lines with attachments and corrections (one query), typed
+    # lines, memberships.
+    assert len(queries.captured_queries) == (6 if entry else 5), [q["sql"][:120] for q in queries.captured_queries]
     assert invoice.recipient.name in page and invoice.recipient_service.code in page

@@ -69,7 +69,7 @@ def test_support_is_a_superuser_or_a_staff_user_with_the_support_permission():
 
 
 def test_the_one_permission_read_gives_what_has_perm_gives(django_assert_num_queries):
-    """``is_support(user, all_permissions=False)``: one EXISTS, the same answer as ``has_perm``
+    """``is_support(user, all_permissions=False)``: one query, the same answer as ``has_perm``
     (the permission held by the user or by one of their groups)."""
     from django.contrib.auth.models import Permission
 
