@@ -270,9 +270,13 @@ class _Statement:
     def __init__(self, build, values, using: str, wrap: str | None):
         connection = connections[using]
         stand_ins = _StandIns()
-        queryset = build(*stand_ins.make(list(values))).using(using)
-        compiler = queryset.query.get_compiler(using=using)
-        sql, params = compiler.as_sql()
+        built = build(*stand_ins.make(list(values)))
+        if isinstance(built, tuple):  # SQL assembled from querysets (``Shapes.sql_rows``)
+            compiler = None
+            sql, params = built
+        else:
+            compiler = built.using(using).query.get_compiler(using=using)
+            sql, params = compiler.as_sql()
         self.params = list(params)
         self.slots: list[_Slot] = []
         found = set()
@@ -289,7 +293,7 @@ class _Statement:
         self.sql = wrap.format(sql) if wrap else sql
         self.using = using
         self.compiler = compiler
-        self.converted = _Converted(compiler) if wrap is None else None
+        self.converted = _Converted(compiler) if wrap is None and compiler is not None else None
 
     @staticmethod
     def _match(position, param, leaf, stand_in, adapters, connection):
@@ -346,6 +350,12 @@ class Shapes:
 
     def rows(self, shape, build, values, *, using: str = "default") -> list[tuple]:
         return self._statement(shape, build, values, using, None).rows(values)
+
+    def sql_rows(self, shape, build, values, *, using: str = "default") -> list[tuple]:
+        """The rows of ``build(*values)``'s SQL, ``build`` returning ``(sql, params)`` assembled from
+        querysets compiled on ``using`` (several counts in one query, say), rows as the driver gives
+        them."""
+        return self._statement(("sql", shape), build, values, using, None).rows(values)
 
     def count(self, shape, build, values, *, using: str = "default") -> int:
         """``build(*values).count()``, for a sliced queryset too (a capped count)."""

@@ -20,7 +20,6 @@ date, except those the recipient rejected (a rejected invoice is replaced by a n
 notes (avoirs) count negative.
 """
 
-import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -99,73 +98,20 @@ def capped_counts(querysets: list[QuerySet], cap: int = COUNT_CAP) -> list[Cappe
     return _run_counts(querysets[0].db, sql, params, cap)
 
 
-class _CountsStatement:
-    """The SQL of ``capped_counts(build(*values), cap)`` compiled with stand-in values (integers,
-    dates, lists of them), and where each value goes among its parameters."""
-
-    def __init__(self, build, values, cap: int, using: str):
-        leaves: list = []
-
-        def stand_in(value):
-            if isinstance(value, list | tuple):
-                return type(value)(stand_in(item) for item in value)
-            n = len(leaves)
-            if isinstance(value, bool) or value is None or isinstance(value, datetime):
-                raise TypeError(f"capped_counts préparé : valeur {value!r} non préparable.")
-            if isinstance(value, int):
-                leaves.append(-9_391_842_615 - n)
-            elif isinstance(value, date):
-                leaves.append(date(1001 + n, 2, 3))
-            else:
-                raise TypeError(f"capped_counts préparé : valeur de type {type(value).__name__} non préparable.")
-            return leaves[-1]
-
-        querysets = [queryset.using(using) for queryset in build(*[stand_in(value) for value in values])]
-        sql, params = _capped_counts_sql(querysets, cap)
-        adapt = connections[using].ops.adapt_datefield_value
-        self.slots = []
-        for position, param in enumerate(params):
-            for leaf, value in enumerate(leaves):
-                if type(param) is type(value) and param == value:
-                    self.slots.append((position, leaf, None))
-                    break
-                if isinstance(value, date):
-                    adapted = adapt(value)
-                    if type(param) is type(adapted) and param == adapted:
-                        self.slots.append((position, leaf, adapt))
-                        break
-        if {leaf for _p, leaf, _a in self.slots} != set(range(len(leaves))):
-            raise ValueError("capped_counts préparé : chaque valeur doit être un paramètre de la requête.")
-        self.sql, self.params, self.cap, self.using = sql, params, cap, using
-
-    def counts(self, values) -> list[CappedCount]:
-        leaves = []
-        for value in values:
-            leaves.extend(value if isinstance(value, list | tuple) else [value])
-        params = list(self.params)
-        for position, leaf, adapt in self.slots:
-            params[position] = adapt(leaves[leaf]) if adapt else leaves[leaf]
-        return _run_counts(self.using, self.sql, params, self.cap)
-
-
-_COUNTS: dict = {}
-_COUNTS_LOCK = threading.Lock()
+_COUNT_STATEMENTS = Shapes(limit=256)
 
 
 def prepared_capped_counts(shape, build, values: list, cap: int = COUNT_CAP, using: str = "default"):
     """``capped_counts(build(*values), cap)``, its SQL compiled once per process and ``shape``
     (building and compiling five querysets cost more than running their counts): ``build`` returns
     the list of querysets and depends on the shape only, never on the values (integers, dates,
-    lists of them, each reaching the SQL as a parameter; a list's length is part of the shape)."""
-    key = (using, shape, cap, tuple(len(v) if isinstance(v, list | tuple) else -1 for v in values))
-    statement = _COUNTS.get(key)
-    if statement is None:
-        statement = _CountsStatement(build, values, cap, using)
-        with _COUNTS_LOCK:
-            if len(_COUNTS) >= 256:
-                _COUNTS.clear()
-            _COUNTS[key] = statement
-    return statement.counts(values)
+    lists of them, each reaching the SQL as a parameter: ``chorus.prepared.Shapes``)."""
+
+    def sql(*stand_ins):
+        return _capped_counts_sql([queryset.using(using) for queryset in build(*stand_ins)], cap)
+
+    (row,) = _COUNT_STATEMENTS.sql_rows(("capped-counts", shape, cap), sql, values, using=using)
+    return [CappedCount(min(n, cap), n > cap) for n in row]
 
 
 def signed(column: str):
