@@ -17,6 +17,9 @@ The last column is the processor time of the PostgreSQL backend serving these re
 /proc, averaged over all the runs of a page): what the database spends on the page besides the
 web process.
 
+``--explain``: PostgreSQL's planning and execution time of each query of the pages, and with
+``EXPLAIN_PLANS=2`` the plan of each query taking more than 2 ms.
+
 ``--instructions`` (under callgrind): the instructions per request of each page, from dumps asked
 with ``callgrind_control`` around ``--repeat`` then 3 × ``--repeat`` requests (the machine's load
 does not change them; about 50 times slower). The database's and Redis's work is not counted,
@@ -189,7 +192,7 @@ def explain(client, path: str, name: str) -> None:
     print(f"{name} ({path}) : {len(queries.captured_queries)} requêtes")
     for query in queries.captured_queries:
         sql = query["sql"]
-        if not sql.lstrip().upper().startswith("SELECT"):
+        if not sql.lstrip().upper().startswith(("SELECT", "EXECUTE")):  # EXECUTE: a prepared statement
             print(f"    {'':>8} {'':>8}  {sql[:110]}")
             continue
         plans, runs = [], []
@@ -200,6 +203,10 @@ def explain(client, path: str, name: str) -> None:
                 plans.append(result["Planning Time"])
                 runs.append(result["Execution Time"])
         plan, run = statistics.median(plans), statistics.median(runs)
+        if os.environ.get("EXPLAIN_PLANS") and run > float(os.environ["EXPLAIN_PLANS"]):  # the plan of a slow one
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE) " + sql)
+                print("\n".join("        " + line for (line,) in cursor.fetchall()))
         total_plan += plan
         total_run += run
         print(f"    {plan:8.3f} {run:8.3f}  {sql[:110]}")

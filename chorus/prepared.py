@@ -54,35 +54,58 @@ _PREPARED_ON = weakref.WeakKeyDictionary()  # raw connection -> names of its pre
 _PLACEHOLDERS = re.compile(r"%(s|%)")
 
 
-def _dollars(sql: str) -> str:
-    """``sql`` with PostgreSQL's ``$1, $2…`` for the driver's ``%s`` (and ``%`` for ``%%``)."""
+def _server_text(cursor, sql: str, params: list, positions: list[int]) -> str:
+    """``sql`` as PostgreSQL prepares it: ``$1, $2…`` for the parameters at ``positions`` (the values
+    of each call), every other parameter (a constant of the code: a status, a kind) written in as
+    the driver writes it, so that the plan PostgreSQL keeps sees them (a partial index on statuses
+    is only used when the statuses are constants, not parameters)."""
+    values = set(positions)
     numbers = itertools.count(1)
-    return _PLACEHOLDERS.sub(lambda m: f"${next(numbers)}" if m.group(1) == "s" else "%", sql)
+    index = itertools.count(0)
+    constants = []
+
+    def placeholder(match):
+        if match.group(1) == "%":
+            return "%%"
+        position = next(index)
+        if position in values:
+            return f"${next(numbers)}"
+        constants.append(params[position])
+        return "%s"
+
+    text = cursor.mogrify(_PLACEHOLDERS.sub(placeholder, sql), constants)
+    return text.decode() if isinstance(text, bytes) else text
 
 
-def _execute(connection, cursor, sql: str, params: list) -> None:
-    """``cursor.execute(sql, params)``, as a server-side prepared statement where it can be."""
+def _execute(connection, cursor, statement, params: list) -> None:
+    """``cursor.execute(statement.sql, params)``, as a server-side prepared statement where it can
+    be (``statement.positions``: where the values of each call are among the parameters)."""
     if (
         connection.vendor != "postgresql"
         or connection.in_atomic_block
         or not getattr(settings, "DATABASE_SERVER_PREPARED", True)
     ):
-        cursor.execute(sql, params)
+        cursor.execute(statement.sql, params)
         return
+    server = statement.server
+    if server is None:
+        text = _server_text(cursor, statement.sql, params, statement.positions)
+        server = statement.server = ("chorus_" + hashlib.sha256(text.encode()).hexdigest()[:20], text)
+    name, text = server
     raw = connection.connection
     names = _PREPARED_ON.get(raw)
     if names is None:
         names = _PREPARED_ON[raw] = set()
-    name = "chorus_" + hashlib.sha256(sql.encode()).hexdigest()[:20]
     if name not in names:
         if len(names) >= SERVER_PREPARED_MAX:
             # Bounded memory in the server: past the bound, this connection starts afresh.
             cursor.execute("DEALLOCATE ALL")
             names.clear()
-        cursor.execute(f"PREPARE {name} AS {_dollars(sql)}")
+        cursor.execute(f"PREPARE {name} AS {text}")
         names.add(name)
-    if params:
-        cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
+    if statement.positions:
+        values = [params[position] for position in statement.positions]
+        cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(values))})", values)
     else:
         cursor.execute(f"EXECUTE {name}")
 
@@ -151,6 +174,8 @@ class _Compiled:
         if found != set(range(arity)):
             raise ValueError("PreparedQuery: chaque argument doit être un paramètre entier de la requête.")
         self.sql = sql
+        self.positions = sorted(position for position, _ in self.slots)
+        self.server = None  # (name, text) of the statement PostgreSQL prepares
         self.using = using
         self.compiler = compiler
         self.model = compiler.klass_info["model"]
@@ -168,7 +193,7 @@ class _Compiled:
             params[position] = int(values[argument])
         connection = connections[self.using]
         with connection.cursor() as cursor:
-            _execute(connection, cursor, self.sql, params)
+            _execute(connection, cursor, self, params)
             rows = cursor.fetchall()
         if not rows:
             return []
@@ -291,6 +316,8 @@ class _Statement:
         if found != set(range(len(stand_ins.leaves))):
             raise ValueError("Shapes : chaque valeur doit atteindre la requête comme un paramètre.")
         self.sql = wrap.format(sql) if wrap else sql
+        self.positions = sorted(slot.position for slot in self.slots)
+        self.server = None  # (name, text) of the statement PostgreSQL prepares
         self.using = using
         self.compiler = compiler
         self.converted = _Converted(compiler) if wrap is None and compiler is not None else None
@@ -318,7 +345,7 @@ class _Statement:
             params[slot.position] = f"{slot.prefix}{value}{slot.suffix}" if slot.prefix or slot.suffix else value
         connection = connections[self.using]
         with connection.cursor() as cursor:
-            _execute(connection, cursor, self.sql, params)
+            _execute(connection, cursor, self, params)
             rows = cursor.fetchall()
         if not rows or self.converted is None:
             return rows
