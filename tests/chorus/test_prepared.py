@@ -160,15 +160,33 @@ def test_outside_a_transaction_postgresql_prepares_each_statement_once_per_conne
         return Structure.objects.filter(name__icontains=name, pk__gte=pk).values_list("name", flat=True)
 
     connection.close()  # a new connection: nothing prepared on it yet
+
+    def exact(name, pk):
+        return Structure.objects.filter(name=name, pk__gte=pk, kind=structure.kind).values_list("name", flat=True)
+
     with CaptureQueriesContext(connection) as first:
         assert [s.name for s in query.list(structure.pk)] == [structure.name]
+        assert shapes.rows("e", exact, [structure.name, structure.pk]) == [(structure.name,)]
+        # A LIKE pattern among the values: never prepared (a plan without it cannot use an index).
         assert shapes.rows("s", build, ["50% _sa", structure.pk]) == [(structure.name,)]
-    assert [q["sql"].split()[0] for q in first.captured_queries] == ["PREPARE", "EXECUTE", "PREPARE", "EXECUTE"]
+    assert [q["sql"].split()[0] for q in first.captured_queries] == [
+        "PREPARE",
+        "EXECUTE",
+        "PREPARE",
+        "EXECUTE",
+        "SELECT",
+    ]
+    # Only the values are parameters of the prepared statement; the kind (a constant) is written in.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared_texts = [text for (text,) in cursor.fetchall()]
+    assert any(f"= '{structure.kind}'" in text and "$2" in text and "$3" not in text for text in prepared_texts)
     with CaptureQueriesContext(connection) as again:
         assert [s.name for s in query.list(other.pk)] == ["Autre"]
+        assert shapes.rows("e", exact, ["Autre", structure.pk]) == [("Autre",)]
         assert shapes.rows("s", build, ["AUTRE", structure.pk]) == [("Autre",)]
         assert shapes.rows("s", build, ["50%_sa", structure.pk]) == []  # wildcards matched literally
-    assert [q["sql"].split()[0] for q in again.captured_queries] == ["EXECUTE"] * 3
+    assert [q["sql"].split()[0] for q in again.captured_queries] == ["EXECUTE", "EXECUTE", "SELECT", "SELECT"]
     # A connection opened again (restart, CONN_MAX_AGE) prepares again.
     connection.close()
     with CaptureQueriesContext(connection) as reopened:
