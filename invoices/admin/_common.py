@@ -3,7 +3,7 @@ is shown."""
 
 from django.utils.translation import get_language
 
-from invoices import selectors, workflow
+from invoices import workflow
 from structures import access
 
 
@@ -14,9 +14,7 @@ def staff_recipients(request) -> list[tuple[int, str, str]]:
     page, issue 9)."""
     cached = getattr(request, "_invoice_admin_recipients", None)
     if cached is None:
-        cached = list(
-            selectors.recipients_for_staff(request.user).order_by("name", "pk").values_list("pk", "name", "identifier")
-        )
+        cached = access.recipient_rows_for_staff(request.user)
         request._invoice_admin_recipients = cached
     return cached
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from chorus.ids import parse_id
+from chorus.prepared import Shapes
 from invoices import workflow
 from invoices.admin._common import staff_recipient_ids, staff_recipients, status_with_code
 from invoices.workflow import Status
@@ -53,6 +54,10 @@ class RecipientFilter(admin.SimpleListFilter):
         return queryset
 
 
+# The code service choices, read on every page of the list: compiled once per process and shape.
+_SERVICE_CHOICES = Shapes()
+
+
 class ServiceFilter(admin.SimpleListFilter):
     """Services of the chosen recipient, or of the user's recipients (a ministry may have
     thousands: the first ``FILTER_CHOICES_MAX`` by code are offered)."""
@@ -62,14 +67,23 @@ class ServiceFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         recipient_id = parse_id(request.GET.get(RecipientFilter.parameter_name, ""))
-        if recipient_id is not None:
-            services = Service.objects.filter(structure_id=recipient_id)
-            if not request.user.is_superuser:
-                services = services.filter(structure_id__in=staff_recipient_ids(request))
-        else:
-            services = Service.objects.filter(structure_id__in=staff_recipient_ids(request))
-        services = services.order_by("code", "pk").values_list("pk", "code", "name")[:FILTER_CHOICES_MAX]
-        return [(str(pk), f"{code} — {name}") for pk, code, name in services]
+        scoped = recipient_id is None or not request.user.is_superuser
+        ids = staff_recipient_ids(request) if scoped else []
+        if scoped and not ids:
+            return []  # no recipient: no service (``structure_id__in=[]`` matches nothing)
+        given = recipient_id is not None
+        values = [*([recipient_id] if given else []), *([ids] if scoped else [])]
+
+        def build(*values):
+            services = Service.objects.all()
+            if given:
+                services = services.filter(structure_id=values[0])
+            if scoped:
+                services = services.filter(structure_id__in=values[-1])
+            return services.order_by("code", "pk").values_list("pk", "code", "name")[:FILTER_CHOICES_MAX]
+
+        rows = _SERVICE_CHOICES.rows(("services", given, scoped, FILTER_CHOICES_MAX), build, values)
+        return [(str(pk), f"{code} — {name}") for pk, code, name in rows]
 
     def queryset(self, request, queryset):
         value = self.value()

@@ -170,6 +170,17 @@ def test_recipient_staff_is_an_active_staff_member_of_a_public_structure():
     for user in (not_staff, supplier_staff, inactive):
         assert not access.is_recipient_staff(user)
         assert list(access.recipient_structures_for_staff(user)) == []
+        assert access.recipient_rows_for_staff(user) == []
+    # The rows the invoice admin reads (a prepared statement): the same recipients, by name.
+    third = StructureFactory(public=True, name="AAA Ministère")
+    MembershipFactory(user=agent, structure=third)
+    expected = list(
+        access.recipient_structures_for_staff(agent).order_by("name", "pk").values_list("pk", "name", "identifier")
+    )
+    assert access.recipient_rows_for_staff(agent) == expected and len(expected) == 2
+    assert access.recipient_rows_for_staff(make_agent(other_ministry)) == [
+        (other_ministry.pk, other_ministry.name, other_ministry.identifier)
+    ]
 
 
 def test_invoices_recipients_for_staff_asks_the_access_module():
