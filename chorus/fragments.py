@@ -14,19 +14,33 @@ with the HTML of their form).
 the same way with the time it was computed: wherever it is read from, it is never older.
 """
 
+import hashlib
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.cache import cache
+from django.template.loader import get_template
 from django.utils.safestring import SafeString
 
 LOCAL_MAX = 512
 _local: OrderedDict[str, str] = OrderedDict()
 _values: OrderedDict[str, tuple] = OrderedDict()
 _objects: OrderedDict[str, object] = OrderedDict()
+_digests: dict[str, str] = {}
 _lock = threading.Lock()
+
+
+def template_digest(name: str) -> str:
+    """A digest of the template ``name``'s source, for the keys of what it renders: a deployment
+    that changes the template never serves what the former one wrote (read again under DEBUG)."""
+    digest = _digests.get(name)
+    if digest is None or settings.DEBUG:
+        source = get_template(name).template.source
+        digest = _digests[name] = hashlib.sha256(source.encode()).hexdigest()[:12]
+    return digest
 
 
 def kept_html(key: str, render: Callable[[], str], *, timeout: int) -> SafeString:

@@ -7,14 +7,12 @@ bord 7 (figures not in the cache yet), Liste fiscale 5 (a page and its VAT lines
 Factures en retard 9 at most; none grows with the number of invoices shown."""
 
 import csv
-import hashlib
 from datetime import date
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -22,7 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from chorus import formats
+from chorus import formats, fragments
 from chorus.ids import parse_id
 from invoices import charts, figures, figures_cache, rendering_figures
 from invoices.downloads import download, private_headers
@@ -82,15 +80,6 @@ def invoice_summary(request):
 
 
 DASHBOARD_BODY = "invoices/includes/dashboard_body.html"
-_BODY_VERSION: list[str] = []
-
-
-def _body_version() -> str:
-    """A digest of the body's template, so that a deployment never serves a body kept before."""
-    if not _BODY_VERSION or settings.DEBUG:
-        source = get_template(DASHBOARD_BODY).template.source
-        _BODY_VERSION[:] = [hashlib.sha256(source.encode()).hexdigest()[:12]]
-    return _BODY_VERSION[0]
 
 
 @login_required
@@ -114,7 +103,7 @@ def invoice_dashboard(request):
     context["body"] = mark_safe(  # noqa: S308 (written and escaped by its template)
         figures_cache.cached(
             supplier.pk,
-            "dashboard-body-" + _body_version(),
+            "dashboard-body-" + fragments.template_digest(DASHBOARD_BODY),
             key,
             lambda: _dashboard_body(supplier, form, start, end, recipient_id, today),
         )

@@ -15,11 +15,10 @@ and its cleaned criteria are kept together (``search_criteria``): the same URL g
 import hashlib
 from typing import NamedTuple
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import QueryDict
 from django.shortcuts import render
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -98,15 +97,6 @@ def _headers(params: QueryDict, sort: str, descending: bool) -> list[dict]:
 
 SEARCH_FORM_TEMPLATE = "invoices/includes/search_form.html"
 SEARCH_FORM_SECONDS = 600
-_TEMPLATE_VERSION: list[str] = []
-
-
-def _template_version() -> str:
-    """A digest of the form's template, so that a deployment never serves an older form."""
-    if not _TEMPLATE_VERSION or settings.DEBUG:
-        source = get_template(SEARCH_FORM_TEMPLATE).template.source
-        _TEMPLATE_VERSION[:] = [hashlib.sha256(source.encode()).hexdigest()[:12]]
-    return _TEMPLATE_VERSION[0]
 
 
 class Criteria(NamedTuple):
@@ -130,7 +120,7 @@ def search_criteria(request, supplier, *, archives: bool) -> Criteria:
         + hashlib.sha256(
             "|".join(
                 [
-                    _template_version(),
+                    fragments.template_digest(SEARCH_FORM_TEMPLATE),
                     get_language() or "",
                     str(archives),
                     repr([(s.pk, s.code, s.name) for s in services]),
