@@ -174,7 +174,10 @@ def _former_answers(user, structure_ids, limit):
     ]
 
 
-def test_the_feed_decisions_and_answers_are_the_orms():
+@pytest.fixture
+def feed_world():
+    """Two supplier structures with a manager each, a user refused by both, and support answers
+    to a sollicitation of each structure and a personal one: ``(user, member, other)``."""
     from invoices.services import sollicitation_answer
     from structures import services as structure_services
     from tests.accounts.factories import UserFactory
@@ -193,6 +196,13 @@ def test_the_feed_decisions_and_answers_are_the_orms():
     elsewhere = SollicitationFactory(structure=other.structure, author=other.user, subject="Ailleurs")
     for n, sollicitation in enumerate([mine, personal, elsewhere, mine]):
         sollicitation_answer(sollicitation=sollicitation, staff=staff, body=f"Réponse {n} " + "x" * 200)
+    return user, member, other
+
+
+def test_the_feed_decisions_and_answers_are_the_orms(feed_world):
+    from tests.accounts.factories import UserFactory
+
+    user, member, other = feed_world
     for who in (user, member.user, other.user, UserFactory()):
         for limit in (1, 20):
             assert home.membership_decisions(who, limit=limit) == _former_decisions(who, limit)
@@ -454,27 +464,11 @@ def test_the_invoice_page_reads_are_the_orms(rf, motifs):
     assert all(e.invoice is invoice for e in selectors.invoice_history(invoice))
 
 
-def test_the_feed_and_the_news_in_one_query_are_those_of_their_own_reads(django_assert_num_queries):
+def test_the_feed_and_the_news_in_one_query_are_those_of_their_own_reads(feed_world, django_assert_num_queries):
     from accounts.models import News
     from invoices.models import InvoiceEvent
-    from invoices.services import sollicitation_answer
-    from structures import services as structure_services
-    from tests.accounts.factories import UserFactory
-    from tests.invoices.factories import SollicitationFactory
-    from tests.structures.factories import MembershipFactory
 
-    member = MembershipFactory(manager=True)
-    other = MembershipFactory(manager=True)
-    user = UserFactory()
-    for manager, comment in ((member, "Inconnu"), (other, "")):
-        request = structure_services.membership_request(user=user, structure=manager.structure)
-        structure_services.membership_refuse(membership=request, actor=manager.user, comment=comment)
-    staff = UserFactory(is_staff=True, is_superuser=True)
-    mine = SollicitationFactory(structure=member.structure, author=member.user, subject="PDF refusé")
-    personal = SollicitationFactory(structure=None, author=member.user, subject="Personnelle")
-    elsewhere = SollicitationFactory(structure=other.structure, author=other.user, subject="Ailleurs")
-    for n, sollicitation in enumerate([mine, personal, elsewhere, mine]):
-        sollicitation_answer(sollicitation=sollicitation, staff=staff, body=f"Réponse {n} " + "x" * 200)
+    user, member, other = feed_world
     invoice = InvoiceFactory(supplier=member.structure, sent=True)
     for n in range(3):
         InvoiceEvent.objects.create(
