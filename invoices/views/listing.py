@@ -43,16 +43,6 @@ COLUMNS = [
 ]
 
 
-def _search(request, *, archives: bool):
-    supplier = current_supplier(request)
-    if supplier is None:
-        return None, None, None
-    form = InvoiceSearchForm(request.GET, supplier=supplier, archives=archives)
-    if not form.is_valid():
-        return supplier, form, None
-    return supplier, form, selectors.invoice_search(supplier=supplier, criteria=form.criteria(), archives=archives)
-
-
 def _rows(request, *, archives: bool):
     """The supplier, the criteria (``search_criteria``) and the page's source of rows
     (``invoices.search``, None when a criterion is wrong)."""
@@ -203,16 +193,17 @@ def invoice_archives(request):
 
 
 def _export(request, *, archives: bool):
-    supplier, form, invoices = _search(request, archives=archives)
+    supplier = current_supplier(request)
     if supplier is None:
         return no_structure(request)
-    if invoices is None:
+    criteria = search_criteria(request, supplier, archives=archives)
+    if criteria.criteria is None:
         return _page(request, archives=archives)  # the criteria's errors, next to their fields
-    sort, descending = form.sort()
+    invoices = selectors.invoice_search(supplier=supplier, criteria=criteria.criteria, archives=archives)
     return exports.streamed_csv(
         invoices,
-        keyset.SortKey(SORTS[sort][0]),
-        descending=descending,
+        keyset.SortKey(SORTS[criteria.sort][0]),
+        descending=criteria.descending,
         filename=f"{'archives' if archives else 'factures'}-{supplier.identifier}.csv",
     )
 
