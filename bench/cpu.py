@@ -76,7 +76,10 @@ def delta(before: dict, after: dict) -> dict[str, float]:
         previous = before["processes"].get(pid)
         spent[name] = spent.get(name, 0.0) + max(0.0, seconds - (previous[1] if previous else 0.0))
     spent["machine"] = max(0.0, after["machine"] - before["machine"])
-    return spent
+    # Every figure is a whole number of clock ticks: differences of large totals in seconds carry
+    # float errors (0.39999999999963 for 40 ticks), rounded off here.
+    ticks = _ticks()
+    return {name: round(seconds * ticks) / ticks for name, seconds in spent.items()}
 
 
 def per_unit(spent: dict[str, float], units: int) -> dict[str, float]:
