@@ -60,6 +60,11 @@ def main():
     parser.add_argument("--pyinstrument", action="store_true", help="pyinstrument's tree instead of cProfile")
     parser.add_argument("--instructions", action="store_true", help="under callgrind: instructions per request")
     parser.add_argument(
+        "--time",
+        default="",
+        help="comma-separated module:function (or module:Class.method): processor time spent in each, per request",
+    )
+    parser.add_argument(
         "--explain", action="store_true", help="PostgreSQL's planning and execution time of each query of the pages"
     )
     parser.add_argument(
@@ -113,12 +118,15 @@ def main():
     filled = placeholders()
     pages = {name: (path.format(**filled), who) for name, path, who, _label in PAGES}
     names = args.names or DEFAULT
+    timed = time_functions(args.time.split(",")) if args.time else {}
     print(f"{'page':24} {'ms (médiane)':>12} {'min':>6} {'requêtes':>9} {'SQL ms':>7} {'PostgreSQL ms':>12} {'ko':>8}")
     for name in names:
         path, who = pages[name] if name in pages else name.rsplit(":", 1)  # or "/path/:who"
         client = clients[who]
         response = client.get(path)  # warm-up: imports, caches
         assert response.status_code == 200, (name, response.status_code)
+        for spent in timed.values():  # the warm-up's first renders and imports are not counted
+            spent[0] = 0.0
         if args.instructions:
             for _ in range(2):  # caches filled (figures, criteria form, labels)
                 client.get(path)
@@ -164,6 +172,43 @@ def main():
             f"{name:24} {statistics.median(series):12.1f} {min(series):6.1f} "
             f"{len(queries.captured_queries):9d} {sql_ms:7.1f} {backend_ms:12.2f} {len(response.content) / 1000:8.1f}"
         )
+        requests = args.runs * args.repeat + 1  # the series and the query count
+        for label, spent in timed.items():
+            print(f"    {label:40} {spent[0] * 1000 / requests:8.3f} ms par requête", flush=True)
+            spent[0] = 0.0
+
+
+def time_functions(targets: list[str]) -> dict[str, list[float]]:
+    """Wrap each ``module:function`` (or ``module:Class.method``) to add up the processor time
+    spent in it (outermost calls only): what one part of a page costs, without a profiler's
+    overhead on every call."""
+    import functools
+    import importlib
+
+    timed = {}
+    for target in targets:
+        module_name, _, attribute = target.partition(":")
+        owner = importlib.import_module(module_name)
+        *path, name = attribute.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        function = getattr(owner, name)
+        spent = timed[target] = [0.0]
+        depth = [0]
+
+        def wrapper(*args, _function=function, _spent=spent, _depth=depth, **kwargs):
+            if _depth[0]:
+                return _function(*args, **kwargs)
+            _depth[0] += 1
+            started = time.process_time()
+            try:
+                return _function(*args, **kwargs)
+            finally:
+                _spent[0] += time.process_time() - started
+                _depth[0] -= 1
+
+        setattr(owner, name, functools.wraps(function)(wrapper))
+    return timed
 
 
 def backend_cpu() -> float:

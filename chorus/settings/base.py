@@ -74,6 +74,8 @@ TEMPLATES = [
             ],
             # French formats and the DSFR table for every template: {% load chorus %}.
             "libraries": {"chorus": "chorus.templatetags"},
+            # {% url %} with its reversals kept for the process (chorus/urltag.py).
+            "builtins": ["chorus.urltag"],
         },
     },
 ]

@@ -1,0 +1,3 @@
+"""A URL configuration for tests that override ROOT_URLCONF (tests/chorus/test_urltag.py)."""
+
+urlpatterns: list = []
