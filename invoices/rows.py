@@ -60,10 +60,11 @@ def status_label(status: str) -> str:
     return label
 
 
-def badge(status: str) -> SafeString:
+def badge(status: str, language: str | None = None) -> SafeString:
     """The DSFR badge of a status (``invoices/includes/status_badge.html``'s markup), written once
-    per process, language and status."""
-    key = (get_language() or "", status)
+    per process, language and status (``language``: the current one, when read once for many
+    rows)."""
+    key = (language if language is not None else get_language() or "", status)
     markup = _BADGES.get(key)
     if markup is None:
         markup = _BADGES[key] = format_html(
@@ -109,7 +110,7 @@ def day(value, zone=None) -> str:
         return EMPTY
     if isinstance(value, datetime) and value.utcoffset() is not None:
         value = value.astimezone(zone or timezone.get_current_timezone())
-    return value.strftime("%d/%m/%Y")
+    return f"{value.day:02d}/{value.month:02d}/{value.year}"  # strftime("%d/%m/%Y"), a third of its cost
 
 
 def reference(invoice) -> str:
@@ -153,6 +154,7 @@ def search_rows(invoices) -> SafeString:
     invoice date, deposit date, amount TTC, status."""
     url = detail_urls()
     zone = timezone.get_current_timezone()
+    language = get_language() or ""
     return mark_safe(
         "".join(
             _format(
@@ -165,7 +167,7 @@ def search_rows(invoices) -> SafeString:
                 day(invoice.invoice_date),
                 day(invoice.sent_at, zone),
                 formats.money(invoice.amount_ttc),
-                badge(invoice.status),
+                badge(invoice.status, language),
             )
             for invoice in invoices
         )
@@ -176,6 +178,7 @@ def summary_rows(invoices) -> SafeString:
     """The body rows of the short lists of the Synthèse: reference and identifier, recipient,
     invoice date, amount TTC, status, a "Consulter" link named for screen readers."""
     url = detail_urls()
+    language = get_language() or ""
     return mark_safe(
         "".join(
             _format(
@@ -190,7 +193,7 @@ def summary_rows(invoices) -> SafeString:
                 _recipient(invoice),
                 day(invoice.invoice_date),
                 formats.money(invoice.amount_ttc),
-                badge(invoice.status),
+                badge(invoice.status, language),
                 url.format(int(invoice.pk)),
                 invoice.number or invoice.pk,
             )

@@ -56,18 +56,6 @@ def _rows(request, *, archives: bool):
     return supplier, criteria, search.SearchRows(supplier.pk, bounds, archives=archives)
 
 
-def _query(params: QueryDict, **changes) -> str:
-    """The URL's query with ``changes`` (None removes a parameter): criteria kept, cursors not."""
-    query = params.copy()
-    for name in ("apres", "avant", *changes):
-        query.pop(name, None)
-    for name, value in changes.items():
-        if value is not None:
-            query[name] = value
-    encoded = query.urlencode()
-    return f"?{encoded}" if encoded else "?"
-
-
 def _headers(params: QueryDict, sort: str, descending: bool) -> list[dict]:
     headers = []
     for key, label, numeric in COLUMNS:
@@ -79,7 +67,7 @@ def _headers(params: QueryDict, sort: str, descending: bool) -> list[dict]:
                 next_descending = not descending
             else:
                 next_descending = default_descending
-            header["url"] = _query(params, tri=("-" if next_descending else "") + key)
+            header["url"] = keyset.page_query(params, tri=("-" if next_descending else "") + key)
             header["next_label"] = _("décroissant") if next_descending else _("croissant")
         headers.append(header)
     return headers
@@ -104,7 +92,7 @@ def search_criteria(request, supplier, *, archives: bool) -> Criteria:
     made of these, they are kept in this process, then in the cache (``chorus.fragments.kept``),
     and the form is neither built nor validated again for the same criteria."""
     services = search_form.supplier_services(supplier)
-    query = _query(request.GET)
+    query = keyset.page_query(request.GET)
     key = (
         "chorus:search-criteria:"
         + hashlib.sha256(
@@ -171,10 +159,10 @@ def _page(request, *, archives: bool):
             rows=page.rows,
             total=min(total, COUNT_CAP),
             total_capped=total > COUNT_CAP,
-            export_url=_query(request.GET),
-            first_url=_query(request.GET) if page.has_previous else "",
-            next_url=_query(request.GET, apres=page.next_cursor) if page.has_next else "",
-            previous_url=_query(request.GET, avant=page.previous_cursor) if page.has_previous else "",
+            export_url=keyset.page_query(request.GET),
+            first_url=keyset.page_query(request.GET) if page.has_previous else "",
+            next_url=keyset.page_query(request.GET, apres=page.next_cursor) if page.has_next else "",
+            previous_url=keyset.page_query(request.GET, avant=page.previous_cursor) if page.has_previous else "",
             has_criteria=bool(criteria.criteria),
         )
     return render(request, "invoices/invoice_list.html", context)

@@ -22,7 +22,6 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -53,17 +52,6 @@ def status_css(status: str) -> str:
     return STATUS_CSS.get(status, "")
 
 
-def _query(params: QueryDict, **changes) -> str:
-    query = params.copy()
-    for name in ("apres", "avant", *changes):
-        query.pop(name, None)
-    for name, value in changes.items():
-        if value is not None:
-            query[name] = value
-    encoded = query.urlencode()
-    return f"?{encoded}" if encoded else "?"
-
-
 @login_required
 def sollicitation_list(request):
     structure = structure_selectors.current_structure(request)
@@ -88,9 +76,9 @@ def sollicitation_list(request):
             "show_tabs": structure is not None and has_personal,
             "rows": [{"sollicitation": s, "css": status_css(s.status)} for s in page.rows],
             "page": page,
-            "first_url": _query(request.GET) if page.has_previous else "",
-            "next_url": _query(request.GET, apres=page.next_cursor) if page.has_next else "",
-            "previous_url": _query(request.GET, avant=page.previous_cursor) if page.has_previous else "",
+            "first_url": keyset.page_query(request.GET) if page.has_previous else "",
+            "next_url": keyset.page_query(request.GET, apres=page.next_cursor) if page.has_next else "",
+            "previous_url": keyset.page_query(request.GET, avant=page.previous_cursor) if page.has_previous else "",
         },
     )
 

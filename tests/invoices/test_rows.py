@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from chorus import formats
 from invoices import rows
@@ -186,3 +187,20 @@ def test_search_head_is_what_the_template_gave(rf, sort, descending):
     expected = Template(OLD_SEARCH_HEAD).render(Context({"headers": headers}))
     assert any(h["aria_sort"] for h in headers) and "&amp;" in expected
     assert f"      <tr>\n        {rows.search_head(headers)}\n      </tr>" == expected
+
+
+def test_day_writes_what_the_date_filter_wrote():
+    zone = timezone.get_current_timezone()
+    values = [date(2026, 1, 2), date(2026, 12, 31), date(1000, 10, 9), date(9999, 12, 31)]
+    values += [
+        datetime(2026, month, day_, hour, tzinfo=UTC) for month in (1, 3, 10) for day_ in (1, 9, 28) for hour in (0, 23)
+    ]
+    for value in values:
+        shown = value.astimezone(zone) if isinstance(value, datetime) else value
+        assert rows.day(value) == shown.strftime("%d/%m/%Y")
+    assert rows.day(None) == rows.EMPTY
+
+
+def test_a_badge_is_the_same_with_the_language_given():
+    for status in Status:
+        assert rows.badge(status, "fr") == rows.badge(status)
