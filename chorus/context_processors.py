@@ -98,6 +98,11 @@ def portal(request):
         # Lazy: computed only by a page that shows it (the admin's pages never do; computing it
         # read the user's memberships and reversed six URLs on each of them, issue 9).
         "main_navigation": SimpleLazyObject(lambda: _navigation(request)) if user and user.is_authenticated else (),
+        # What the header shows of the user (its {% once %} key): the name, or the e-mail without
+        # one, and whether the Administration link is offered.
+        "header_user": SimpleLazyObject(lambda: (user.get_full_name() or user.email, user.is_staff))
+        if user and user.is_authenticated
+        else None,
         "DEMO_MODE": settings.DEBUG,
         "activation_minutes": settings.ACCOUNT_ACTIVATION_MINUTES,
         "QUALIFICATION": settings.QUALIFICATION,

@@ -32,8 +32,14 @@ gives the same markup again (the shared layout: head, header, footer; issue 9)::
 
 The content must depend on nothing but those values and what is fixed for the process (settings,
 URLs, static files): never on the request otherwise, and never hold a CSRF token, whose mask
-belongs to one visitor's secret. At most ``ONCE_LIMIT`` variants are kept (all forgotten when
-the limit is reached); a change of settings (tests) or of a template (``runserver``) forgets them.
+belongs to one visitor's secret. What must be rendered for each request goes in an
+``{% each_time %}`` block inside it: the kept markup has a hole there, filled on every render
+(the logout form's CSRF token in the header)::
+
+    {% once "header" user.get_full_name %}…{% each_time %}{% csrf_token %}{% endeach_time %}…{% endonce %}
+
+At most ``ONCE_LIMIT`` variants are kept (all forgotten when the limit is reached); a change of
+settings (tests) or of a template (``runserver``) forgets them.
 """
 
 import html
@@ -130,7 +136,11 @@ def do_table(parser, token):
 
 
 ONCE_LIMIT = 4096
-_once: dict[tuple, str] = {}
+# key -> the kept markup: a string, or (parts, each_time nodes) when it has holes
+_once: dict[tuple, str | tuple[list[str], list]] = {}
+# render_context key of the each_time nodes met while a once block is rendered to be kept
+_HOLES = "chorus.once.holes"
+_HOLE = "\x00chorus-once-hole\x00"
 
 
 def forget_once(**kwargs) -> None:
@@ -175,11 +185,65 @@ class OnceNode(template.Node):
         )
         markup = _once.get(key)
         if markup is None:
-            markup = self.nodelist.render(context)
+            markup = _once_markup(self.nodelist, context)
             if len(_once) >= ONCE_LIMIT:
                 _once.clear()
             _once[key] = markup
+        if type(markup) is not tuple:
+            return markup
+        parts, holes = markup
+        rendered = [parts[0]]
+        for hole, part in zip(holes, parts[1:], strict=True):
+            rendered.append(_each_time(hole, context))
+            rendered.append(part)
+        return mark_safe("".join(rendered))  # noqa: S308 (each part rendered by the engine)
+
+
+def _once_markup(nodelist, context):
+    """The markup of a once block to keep: a string, or its parts around the holes left by its
+    ``{% each_time %}`` blocks and these blocks' nodes (rendered again on each request)."""
+    state = context.render_context.dicts[0]  # the whole render's, included templates too
+    outer = state.get(_HOLES)
+    holes = state[_HOLES] = []
+    try:
+        markup = nodelist.render(context)
+    finally:
+        if outer is None:
+            del state[_HOLES]
+        else:
+            state[_HOLES] = outer
+    if not holes:
         return markup
+    parts = markup.split(_HOLE)
+    assert len(parts) == len(holes) + 1, "{% once %}: a kept block's markup holds its hole marker"
+    return parts, holes
+
+
+def _each_time(node, context) -> str:
+    """An each_time block: its hole marker while an enclosing once block is being kept (nested
+    once blocks keep the hole of the outermost), its content otherwise."""
+    holes = context.render_context.dicts[0].get(_HOLES)
+    if holes is not None:
+        holes.append(node)
+        return _HOLE
+    return node.nodelist.render(context)
+
+
+class EachTimeNode(template.Node):
+    def __init__(self, nodelist):
+        self.nodelist = nodelist
+
+    def render(self, context):
+        return _each_time(self, context)
+
+
+@register.tag("each_time")
+def do_each_time(parser, token):
+    if len(token.split_contents()) != 1:
+        raise template.TemplateSyntaxError("{% each_time %} takes no argument.")
+    nodelist = parser.parse(("endeach_time",))
+    parser.delete_first_token()
+    return EachTimeNode(nodelist)
 
 
 @register.tag("once")

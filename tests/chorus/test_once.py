@@ -96,3 +96,39 @@ def test_a_visitor_then_a_user_get_their_own_header(client):
     connected = html(client.get(reverse("accounts:dashboard"))).split("</header>")[0]
     assert "Chloé Durand" in connected and "Se déconnecter" in connected and "Se connecter" not in connected
     assert reverse("accounts:dashboard") in connected.split("fr-header__service")[1].split("</a>")[0]
+
+
+def test_each_time_blocks_are_rendered_on_every_request():
+    templatetags.forget_once()
+    template = Template(
+        '{% load chorus %}{% once "holes" key %}[{{ key }}|{% each_time %}{{ other }}{% endeach_time %}|{{ other }}'
+        "{% each_time %}<{{ other }}>{% endeach_time %}]{% endonce %}"
+    )
+    assert template.render(Context({"key": "a", "other": 1})) == "[a|1|1<1>]"
+    assert template.render(Context({"key": "a", "other": 2})) == "[a|2|1<2>]"
+    assert template.render(Context({"key": "b", "other": 3})) == "[b|3|3<3>]"
+    assert Template("{% load chorus %}{% each_time %}{{ x }}{% endeach_time %}").render(Context({"x": 5})) == "5"
+
+
+def test_holes_of_nested_once_blocks_and_of_included_templates_stay_holes(tmp_path):
+    from django.template import engines
+
+    templatetags.forget_once()
+    engine = engines["django"].engine
+    inner = '{% load chorus %}{% once "inner" %}(i{% each_time %}{{ n }}{% endeach_time %}){% endonce %}'
+    outer = engine.from_string(
+        '{% load chorus %}{% once "outer" %}<o{% each_time %}{{ n }}{% endeach_time %}'
+        "{% include inner %}{% include leaf %}>{% endonce %}"
+    )
+    leaf = engine.from_string("{% load chorus %}[l{% each_time %}{{ n }}{% endeach_time %}]")
+    context = {"inner": engine.from_string(inner), "leaf": leaf}
+    assert outer.render(Context({**context, "n": 1})) == "<o1(i1)[l1]>"
+    assert outer.render(Context({**context, "n": 2})) == "<o2(i2)[l2]>"
+    assert engine.from_string(inner).render(Context({"n": 3})) == "(i3)"
+
+
+def test_the_same_user_gets_a_fresh_csrf_token_in_the_kept_header(client):
+    client.force_login(UserFactory())
+    first, second = (html(client.get(reverse("accounts:profile"))).split("</header>")[0] for _ in range(2))
+    assert csrf_of(first) != csrf_of(second)
+    assert re.sub(r'value="[^"]+"', "", first) == re.sub(r'value="[^"]+"', "", second)
