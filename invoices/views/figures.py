@@ -7,7 +7,9 @@ bord 7 (figures not in the cache yet), Liste fiscale 5 (a page and its VAT lines
 Factures en retard 9 at most; none grows with the number of invoices shown."""
 
 import csv
+import hashlib
 from datetime import date
+from typing import NamedTuple
 
 from django.contrib.auth.decorators import login_required
 from django.http import StreamingHttpResponse
@@ -22,7 +24,7 @@ from django.views.decorators.http import require_GET
 
 from chorus import formats, fragments
 from chorus.ids import parse_id
-from invoices import charts, figures, figures_cache, rendering_figures
+from invoices import charts, figures, figures_cache, keyset, rendering_figures
 from invoices.downloads import download, private_headers
 from invoices.forms.periods import DashboardPeriodForm, FiscalPeriodForm, month_value
 from invoices.views._common import current_supplier, no_structure
@@ -198,21 +200,57 @@ def _descriptions(board, start: date, last: date) -> dict:
     }
 
 
-def _fiscal_context(request, supplier):
-    form = FiscalPeriodForm(request.GET)
+FISCAL_FORM_TEMPLATE = "invoices/includes/fiscal_period_form.html"
+FISCAL_FORM_SECONDS = 600
+
+
+class FiscalPeriod(NamedTuple):
+    html: str  # the period form, as FISCAL_FORM_TEMPLATE writes it (its errors included)
+    start: date | None  # None when the period is not valid
+    end: date | None
+    query: str
+
+
+def fiscal_period(request) -> FiscalPeriod:
+    """The period of the URL and its form's HTML, kept together: both are a function of the query
+    (cursor aside), of the day (the default period is the previous month) and of the language, so
+    the form is built, validated and rendered once for each (``chorus.fragments.kept``)."""
+    today = timezone.localdate()
+    query = keyset.page_query(request.GET)
+    key = (
+        "chorus:fiscal-period:"
+        + hashlib.sha256(
+            "|".join(
+                [fragments.template_digest(FISCAL_FORM_TEMPLATE), get_language() or "", str(today), query]
+            ).encode()
+        ).hexdigest()
+    )
+
+    def compute() -> FiscalPeriod:
+        form = FiscalPeriodForm(request.GET, today=today)
+        valid = not form.is_bound or form.is_valid()
+        kind = form.data.get("periode") if form.is_bound else form.default["periode"]
+        html = render_to_string(FISCAL_FORM_TEMPLATE, {"form": form, "period_kind": kind})
+        if not valid:
+            return FiscalPeriod(html, None, None, "")
+        start, end = form.period()
+        return FiscalPeriod(html, start, end, form.query())
+
+    return fragments.kept(key, compute, timeout=FISCAL_FORM_SECONDS)
+
+
+def _fiscal_context(request, supplier) -> dict:
+    period = fiscal_period(request)
     context = {
         "page_title": _("Liste fiscale"),
         "workspace_tab": "fiscal",
         "supplier": supplier,
-        "form": form,
+        "period_form_html": mark_safe(period.html),  # noqa: S308 (rendered and escaped by its template)
         "what_counts": rendering_figures.WHAT_COUNTS,
-        "period_kind": (form.data.get("periode") if form.is_bound else form.default["periode"]),
     }
-    if form.is_bound and not form.is_valid():
-        return form, context
-    start, end = form.period()
-    context.update({"start": start, "end": end, "query": form.query()})
-    return form, context
+    if period.start is not None:
+        context.update({"start": period.start, "end": period.end, "query": period.query})
+    return context
 
 
 @login_required
@@ -221,7 +259,7 @@ def invoice_fiscal(request):
     supplier = current_supplier(request)
     if supplier is None:
         return no_structure(request)
-    form, context = _fiscal_context(request, supplier)
+    context = _fiscal_context(request, supplier)
     if "start" in context:
         start, end = context["start"], context["end"]
         by_rate, total = figures_cache.cached(
@@ -303,7 +341,7 @@ def invoice_fiscal_csv(request):
     supplier = current_supplier(request)
     if supplier is None:
         return no_structure(request)
-    form, context = _fiscal_context(request, supplier)
+    context = _fiscal_context(request, supplier)
     if "start" not in context:
         return render(request, "invoices/invoice_fiscal.html", context, status=400)
     start, end = context["start"], context["end"]
@@ -320,7 +358,7 @@ def invoice_fiscal_pdf(request):
     supplier = current_supplier(request)
     if supplier is None:
         return no_structure(request)
-    form, context = _fiscal_context(request, supplier)
+    context = _fiscal_context(request, supplier)
     if "start" not in context:
         return render(request, "invoices/invoice_fiscal.html", context, status=400)
     start, end = context["start"], context["end"]

@@ -6,6 +6,7 @@ import io
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.urls import reverse
@@ -328,3 +329,30 @@ def test_dashboard_for_one_recipient_month_by_month(logged, member):
     # An unknown or malformed recipient is ignored.
     for value in ("999999", "abc", "-1"):
         assert "uniquement" not in html(logged.get(reverse("invoices:dashboard"), {"destinataire": value}))
+
+
+def test_the_fiscal_period_form_is_built_once_per_query_and_day(logged, october):
+    """The period form and the period it gives are kept per query (cursor aside), day and
+    language (``views.figures.fiscal_period``): the same URL neither builds nor validates the form
+    again, another query does, and its period and errors are its own."""
+    from invoices.forms import periods
+
+    built = []
+    original = periods.FiscalPeriodForm.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    url = reverse("invoices:fiscal")
+    with mock.patch.object(periods.FiscalPeriodForm, "__init__", counting):
+        first = html(logged.get(url, FISCAL))
+        again = html(logged.get(url, {**FISCAL, "apres": "2026-10-05~1"}))
+        assert len(built) == 1
+        assert "Du 01/10/2026 au 31/10/2026" in first and "Du 01/10/2026 au 31/10/2026" in again
+        quarter = html(logged.get(url, {"periode": "trimestre", "annee": "2026", "trimestre": "4"}))
+        wrong = html(logged.get(url, {"periode": "mois", "annee": "", "mois": "10"}))
+        assert len(built) == 3
+    assert "Du 01/10/2026 au 31/12/2026" in quarter
+    assert "Indiquez l'année de la période" in wrong and "Totaux par taux de TVA" not in wrong
+    assert first.split('<form method="get"')[1].split("</form>")[0] in html(logged.get(url, FISCAL))
