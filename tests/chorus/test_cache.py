@@ -10,7 +10,7 @@ from django.core.cache import caches
 from django.urls import reverse
 
 from tests.accounts.factories import UserFactory
-from tests.conftest import html
+from tests.conftest import html, redis_url
 
 WARNING = "Cache Redis injoignable"
 
@@ -74,3 +74,25 @@ def test_login_while_redis_is_down_answers_and_still_limits_attempts(redis_down,
     response = client.post(reverse("account_login"), {"login": user.email, "password": "Un-mot-de-passe-solide-42"})
     assert "Trop de tentatives de connexion échouées" in html(response)
     assert "_auth_user_id" not in client.session
+
+
+def test_one_redis_client_per_pool_is_kept_and_serves_every_operation(requires_redis, settings):
+    """Django's cache client built a ``redis.Redis`` for every operation; the portal's keeps one
+    per connection pool (``chorus.cache.KeptClientRedisCacheClient``), with a real Redis."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "chorus.cache.FallbackRedisCache",
+            "LOCATION": redis_url(),
+            "KEY_PREFIX": "test-kept-client",
+        }
+    }
+    cache = caches["default"]
+    client = cache._cache.get_client(write=True)
+    assert cache._cache.get_client(write=True) is client
+    assert cache._cache.get_client() is client  # one server: reads and writes share its pool
+    cache.set("clé", {"a": 1}, 30)
+    assert cache.get("clé") == {"a": 1}
+    assert cache.get_many(["clé", "absente"]) == {"clé": {"a": 1}}
+    cache.delete("clé")
+    assert cache.get("clé") is None
+    assert cache._cache.get_client() is client
