@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import get_template
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 LOCAL_MAX = 512
 _local: OrderedDict[str, str] = OrderedDict()
@@ -41,6 +42,13 @@ def template_digest(name: str) -> str:
         source = get_template(name).template.source
         digest = _digests[name] = hashlib.sha256(source.encode()).hexdigest()[:12]
     return digest
+
+
+def template_key(prefix: str, name: str, *parts: str) -> str:
+    """The cache key of what the template ``name`` renders from ``parts`` (strings naming its
+    inputs): ``chorus:<prefix>:`` and a digest of the template's source, the language and them."""
+    made_of = "|".join([template_digest(name), get_language() or "", *parts])
+    return f"chorus:{prefix}:" + hashlib.sha256(made_of.encode()).hexdigest()
 
 
 def kept_html(key: str, render: Callable[[], str], *, timeout: int) -> SafeString:

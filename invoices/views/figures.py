@@ -7,7 +7,6 @@ bord 7 (figures not in the cache yet), Liste fiscale 5 (a page and its VAT lines
 Factures en retard 9 at most; none grows with the number of invoices shown."""
 
 import csv
-import hashlib
 from datetime import date
 from typing import NamedTuple
 
@@ -217,14 +216,7 @@ def fiscal_period(request) -> FiscalPeriod:
     the form is built, validated and rendered once for each (``chorus.fragments.kept``)."""
     today = timezone.localdate()
     query = keyset.page_query(request.GET)
-    key = (
-        "chorus:fiscal-period:"
-        + hashlib.sha256(
-            "|".join(
-                [fragments.template_digest(FISCAL_FORM_TEMPLATE), get_language() or "", str(today), query]
-            ).encode()
-        ).hexdigest()
-    )
+    key = fragments.template_key("fiscal-period", FISCAL_FORM_TEMPLATE, str(today), query)
 
     def compute() -> FiscalPeriod:
         form = FiscalPeriodForm(request.GET, today=today)

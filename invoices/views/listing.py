@@ -12,7 +12,6 @@ The criteria form (16 fields) is built, validated and rendered once per set of c
 and its cleaned criteria are kept together (``search_criteria``): the same URL gives the same form.
 """
 
-import hashlib
 from typing import NamedTuple
 
 from django.contrib.auth.decorators import login_required
@@ -20,7 +19,6 @@ from django.http import QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from chorus import fragments
@@ -93,19 +91,12 @@ def search_criteria(request, supplier, *, archives: bool) -> Criteria:
     and the form is neither built nor validated again for the same criteria."""
     services = search_form.supplier_services(supplier)
     query = keyset.page_query(request.GET)
-    key = (
-        "chorus:search-criteria:"
-        + hashlib.sha256(
-            "|".join(
-                [
-                    fragments.template_digest(SEARCH_FORM_TEMPLATE),
-                    get_language() or "",
-                    str(archives),
-                    repr([(s.pk, s.code, s.name) for s in services]),
-                    query,
-                ]
-            ).encode()
-        ).hexdigest()
+    key = fragments.template_key(
+        "search-criteria",
+        SEARCH_FORM_TEMPLATE,
+        str(archives),
+        repr([(s.pk, s.code, s.name) for s in services]),
+        query,
     )
 
     def compute() -> Criteria:
