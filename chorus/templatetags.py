@@ -138,7 +138,8 @@ def do_table(parser, token):
 ONCE_LIMIT = 4096
 # key -> the kept markup: a string, or (parts, each_time nodes) when it has holes
 _once: dict[tuple, str | tuple[list[str], list]] = {}
-# render_context key of the each_time nodes met while a once block is rendered to be kept
+# key, in the bottom dict of the render context, of the each_time nodes met while a once block is
+# rendered to be kept (that dict is shared by the included templates)
 _HOLES = "chorus.once.holes"
 _HOLE = "\x00chorus-once-hole\x00"
 

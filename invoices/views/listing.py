@@ -141,6 +141,7 @@ def _page(request, *, archives: bool):
             after=request.GET.get("apres"),
             before=request.GET.get("avant"),
         )
+        query = keyset.page_query(request.GET)  # the search without its cursor
         if not page.has_next and not page.has_previous:
             total = len(page.rows)  # the whole result is on this page: nothing to count
         else:
@@ -150,8 +151,8 @@ def _page(request, *, archives: bool):
             rows=page.rows,
             total=min(total, COUNT_CAP),
             total_capped=total > COUNT_CAP,
-            export_url=keyset.page_query(request.GET),
-            first_url=keyset.page_query(request.GET) if page.has_previous else "",
+            export_url=query,
+            first_url=query if page.has_previous else "",
             next_url=keyset.page_query(request.GET, apres=page.next_cursor) if page.has_next else "",
             previous_url=keyset.page_query(request.GET, avant=page.previous_cursor) if page.has_previous else "",
             has_criteria=bool(criteria.criteria),
