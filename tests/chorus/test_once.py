@@ -110,7 +110,7 @@ def test_each_time_blocks_are_rendered_on_every_request():
     assert Template("{% load chorus %}{% each_time %}{{ x }}{% endeach_time %}").render(Context({"x": 5})) == "5"
 
 
-def test_holes_of_nested_once_blocks_and_of_included_templates_stay_holes(tmp_path):
+def test_holes_of_nested_once_blocks_and_of_included_templates_stay_holes():
     from django.template import engines
 
     templatetags.forget_once()

@@ -8,6 +8,7 @@ import pytest
 from django.template import RequestContext, Template, engines
 from django.test import RequestFactory, override_settings
 from django.urls import NoReverseMatch, reverse, set_script_prefix
+from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 from chorus import links
@@ -70,6 +71,9 @@ def test_the_script_prefix_and_the_language_are_part_of_the_key():
     assert links.cached_reverse("invoices:list") == "/chorus/factures/"
     set_script_prefix("/")
     assert links.cached_reverse("invoices:list") == "/factures/"
+    with translation.override("en"):
+        assert links.cached_reverse("invoices:list") == "/factures/"
+    assert sorted((key[1], key[2]) for key in links._REVERSED) == [("/", "en"), ("/", "fr"), ("/chorus/", "fr")]
 
 
 def test_values_other_than_strings_and_integers_are_reversed_every_time():
