@@ -181,7 +181,9 @@ def main():
 def time_functions(targets: list[str]) -> dict[str, list[float]]:
     """Wrap each ``module:function`` (or ``module:Class.method``) to add up the processor time
     spent in it (outermost calls only): what one part of a page costs, without a profiler's
-    overhead on every call."""
+    overhead on every call. The wrapper replaces the attribute: code that imported the function
+    by name before (``from module import function``) keeps calling the original, which is why
+    this runs before the first request imports the views."""
     import functools
     import importlib
 
